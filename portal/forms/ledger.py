@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import MAX_POINTS_PER_ENTRY, Category, Department, Role, StudentProfile
+from portal.selectors.periods import Period
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class IdempotentForm(forms.Form):
+    """A form that moves points: it carries a key minted when the form is rendered, so the
+    same submission sent twice (double click, back button, retry) is applied once."""
+
+    idempotency_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_idempotency_key())
+        super().__init__(*args, **kwargs)
+
+
+def active_students() -> Any:
+    return StudentProfile.objects.filter(user__role=Role.STUDENT, user__is_active=True).select_related(
+        "user"
+    )
+
+
+class AwardForm(IdempotentForm):
+    AWARD = "award"
+    DEDUCT = "deduct"
+
+    action = forms.ChoiceField(
+        choices=[(AWARD, _("Award")), (DEDUCT, _("Deduct"))], initial=AWARD, widget=forms.RadioSelect
+    )
+    student = forms.ModelChoiceField(
+        queryset=active_students(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Search for a student and choose one."),
+            "invalid_choice": _("Choose a student from the list."),
+        },
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Choose a category"),
+    )
+    points = forms.IntegerField(min_value=1, max_value=MAX_POINTS_PER_ENTRY)
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("e.g. Winning the regional hackathon")}),
+        help_text=_("The student sees this in their history."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        category: Category | None = data.get("category")
+        points = data.get("points")
+        if data.get("action") == self.AWARD:
+            if category is None:
+                self.add_error("category", _("Choose a category."))
+            elif points is not None and not category.min_points <= points <= category.max_points:
+                self.add_error(
+                    "points",
+                    _("%(cat)s awards between %(min)s and %(max)s points.")
+                    % {"cat": category.name, "min": category.min_points, "max": category.max_points},
+                )
+        return data
+
+
+class BulkAwardForm(IdempotentForm):
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True), empty_label=_("Choose a category")
+    )
+    points = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_POINTS_PER_ENTRY,
+        help_text=_("For every line without its own points."),
+    )
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Shown to every student.")
+    )
+    enrollment_numbers = forms.CharField(
+        label=_("Students"),
+        max_length=200_000,
+        widget=forms.Textarea(
+            attrs={"rows": 8, "placeholder": "CS2024001\nCS2024002, 15\nEE2023017", "spellcheck": "false"}
+        ),
+        help_text=_(
+            "One enrollment number per line, optionally followed by a comma and that student's points. "
+            "Paste from a spreadsheet, or add students with the search above."
+        ),
+    )
+
+
+class ReverseForm(IdempotentForm):
+    reason = forms.CharField(
+        max_length=500, widget=forms.TextInput(attrs={"placeholder": _("Why reverse it?")})
+    )
+
+
+class LeaderboardForm(forms.Form):
+    """Query-string filters; invalid values fall back to the defaults."""
+
+    TOP_CHOICES = [(10, "Top 10"), (20, "Top 20"), (50, "Top 50")]
+
+    top = forms.TypedChoiceField(choices=TOP_CHOICES, coerce=int, required=False, empty_value=10)
+    period = forms.ChoiceField(choices=Period.choices, required=False)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.all(), required=False, empty_label=_("All departments")
+    )
+
+    def cleaned_or_default(self) -> dict[str, Any]:
+        defaults = {"top": 10, "period": Period.ALL, "department": None}
+        if not self.is_valid():
+            return defaults
+        return {key: self.cleaned_data.get(key) or default for key, default in defaults.items()}

@@ -1,0 +1,168 @@
+"""A rich, deterministic demo data set. Every ledger entry goes through the ledger services with
+a fixed idempotency key, so running the command again changes nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from portal.exceptions import LedgerError
+from portal.models import Category, Department, Role, StudentProfile, Transaction, User
+from portal.services import ledger
+
+DEMO_PASSWORD = "upas-demo"  # noqa: S105 - printed in the README; refused unless DEBUG
+
+DEPARTMENTS = [
+    ("Computer Science", "CS"),
+    ("Electrical Engineering", "EE"),
+    ("Mechanical Engineering", "ME"),
+    ("Business School", "BUS"),
+    ("Biosciences", "BIO"),
+    ("Mathematics", "MATH"),
+]
+PROGRAMMES = {
+    "CS": "BSc Computer Science",
+    "EE": "BEng Electrical Engineering",
+    "ME": "BEng Mechanical Engineering",
+    "BUS": "BA Business Management",
+    "BIO": "BSc Biology",
+    "MATH": "BSc Mathematics",
+}
+# name, description, default, min, max, yearly cap
+CATEGORIES = [
+    ("Academic merit", "Top marks, prizes and distinctions", 25, 10, 100, None),
+    ("Research", "Papers, posters and lab contributions", 50, 20, 200, 600),
+    ("Volunteering", "Community and campus volunteering", 15, 5, 50, 300),
+    ("Event attendance", "Talks, workshops and fairs", 10, 5, 20, None),
+    ("Sports", "Representing the university", 20, 10, 50, None),
+    ("Leadership", "Society officers, mentors and class reps", 30, 10, 60, 240),
+]
+REASONS = {
+    "Academic merit": ["Highest mark in the mid-term exam", "Dean's list", "Outstanding coursework", "Best project demo"],
+    "Research": ["Poster at the undergraduate research day", "Co-author on a workshop paper", "Lab data collection"],
+    "Volunteering": ["Open day guide", "Beach clean-up", "Peer tutoring evening", "Charity run marshal"],
+    "Event attendance": ["Careers fair", "Guest lecture on AI safety", "Hackathon kick-off"],
+    "Sports": ["University football, regional final", "Rowing regatta", "Chess league win"],
+    "Leadership": ["Society treasurer", "Class representative", "First-year mentor"],
+}
+FIRST = ["Aisha", "Ben", "Chloe", "Daniel", "Elif", "Farah", "George", "Hana", "Ibrahim", "Julia", "Kwame",
+         "Lena", "Mateo", "Nadia", "Oliver", "Priya", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera",
+         "Wei", "Ximena", "Yusuf", "Zoe", "Arjun", "Bea", "Chen", "Dara", "Emeka", "Freya", "Gabriel",
+         "Hiro", "Isla", "Jonas", "Kira", "Luca", "Maya", "Noah"]
+LAST = ["Khan", "Smith", "Okafor", "Nguyen", "Garcia", "Müller", "Rossi", "Kowalski", "Haddad", "Tanaka",
+        "Silva", "Dubois", "Mensah", "Patel", "O'Brien", "Novak", "Hansen", "Costa", "Yilmaz", "Ahmed"]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (about 200 students with history). Development only; idempotent."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--students", type=int, default=200)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_demo refuses to run with DEBUG off: it creates known passwords.")
+        rng = random.Random(2026)
+        password = make_password(DEMO_PASSWORD)  # hashed once: 200 hashes would take a minute
+        with transaction.atomic():
+            departments = [
+                Department.objects.get_or_create(code=code, defaults={"name": name})[0]
+                for name, code in DEPARTMENTS
+            ]
+            categories = [
+                Category.objects.get_or_create(
+                    name=name,
+                    defaults={"description": desc, "default_points": default, "min_points": low,
+                              "max_points": high, "yearly_cap": cap},
+                )[0]
+                for name, desc, default, low, high, cap in CATEGORIES
+            ]
+            admin = self._user("admin@upas.test", "Sam Okoro", Role.ADMIN, password)
+            faculty = [
+                self._user("faculty@upas.test", "Dr Maria Lopez", Role.FACULTY, password),
+                self._user("j.webb@upas.test", "Prof James Webb", Role.FACULTY, password),
+                self._user("a.sato@upas.test", "Dr Akiko Sato", Role.FACULTY, password),
+            ]
+            students = [self._student("student@upas.test", "Aisha Khan", "CS2024001", departments[0], 2, password)]
+            for i in range(1, options["students"]):
+                dept = departments[i % len(departments)]
+                name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + i // len(FIRST)) % len(LAST)]}"
+                email = f"{name.lower().replace(' ', '.').replace(chr(39), '')}{i}@upas.test"
+                number = f"{dept.code}{2022 + i % 4}{i:03d}"
+                students.append(self._student(email, name, number, dept, 1 + i % 4, password))
+        # A few students prefer privacy on the leaderboard.
+        StudentProfile.objects.filter(pk__in=[s.pk for s in students[5::11]]).update(show_on_leaderboard=False)
+
+        created = self._history(rng, students, faculty + [admin], categories)
+        total = Transaction.objects.count()
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {len(students)} students, {len(faculty)} faculty, 1 admin, "
+            f"{len(categories)} categories, {total} ledger entries ({created} new)."
+        ))
+        self.stdout.write(
+            "Sign in at http://127.0.0.1:8000/ with password 'upas-demo' as\n"
+            "  admin@upas.test    (admin)\n  faculty@upas.test  (faculty)\n  student@upas.test  (student)"
+        )
+
+    def _user(self, email: str, name: str, role: str, password: str) -> User:
+        user, _created = User.objects.get_or_create(email=email, defaults={"name": name, "role": role, "password": password})
+        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        return user
+
+    def _student(self, email: str, name: str, number: str, dept: Department, year: int, password: str) -> StudentProfile:
+        user = self._user(email, name, Role.STUDENT, password)
+        profile, _created = StudentProfile.objects.get_or_create(
+            user=user,
+            defaults={"enrollment_number": number, "department": dept, "programme": PROGRAMMES[dept.code], "year": year},
+        )
+        return profile
+
+    def _history(self, rng: random.Random, students: list[StudentProfile], staff: list[User], categories: list[Category]) -> int:
+        """About 5 awards per student over the last 16 weeks, some deductions and reversals."""
+        now = timezone.now()
+        created = 0
+        before = Transaction.objects.count()
+        for s_index, profile in enumerate(students):
+            awards = 8 if s_index == 0 else rng.randint(0, 9)
+            for n in range(awards):
+                category = rng.choice(categories)
+                at = now - timedelta(days=rng.uniform(0, 110), hours=rng.uniform(0, 8))
+                try:
+                    ledger.award_points(
+                        actor=rng.choice(staff),
+                        student_id=profile.pk,
+                        category_id=category.pk,
+                        amount=rng.randrange(category.min_points, category.max_points + 1, 5),
+                        reason=rng.choice(REASONS[category.name]),
+                        idempotency_key=f"seed:award:{profile.enrollment_number}:{n}",
+                        at=at,
+                    )
+                except LedgerError:
+                    continue  # a yearly cap reached: the demo simply skips that award
+            if s_index % 17 == 3:
+                try:
+                    ledger.deduct_points(
+                        actor=staff[0],
+                        student_id=profile.pk,
+                        amount=5,
+                        reason="Missed a booked lab session without notice",
+                        idempotency_key=f"seed:deduct:{profile.enrollment_number}",
+                        at=now - timedelta(days=rng.uniform(1, 30)),
+                    )
+                except LedgerError:
+                    pass  # nothing to deduct from
+        # One recent award by the demo faculty member, reversible from their dashboard.
+        ledger.award_points(
+            actor=staff[0], student_id=students[1].pk, category_id=categories[0].pk, amount=30,
+            reason="Best lab report this week", idempotency_key="seed:recent:1",
+        )
+        created = Transaction.objects.count() - before
+        return created

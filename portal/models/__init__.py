@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from .accounts import Department, Role, StudentProfile, User
+from .audit import AuditLog
+from .ledger import MAX_POINTS_PER_ENTRY, Category, LedgerImmutableError, Transaction
+
+__all__ = [
+    "MAX_POINTS_PER_ENTRY",
+    "AuditLog",
+    "Category",
+    "Department",
+    "LedgerImmutableError",
+    "Role",
+    "StudentProfile",
+    "Transaction",
+    "User",
+]

@@ -1,0 +1,166 @@
+"""The points ledger: categories and immutable transactions. Every point movement is one row;
+mistakes are corrected by a reversal row, never by editing or deleting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .accounts import StudentProfile
+
+# Upper bound on one ledger entry; anything larger is a typo or an attack.
+MAX_POINTS_PER_ENTRY = 100_000
+
+
+class Category(models.Model):
+    """What points are given for, with the bounds an award must respect."""
+
+    name = models.CharField(max_length=80, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    default_points = models.PositiveIntegerField(default=10)
+    min_points = models.PositiveIntegerField(default=1)
+    max_points = models.PositiveIntegerField(default=100)
+    yearly_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Most points one student can get here per calendar year.")
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(condition=Q(min_points__gte=1), name="category_min_positive"),
+            models.CheckConstraint(
+                condition=Q(min_points__lte=models.F("max_points")), name="category_min_le_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(default_points__gte=models.F("min_points"))
+                & Q(default_points__lte=models.F("max_points")),
+                name="category_default_in_bounds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransactionQuerySet(models.QuerySet["Transaction"]):
+    def update(self, **kwargs: Any) -> int:
+        raise LedgerImmutableError("Ledger entries cannot be updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise LedgerImmutableError("Ledger entries cannot be deleted.")
+
+    def for_student(self, profile: StudentProfile) -> TransactionQuerySet:
+        return self.filter(student=profile)
+
+    def earning(self) -> TransactionQuerySet:
+        """Entries that count towards lifetime points (and so the leaderboard)."""
+        return self.filter(counts_for_lifetime=True)
+
+
+class LedgerImmutableError(Exception):
+    pass
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        AWARD = "award", _("Award")
+        DEDUCTION = "deduction", _("Deduction")
+        REDEMPTION = "redemption", _("Redemption")
+        REFUND = "refund", _("Refund")
+        ATTENDANCE = "attendance", _("Attendance")
+        CLAIM = "claim", _("Activity claim")
+        TASK = "task", _("Task")
+        PRIZE = "prize", _("Prize")
+        REVERSAL = "reversal", _("Reversal")
+
+    # Merit kinds move lifetime points (the leaderboard); spending (redemption, refund) does not.
+    # A deduction is a penalty on merit, so it lowers lifetime points too. A reversal moves
+    # lifetime points exactly when the entry it reverses did.
+    LIFETIME_KINDS = frozenset(
+        {Kind.AWARD, Kind.DEDUCTION, Kind.ATTENDANCE, Kind.CLAIM, Kind.TASK, Kind.PRIZE}
+    )
+
+    student = models.ForeignKey(StudentProfile, on_delete=models.PROTECT, related_name="transactions")
+    amount = models.IntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        help_text=_("Who did it; empty for the system."),
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    # Stored rather than derived from `kind` so that period leaderboards and check_ledger can sum
+    # it with one indexed filter, including reversals of merit entries.
+    counts_for_lifetime = models.BooleanField()
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+
+    objects = TransactionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="transaction_amount_not_zero"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=-MAX_POINTS_PER_ENTRY) & Q(amount__lte=MAX_POINTS_PER_ENTRY),
+                name="transaction_amount_bounded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["award", "deduction"]) | ~Q(reason=""),
+                name="transaction_reason_required",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="award") | Q(amount__gt=0), name="transaction_award_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="deduction") | Q(amount__lt=0),
+                name="transaction_deduction_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reversal") | Q(reverses__isnull=False),
+                name="transaction_reversal_links_entry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["student", "-created_at"], name="tx_student_recent_idx"),
+            models.Index(fields=["actor", "-created_at"], name="tx_actor_recent_idx"),
+            models.Index(fields=["kind", "-created_at"], name="tx_kind_recent_idx"),
+            models.Index(fields=["category", "-created_at"], name="tx_category_recent_idx"),
+            models.Index(
+                fields=["created_at", "student"],
+                condition=Q(counts_for_lifetime=True),
+                name="tx_lifetime_period_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount:+d} for {self.student_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise LedgerImmutableError("Ledger entries cannot be changed; record a reversal.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise LedgerImmutableError("Ledger entries cannot be deleted; record a reversal.")
+
+    @property
+    def is_reversible_kind(self) -> bool:
+        return self.kind in (self.Kind.AWARD, self.Kind.DEDUCTION)

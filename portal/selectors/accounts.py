@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from portal.models import Role, StudentProfile, User
+
+
+def search_students(query: str, *, limit: int = 8) -> list[StudentProfile]:
+    """Active students whose name, email or enrollment number contains `query` (at least two
+    characters), best matches first: exact enrollment number, then name."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    matches = (
+        StudentProfile.objects.select_related("user", "department")
+        .filter(user__role=Role.STUDENT, user__is_active=True)
+        .filter(
+            Q(enrollment_number__iexact=query)
+            | Q(enrollment_number__istartswith=query)
+            | Q(user__name__icontains=query)
+            | Q(user__email__istartswith=query)
+        )
+        .order_by("user__name")[: limit * 3]
+    )
+    exact = query.upper()
+    return sorted(matches, key=lambda p: (p.enrollment_number != exact, p.user.name))[:limit]
+
+
+def list_users(*, role: str = "", query: str = "") -> QuerySet[User]:
+    """Users for the admin's people page, filterable by role and name/email."""
+    users = User.objects.select_related("student_profile__department").order_by("name")
+    if role:
+        users = users.filter(role=role)
+    if query:
+        users = users.filter(
+            Q(name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(student_profile__enrollment_number__iexact=query)
+        )
+    return users

@@ -1,0 +1,272 @@
+"""Reads over the ledger: a student's standing, history, leaderboards, staff figures.
+Each returns what a page needs in a fixed number of queries, whatever the data size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.models import Department, Role, StudentProfile, Transaction, User
+
+from .periods import Period, period_start
+
+ANONYMOUS_NAME = "Anonymous student"
+
+
+def ranked_students() -> QuerySet[StudentProfile]:
+    """Profiles that appear on leaderboards: active students."""
+    return StudentProfile.objects.filter(user__role=Role.STUDENT, user__is_active=True)
+
+
+@dataclass(frozen=True)
+class Standing:
+    balance: int
+    lifetime_points: int
+    rank: int
+    of: int
+    department_rank: int | None
+    department_of: int | None
+
+
+def get_standing(profile: StudentProfile) -> Standing:
+    """Balance, lifetime points and competition rank (ties share a rank) overall and in the
+    department, in one query."""
+    higher = Q(lifetime_points__gt=profile.lifetime_points)
+    same_dept = Q(department_id=profile.department_id)
+    counts = ranked_students().aggregate(
+        higher=Count("id", filter=higher),
+        total=Count("id"),
+        dept_higher=Count("id", filter=higher & same_dept),
+        dept_total=Count("id", filter=same_dept),
+    )
+    has_dept = profile.department_id is not None
+    return Standing(
+        balance=profile.balance,
+        lifetime_points=profile.lifetime_points,
+        rank=counts["higher"] + 1,
+        of=counts["total"],
+        department_rank=counts["dept_higher"] + 1 if has_dept else None,
+        department_of=counts["dept_total"] if has_dept else None,
+    )
+
+
+def recent_activity(profile: StudentProfile, *, limit: int = 8) -> list[Transaction]:
+    return list(
+        Transaction.objects.for_student(profile).select_related("category", "actor")[:limit]
+    )
+
+
+# --- leaderboard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    rank: int
+    name: str
+    department: str
+    points: int
+    is_viewer: bool
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    rows: list[LeaderboardRow]
+    viewer_row: LeaderboardRow | None  # the viewer's own standing when they are not in `rows`
+    period: str
+    department: Department | None
+
+
+def _display_name(profile: StudentProfile, viewer: User | None) -> str:
+    if profile.show_on_leaderboard or (viewer is not None and profile.user_id == viewer.pk):
+        return profile.user.name
+    return _(ANONYMOUS_NAME)
+
+
+def _competition_ranks(points: list[int]) -> list[int]:
+    """1, 2, 2, 4 ... for points sorted high to low."""
+    ranks: list[int] = []
+    for i, value in enumerate(points):
+        ranks.append(ranks[-1] if i and points[i - 1] == value else i + 1)
+    return ranks
+
+
+def get_leaderboard(
+    *,
+    viewer: User | None,
+    period: str = Period.ALL,
+    department: Department | None = None,
+    top: int = 10,
+) -> Leaderboard:
+    """The top students by points earned in the period (lifetime points for all time), with the
+    viewer's own rank when they are a student outside the top. Privacy opt-outs show as
+    "Anonymous student" to everyone but themselves. Constant query count."""
+    students = ranked_students()
+    if department is not None:
+        students = students.filter(department=department)
+    start = period_start(period)
+    viewer_profile = getattr(viewer, "student_profile", None) if viewer and viewer.is_authenticated else None
+    if viewer_profile is not None and viewer.role != Role.STUDENT:
+        viewer_profile = None
+
+    if start is None:
+        top_profiles = list(
+            students.select_related("user", "department").order_by("-lifetime_points", "id")[:top]
+        )
+        scored = [(p, p.lifetime_points) for p in top_profiles]
+    else:
+        totals = list(
+            Transaction.objects.earning()
+            .filter(created_at__gte=start, student__in=students)
+            .values("student")
+            .annotate(points=Sum("amount"))
+            .filter(points__gt=0)
+            .order_by("-points", "student")[:top]
+        )
+        by_id = students.select_related("user", "department").in_bulk([t["student"] for t in totals])
+        scored = [(by_id[t["student"]], t["points"]) for t in totals]
+
+    ranks = _competition_ranks([points for _p, points in scored])
+    rows = [
+        LeaderboardRow(
+            rank=rank,
+            name=_display_name(p, viewer),
+            department=p.department.code if p.department else "",
+            points=points,
+            is_viewer=viewer_profile is not None and p.pk == viewer_profile.pk,
+        )
+        for (p, points), rank in zip(scored, ranks, strict=True)
+    ]
+
+    viewer_row = None
+    in_scope = viewer_profile is not None and (
+        department is None or viewer_profile.department_id == department.pk
+    )
+    if in_scope and not any(r.is_viewer for r in rows):
+        if start is None:
+            mine = viewer_profile.lifetime_points
+            higher = students.filter(lifetime_points__gt=mine).count()
+        else:
+            period_entries = Transaction.objects.earning().filter(created_at__gte=start)
+            mine = period_entries.filter(student=viewer_profile).aggregate(s=Sum("amount"))["s"] or 0
+            higher = (
+                period_entries.filter(student__in=students)
+                .values("student")
+                .annotate(points=Sum("amount"))
+                .filter(points__gt=mine)
+                .count()
+            )
+        viewer_row = LeaderboardRow(
+            rank=higher + 1,
+            name=viewer_profile.user.name,
+            department=viewer_profile.department.code if viewer_profile.department else "",
+            points=mine,
+            is_viewer=True,
+        )
+    return Leaderboard(rows=rows, viewer_row=viewer_row, period=period, department=department)
+
+
+# --- history ----------------------------------------------------------------------------------
+
+
+def list_history(viewer: User) -> QuerySet[Transaction]:
+    """The entries the viewer may see, ready for the history table: a student's own, or every
+    entry for faculty and admins."""
+    entries = Transaction.objects.select_related(
+        "student__user", "student__department", "category", "actor", "reverses"
+    )
+    if viewer.role == Role.STUDENT:
+        return entries.filter(student__user=viewer)
+    return entries
+
+
+def list_recent_awards(actor: User, *, limit: int = 10) -> list[Transaction]:
+    """The actor's latest awards and deductions, with whether each has been reversed."""
+    return list(
+        Transaction.objects.filter(
+            actor=actor, kind__in=[Transaction.Kind.AWARD, Transaction.Kind.DEDUCTION]
+        )
+        .select_related("student__user", "category", "reversed_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- staff figures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: int
+    previous: int
+
+    @property
+    def change_percent(self) -> int | None:
+        if self.previous == 0:
+            return None
+        return round((self.value - self.previous) * 100 / self.previous)
+
+
+def get_week_figures(now: timezone.datetime | None = None) -> list[Figure]:
+    """Points issued, entries and active students this week against the week before, in one
+    query over the last 14 days of the ledger."""
+    now = now or timezone.now()
+    this_week = now - timedelta(days=7)
+    last_week = now - timedelta(days=14)
+    merit = Q(counts_for_lifetime=True, amount__gt=0)
+    recent = Q(created_at__gte=this_week)
+    earlier = Q(created_at__lt=this_week)
+    agg = Transaction.objects.filter(created_at__gte=last_week).aggregate(
+        issued=Sum("amount", filter=merit & recent, default=0),
+        issued_before=Sum("amount", filter=merit & earlier, default=0),
+        students=Count("student", filter=merit & recent, distinct=True),
+        students_before=Count("student", filter=merit & earlier, distinct=True),
+        entries=Count("id", filter=recent),
+        entries_before=Count("id", filter=earlier),
+    )
+    return [
+        Figure(_("Points issued (7 days)"), agg["issued"], agg["issued_before"]),
+        Figure(_("Students awarded"), agg["students"], agg["students_before"]),
+        Figure(_("Ledger entries"), agg["entries"], agg["entries_before"]),
+    ]
+
+
+def reversal_window() -> timedelta:
+    return timedelta(hours=settings.UPAS_REVERSAL_WINDOW_HOURS)
+
+
+# --- integrity --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    profile_id: int
+    enrollment_number: str
+    name: str
+    balance: int
+    ledger_balance: int
+    lifetime_points: int
+    ledger_lifetime: int
+
+
+def find_ledger_mismatches() -> list[LedgerMismatch]:
+    """Students whose cached balance or lifetime points differ from their ledger sums
+    (invariant 1). One grouped query over the ledger."""
+    sums = Transaction.objects.filter(student=OuterRef("pk")).values("student")
+    profiles = StudentProfile.objects.annotate(
+        ledger_balance=Coalesce(Subquery(sums.annotate(s=Sum("amount")).values("s")), Value(0)),
+        ledger_lifetime=Coalesce(
+            Subquery(sums.filter(counts_for_lifetime=True).annotate(s=Sum("amount")).values("s")), Value(0)
+        ),
+    ).filter(~Q(balance=F("ledger_balance")) | ~Q(lifetime_points=F("ledger_lifetime")))
+    return [
+        LedgerMismatch(
+            p.pk, p.enrollment_number, p.user.name, p.balance, p.ledger_balance, p.lifetime_points, p.ledger_lifetime
+        )
+        for p in profiles.select_related("user").order_by("pk")
+    ]

@@ -1,0 +1,43 @@
+"""Calendar periods used by the leaderboard and dashboards, in the portal's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Period(models.TextChoices):
+    ALL = "all", _("All time")
+    TERM = "term", _("This term")
+    MONTH = "month", _("This month")
+    WEEK = "week", _("This week")
+
+
+def _midnight(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def term_start(now: datetime) -> datetime:
+    """The latest configured term start (UPAS_TERM_STARTS, "MM-DD") on or before `now`."""
+    starts = []
+    for year in (now.year - 1, now.year):
+        for month_day in settings.UPAS_TERM_STARTS:
+            month, day = (int(p) for p in month_day.split("-"))
+            starts.append(_midnight(now.replace(year=year, month=month, day=day)))
+    return max(s for s in starts if s <= now)
+
+
+def period_start(period: str, now: datetime | None = None) -> datetime | None:
+    """When the period began; None for all time."""
+    now = timezone.localtime(now)
+    if period == Period.WEEK:
+        return _midnight(now - timedelta(days=now.weekday()))
+    if period == Period.MONTH:
+        return _midnight(now.replace(day=1))
+    if period == Period.TERM:
+        return term_start(now)
+    return None

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+from portal.forms.ledger import AwardForm
+from portal.htmx import HtmxHttpRequest, render_page
+from portal.models import Role
+from portal.permissions import student_profile_of
+from portal.selectors import ledger as ledger_selectors
+from portal.views.ledger import award_form_context, recent_awards_context
+
+
+@login_required
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """Each role lands on its own dashboard."""
+    user = request.user
+    if user.role == Role.STUDENT:
+        profile = student_profile_of(user)
+        return render_page(
+            request,
+            "portal/dashboards/student.html",
+            {
+                "profile": profile,
+                "standing": ledger_selectors.get_standing(profile),
+                "activity": ledger_selectors.recent_activity(profile),
+                "leaderboard": ledger_selectors.get_leaderboard(viewer=user, top=5),
+            },
+        )
+    context = {**award_form_context(AwardForm()), **recent_awards_context(user)}
+    if user.role == Role.ADMIN:
+        context["figures"] = ledger_selectors.get_week_figures()
+        return render_page(request, "portal/dashboards/admin.html", context)
+    return render_page(request, "portal/dashboards/faculty.html", context)

@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from portal.exceptions import BulkError, PortalError
+from portal.filters.ledger import HistoryFilter
+from portal.forms.ledger import AwardForm, BulkAwardForm, ReverseForm
+from portal.htmx import HtmxHttpRequest, render_page
+from portal.models import Category, Role, User
+from portal.permissions import access_transaction_for_reversal, role_required, student_profile_of
+from portal.selectors import accounts as account_selectors
+from portal.selectors import ledger as ledger_selectors
+from portal.services import ledger as ledger_services
+from portal.tables.ledger import HistoryTable
+
+STAFF = (Role.FACULTY, Role.ADMIN)
+
+
+def award_form_context(form: AwardForm) -> dict[str, Any]:
+    """What the award form partial needs, for a fresh or a re-displayed (invalid) form."""
+    cleaned = getattr(form, "cleaned_data", {})
+    chosen = cleaned.get("student")
+    return {
+        "award_form": form,
+        "categories": list(Category.objects.filter(is_active=True)),
+        "category": cleaned.get("category"),
+        "chosen_student": chosen,
+        "chosen_list": [chosen] if chosen else [],
+    }
+
+
+def recent_awards_context(actor: User) -> dict[str, Any]:
+    awards = ledger_selectors.list_recent_awards(actor)
+    return {
+        "recent_awards": [
+            (entry, ledger_services.can_reverse(actor, entry), ReverseForm()) for entry in awards
+        ]
+    }
+
+
+@role_required(*STAFF)
+@require_POST
+def award_create(request: HtmxHttpRequest) -> HttpResponse:
+    """The award/deduct form on the staff dashboards."""
+    form = AwardForm(request.POST)
+    entry = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == AwardForm.AWARD:
+                entry = ledger_services.award_points(
+                    actor=request.user,
+                    student_id=data["student"].pk,
+                    category_id=data["category"].pk,
+                    amount=data["points"],
+                    reason=data["reason"],
+                    idempotency_key=data["idempotency_key"],
+                )
+            else:
+                entry = ledger_services.deduct_points(
+                    actor=request.user,
+                    student_id=data["student"].pk,
+                    category_id=data["category"].pk if data["category"] else None,
+                    amount=data["points"],
+                    reason=data["reason"],
+                    idempotency_key=data["idempotency_key"],
+                )
+        except PortalError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if entry is None:
+        return render_page(request, "portal/ledger/award.html", award_form_context(form), partial="award-form")
+
+    verb = _("Awarded") if entry.amount > 0 else _("Deducted")
+    success = _("%(verb)s %(points)s points %(to)s %(name)s.") % {
+        "verb": verb,
+        "points": abs(entry.amount),
+        "to": _("to") if entry.amount > 0 else _("from"),
+        "name": entry.student.user.name,
+    }
+    if not request.htmx:
+        messages.success(request, success)
+        return redirect("portal:dashboard")
+    response = render_page(
+        request,
+        "portal/ledger/award.html",
+        {
+            **award_form_context(AwardForm()),
+            **recent_awards_context(request.user),
+            "success": success,
+            "last_entry": entry,
+            "oob_recent_awards": True,
+        },
+        partial="award-form",
+    )
+    return trigger_client_event(response, "points-changed")
+
+
+@role_required(*STAFF)
+@require_GET
+def award_page(request: HtmxHttpRequest) -> HttpResponse:
+    """The award form on its own page (the form also sits on the staff dashboards)."""
+    return render_page(
+        request,
+        "portal/ledger/award.html",
+        {**award_form_context(AwardForm()), **recent_awards_context(request.user)},
+    )
+
+
+@role_required(*STAFF)
+@require_GET
+def award_points_field(request: HtmxHttpRequest) -> HttpResponse:
+    """The points input, pre-filled and bounded for the chosen category (htmx)."""
+    category = Category.objects.filter(pk=request.GET.get("category") or None, is_active=True).first()
+    return render_page(
+        request, "portal/ledger/award.html", {"category": category, "award_form": AwardForm()}, partial="points-field"
+    )
+
+
+@role_required(*STAFF)
+@require_GET
+def student_search(request: HtmxHttpRequest) -> HttpResponse:
+    """Students matching what the award form's search box holds (htmx, as you type)."""
+    query = request.GET.get("q", "")[:100]
+    mode = "bulk" if request.GET.get("mode") == "bulk" else "single"
+    return render_page(
+        request,
+        "portal/ledger/student_search.html",
+        {"results": account_selectors.search_students(query), "query": query, "mode": mode},
+    )
+
+
+@role_required(*STAFF)
+def bulk_award(request: HtmxHttpRequest) -> HttpResponse:
+    """Award one category to many students at once: all lines or none."""
+    form = BulkAwardForm(request.POST or None)
+    row_errors = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        lines, parse_errors = ledger_services.parse_bulk_lines(data["enrollment_numbers"])
+        try:
+            entries = ledger_services.bulk_award(
+                actor=request.user,
+                category_id=data["category"].pk,
+                amount=data["points"],
+                reason=data["reason"],
+                lines=lines,
+                parse_errors=parse_errors,
+                idempotency_key=data["idempotency_key"],
+            )
+        except BulkError as exc:
+            form.add_error(None, exc.message)
+            row_errors = exc.rows
+        except PortalError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            total = sum(e.amount for e in entries)
+            messages.success(
+                request,
+                _("Awarded %(total)s points to %(count)s students in %(category)s.")
+                % {"total": total, "count": len(entries), "category": data["category"].name},
+            )
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("portal:award-bulk"))
+            return redirect("portal:award-bulk")
+    return render_page(
+        request,
+        "portal/ledger/bulk_award.html",
+        {"form": form, "row_errors": row_errors},
+        partial="bulk-form",
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def transaction_reverse(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Reverse an award or deduction from the recent-awards list."""
+    entry = access_transaction_for_reversal(request.user, pk)
+    form = ReverseForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            ledger_services.reverse_transaction(
+                actor=request.user,
+                transaction_id=entry.pk,
+                reason=form.cleaned_data["reason"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except PortalError as exc:
+            error = exc.message
+    else:
+        error = _("Give a reason for the reversal.")
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("The entry was reversed."))
+        return redirect("portal:dashboard")
+    context = {**recent_awards_context(request.user), "reverse_error": error, "error_entry_id": entry.pk}
+    response = render_page(request, "portal/ledger/recent_awards.html", context)
+    return response if error else trigger_client_event(response, "points-changed")
+
+
+@login_required
+@require_GET
+def history(request: HtmxHttpRequest) -> HttpResponse:
+    """A student's own ledger, or the whole ledger for staff, filterable and sortable."""
+    viewer = request.user
+    entries = ledger_selectors.list_history(viewer)
+    filters = HistoryFilter(request.GET or None, queryset=entries, viewer=viewer)
+    table = HistoryTable(filters.qs, show_student=viewer.role != Role.STUDENT)
+    RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(table)
+    context = {"filter": filters, "table": table, "standing": None}
+    if viewer.role == Role.STUDENT:
+        context["standing"] = ledger_selectors.get_standing(student_profile_of(viewer))
+    return render_page(request, "portal/ledger/history.html", context, partial="history-table")
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def history_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    """The filtered history as CSV, streamed so a large export does not hold memory."""
+    viewer = request.user
+    filters = HistoryFilter(request.GET or None, queryset=ledger_selectors.list_history(viewer), viewer=viewer)
+    rows = filters.qs.order_by("-created_at", "-id").values_list(
+        "id",
+        "created_at",
+        "student__enrollment_number",
+        "student__user__name",
+        "kind",
+        "category__name",
+        "amount",
+        "reason",
+        "actor__email",
+        "reverses_id",
+    )
+    writer = csv.writer(_Echo())
+
+    def stream() -> Iterator[str]:
+        yield writer.writerow(
+            ["id", "time", "enrollment_number", "student", "kind", "category", "points", "reason", "by", "reverses"]
+        )
+        for row in rows.iterator(chunk_size=2000):
+            values = list(row)
+            values[1] = timezone.localtime(values[1]).isoformat(timespec="seconds")
+            # Spreadsheet formula injection: a reason starting with = + - @ is shown as text.
+            if values[7] and values[7][0] in "=+-@":
+                values[7] = "'" + values[7]
+            yield writer.writerow(["" if v is None else v for v in values])
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="upas-history-{stamp}.csv"'
+    return response
+
+
+@role_required(Role.STUDENT)
+@require_GET
+def balance_badge(request: HtmxHttpRequest) -> HttpResponse:
+    """The balance in the header, refreshed when an htmx action changed points."""
+    profile = student_profile_of(request.user)
+    return render_page(request, "portal/components/balance_badge.html", {"balance": profile.balance})

@@ -1,0 +1,20 @@
+// Copy front-end libraries from node_modules into static/js so the portal never loads a CDN.
+// base.html names these files; update it when a version changes.
+// File names carry the version, so a cached old copy can never be served for a new one.
+const fs = require("fs");
+const path = require("path");
+
+const root = path.join(__dirname, "..");
+const out = path.join(root, "static", "js", "vendor");
+fs.mkdirSync(out, { recursive: true });
+for (const f of fs.readdirSync(out)) fs.unlinkSync(path.join(out, f));
+
+function copy(pkg, file, name, suffix) {
+  const version = require(path.join(root, "node_modules", pkg, "package.json")).version;
+  const target = `${name}-${version}${suffix}`;
+  fs.copyFileSync(path.join(root, "node_modules", pkg, file), path.join(out, target));
+  console.log(`static/js/vendor/${target}`);
+}
+
+copy("htmx.org", "dist/htmx.min.js", "htmx", ".min.js");
+copy("chart.js", "dist/chart.umd.js", "chart", ".umd.js");

@@ -1,0 +1,65 @@
+// The portal's only script of its own. No inline handlers anywhere (the CSP forbids them).
+(function () {
+  "use strict";
+
+  function toast(message, kind) {
+    var region = document.getElementById("toasts");
+    if (!region) return;
+    var el = document.createElement("div");
+    el.className = kind === "error" ? "alert-error shadow-lg" : "alert-success shadow-lg";
+    el.setAttribute("role", kind === "error" ? "alert" : "status");
+    el.textContent = message;
+    region.appendChild(el);
+    setTimeout(function () { el.remove(); }, 6000);
+  }
+
+  // A failed htmx swap is never silent: 4xx/5xx are not swapped by htmx 2, so say what happened.
+  document.body.addEventListener("htmx:responseError", function (evt) {
+    var status = evt.detail.xhr.status;
+    var text = status === 403 ? "You are not allowed to do that."
+      : status === 404 ? "That item no longer exists."
+      : status === 429 ? "Too many requests; wait a moment and try again."
+      : "Something went wrong (" + status + "). Nothing was changed; please try again.";
+    toast(text, "error");
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    toast("The portal could not be reached. Check your connection and try again.", "error");
+  });
+  // The session ended while the page was open: go to the login page instead of swapping it in.
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var url = evt.detail.xhr.responseURL || "";
+    if (url.indexOf("/accounts/login/") !== -1 && evt.detail.requestConfig.verb !== "get") {
+      window.location.href = url;
+    }
+  });
+
+  // Elements with data-select-on-focus select their text (codes, keys) for easy copying.
+  document.addEventListener("focusin", function (evt) {
+    if (evt.target.matches && evt.target.matches("[data-select-on-focus]")) evt.target.select();
+  });
+
+  // Radio lists produced by the student search: choosing one fills in the chosen-student label.
+  document.addEventListener("change", function (evt) {
+    var radio = evt.target;
+    if (!radio.matches || !radio.matches("input[data-student-choice]")) return;
+    var form = radio.closest("form");
+    var label = form && form.querySelector("[data-chosen-student]");
+    if (label) label.textContent = radio.getAttribute("data-student-label");
+  });
+})();
+
+// Bulk award: "Add" next to a search result appends the enrollment number to the list.
+document.addEventListener("click", function (evt) {
+  var button = evt.target.closest && evt.target.closest("[data-add-enrollment]");
+  if (!button) return;
+  var form = button.closest("form");
+  var box = form && form.querySelector("textarea[name='enrollment_numbers']");
+  if (!box) return;
+  var number = button.getAttribute("data-add-enrollment");
+  var lines = box.value.split(/\r?\n/).map(function (l) { return l.trim(); }).filter(Boolean);
+  var present = lines.some(function (l) { return l.split(/[\s,;]+/)[0].toUpperCase() === number; });
+  if (!present) lines.push(number);
+  box.value = lines.join("\n") + "\n";
+  button.textContent = "Added";
+  button.disabled = true;
+});
