@@ -17,7 +17,9 @@ from .models import Role, StudentProfile, Transaction, User
 __all__ = ["Role", "access_student_profile", "access_transaction_for_reversal", "role_required"]
 
 
-def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def role_required(
+    *roles: Role,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Anonymous users go to the login page; signed-in users of another role get 403."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -45,7 +47,9 @@ def student_profile_of(user: User) -> StudentProfile:
 
 def access_student_profile(actor: User, profile_id: int) -> StudentProfile:
     """A student profile the actor may see in full: their own, or any for faculty and admins."""
-    profile = get_object_or_404(StudentProfile.objects.select_related("user", "department"), pk=profile_id)
+    profile = get_object_or_404(
+        StudentProfile.objects.select_related("user", "department"), pk=profile_id
+    )
     if actor.is_staff_member:
         return profile
     if profile.user_id == actor.pk:

@@ -42,7 +42,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--out", default="artifacts/screenshots")
-    parser.add_argument("--only", default="", help="comma-separated roles (anonymous, student, ...)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated roles (anonymous, student, ...)"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -62,7 +64,7 @@ def main() -> None:
                     page.goto(args.base + path)
                     slug = path.strip("/").replace("/", "-") or "dashboard"
                     target = out / f"{name}-{slug}-{label}.png"
-                    page.screenshot(path=str(target), full_page=True)
+                    page.screenshot(path=str(target), full_page=True, caret="initial")
                     print(target)
                 context.close()
         browser.close()

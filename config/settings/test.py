@@ -3,6 +3,9 @@ database (SQLite when unset), exactly as for development."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from .development import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,3 +16,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# SQLite's default in-memory test database uses a shared cache, whose table locks ignore the busy
+# timeout; a file lets the concurrency tests exercise the real IMMEDIATE-transaction queueing.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per test process, so parallel runs (xdist, two terminals) never share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"upas-test-{os.getpid()}.sqlite3")
+    }
+    # Rollback journal, not WAL: the runner deletes the file between runs, and a stale -wal file
+    # beside a new database is read as corruption. IMMEDIATE transactions still queue writers.
+    DATABASES["default"]["OPTIONS"].pop("init_command", None)  # noqa: F405

@@ -18,9 +18,13 @@ class HistoryFilter(django_filters.FilterSet):
     """Filters for the ledger table. Students get the same set without `student` and `actor`."""
 
     student = django_filters.CharFilter(
-        label=_("Student"), method="filter_student", widget=forms.TextInput(attrs={"placeholder": _("Name or enrollment no.")})
+        label=_("Student"),
+        method="filter_student",
+        widget=forms.TextInput(attrs={"placeholder": _("Name or enrollment no.")}),
     )
-    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), empty_label=_("All categories"))
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), empty_label=_("All categories")
+    )
     kind = django_filters.ChoiceFilter(choices=Transaction.Kind.choices, empty_label=_("All kinds"))
     actor = django_filters.ModelChoiceFilter(
         label=_("By"),
@@ -45,7 +49,9 @@ class HistoryFilter(django_filters.FilterSet):
         for field in self.form.fields.values():
             field.widget.attrs.setdefault("class", "input")
 
-    def filter_student(self, queryset: QuerySet[Transaction], name: str, value: str) -> QuerySet[Transaction]:
+    def filter_student(
+        self, queryset: QuerySet[Transaction], name: str, value: str
+    ) -> QuerySet[Transaction]:
         value = value.strip()
         if not value:
             return queryset

@@ -22,7 +22,15 @@ class StudentSignupForm(forms.Form):
         label=_("Year of study"), choices=[(i, str(i)) for i in range(1, 8)], coerce=int, initial=1
     )
 
-    field_order = ["name", "email", "enrollment_number", "department", "year", "password1", "password2"]
+    field_order = [
+        "name",
+        "email",
+        "enrollment_number",
+        "department",
+        "year",
+        "password1",
+        "password2",
+    ]
 
     def clean_enrollment_number(self) -> str:
         number = self.cleaned_data["enrollment_number"].strip().upper()

@@ -26,11 +26,18 @@ class CategoryForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        low, high, default = data.get("min_points"), data.get("max_points"), data.get("default_points")
+        low, high, default = (
+            data.get("min_points"),
+            data.get("max_points"),
+            data.get("default_points"),
+        )
         if low is None or high is None:
             return data
         if low > high:
-            self.add_error("max_points", _("The maximum must be at least the minimum (%(min)s).") % {"min": low})
+            self.add_error(
+                "max_points",
+                _("The maximum must be at least the minimum (%(min)s).") % {"min": low},
+            )
         elif default is not None and not low <= default <= high:
             self.add_error("default_points", _("Must lie between the minimum and the maximum."))
         return data

@@ -26,9 +26,9 @@ class IdempotentForm(forms.Form):
 
 
 def active_students() -> Any:
-    return StudentProfile.objects.filter(user__role=Role.STUDENT, user__is_active=True).select_related(
-        "user"
-    )
+    return StudentProfile.objects.filter(
+        user__role=Role.STUDENT, user__is_active=True
+    ).select_related("user")
 
 
 class AwardForm(IdempotentForm):
@@ -36,7 +36,9 @@ class AwardForm(IdempotentForm):
     DEDUCT = "deduct"
 
     action = forms.ChoiceField(
-        choices=[(AWARD, _("Award")), (DEDUCT, _("Deduct"))], initial=AWARD, widget=forms.RadioSelect
+        choices=[(AWARD, _("Award")), (DEDUCT, _("Deduct"))],
+        initial=AWARD,
+        widget=forms.RadioSelect,
     )
     student = forms.ModelChoiceField(
         queryset=active_students(),
@@ -54,7 +56,9 @@ class AwardForm(IdempotentForm):
     points = forms.IntegerField(min_value=1, max_value=MAX_POINTS_PER_ENTRY)
     reason = forms.CharField(
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("e.g. Winning the regional hackathon")}),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("e.g. Winning the regional hackathon")}
+        ),
         help_text=_("The student sees this in their history."),
     )
 
@@ -69,7 +73,11 @@ class AwardForm(IdempotentForm):
                 self.add_error(
                     "points",
                     _("%(cat)s awards between %(min)s and %(max)s points.")
-                    % {"cat": category.name, "min": category.min_points, "max": category.max_points},
+                    % {
+                        "cat": category.name,
+                        "min": category.min_points,
+                        "max": category.max_points,
+                    },
                 )
         return data
 
@@ -84,16 +92,23 @@ class BulkAwardForm(IdempotentForm):
         help_text=_("For every line without its own points."),
     )
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Shown to every student.")
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown to every student."),
     )
     enrollment_numbers = forms.CharField(
         label=_("Students"),
         max_length=200_000,
         widget=forms.Textarea(
-            attrs={"rows": 8, "placeholder": "CS2024001\nCS2024002, 15\nEE2023017", "spellcheck": "false"}
+            attrs={
+                "rows": 8,
+                "placeholder": "CS2024001\nCS2024002, 15\nEE2023017",
+                "spellcheck": "false",
+            }
         ),
         help_text=_(
-            "One enrollment number per line, optionally followed by a comma and that student's points. "
+            "One enrollment number per line, optionally followed by a comma and that "
+            "student's points. "
             "Paste from a spreadsheet, or add students with the search above."
         ),
     )

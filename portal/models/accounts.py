@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
 TITLES = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "mx"})
 
 
@@ -123,13 +122,15 @@ class StudentProfile(models.Model):
     class Meta:
         ordering = ["enrollment_number"]
         constraints = [
-            models.CheckConstraint(condition=Q(balance__gte=0), name="profile_balance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(balance__gte=0), name="profile_balance_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(lifetime_points__gte=0), name="profile_lifetime_not_negative"
             ),
         ]
         indexes = [
-            # Leaderboard and rank: ORDER BY / COUNT over lifetime points, overall and per department.
+            # Leaderboard and rank: ORDER BY / COUNT on lifetime points, overall and by department.
             models.Index(fields=["-lifetime_points", "id"], name="profile_rank_idx"),
             models.Index(fields=["department", "-lifetime_points"], name="profile_dept_rank_idx"),
         ]

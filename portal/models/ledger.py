@@ -26,7 +26,9 @@ class Category(models.Model):
     min_points = models.PositiveIntegerField(default=1)
     max_points = models.PositiveIntegerField(default=100)
     yearly_cap = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Most points one student can get here per calendar year.")
+        null=True,
+        blank=True,
+        help_text=_("Most points one student can get here per calendar year."),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -88,7 +90,9 @@ class Transaction(models.Model):
         {Kind.AWARD, Kind.DEDUCTION, Kind.ATTENDANCE, Kind.CLAIM, Kind.TASK, Kind.PRIZE}
     )
 
-    student = models.ForeignKey(StudentProfile, on_delete=models.PROTECT, related_name="transactions")
+    student = models.ForeignKey(
+        StudentProfile, on_delete=models.PROTECT, related_name="transactions"
+    )
     amount = models.IntegerField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     category = models.ForeignKey(
@@ -119,7 +123,8 @@ class Transaction(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="transaction_amount_not_zero"),
             models.CheckConstraint(
-                condition=Q(amount__gte=-MAX_POINTS_PER_ENTRY) & Q(amount__lte=MAX_POINTS_PER_ENTRY),
+                condition=Q(amount__gte=-MAX_POINTS_PER_ENTRY)
+                & Q(amount__lte=MAX_POINTS_PER_ENTRY),
                 name="transaction_amount_bounded",
             ),
             models.CheckConstraint(

@@ -110,7 +110,9 @@ def get_leaderboard(
     if department is not None:
         students = students.filter(department=department)
     start = period_start(period)
-    viewer_profile = getattr(viewer, "student_profile", None) if viewer and viewer.is_authenticated else None
+    viewer_profile = (
+        getattr(viewer, "student_profile", None) if viewer and viewer.is_authenticated else None
+    )
     if viewer_profile is not None and viewer.role != Role.STUDENT:
         viewer_profile = None
 
@@ -128,7 +130,9 @@ def get_leaderboard(
             .filter(points__gt=0)
             .order_by("-points", "student")[:top]
         )
-        by_id = students.select_related("user", "department").in_bulk([t["student"] for t in totals])
+        by_id = students.select_related("user", "department").in_bulk(
+            [t["student"] for t in totals]
+        )
         scored = [(by_id[t["student"]], t["points"]) for t in totals]
 
     ranks = _competition_ranks([points for _p, points in scored])
@@ -153,7 +157,9 @@ def get_leaderboard(
             higher = students.filter(lifetime_points__gt=mine).count()
         else:
             period_entries = Transaction.objects.earning().filter(created_at__gte=start)
-            mine = period_entries.filter(student=viewer_profile).aggregate(s=Sum("amount"))["s"] or 0
+            mine = (
+                period_entries.filter(student=viewer_profile).aggregate(s=Sum("amount"))["s"] or 0
+            )
             higher = (
                 period_entries.filter(student__in=students)
                 .values("student")
@@ -261,12 +267,19 @@ def find_ledger_mismatches() -> list[LedgerMismatch]:
     profiles = StudentProfile.objects.annotate(
         ledger_balance=Coalesce(Subquery(sums.annotate(s=Sum("amount")).values("s")), Value(0)),
         ledger_lifetime=Coalesce(
-            Subquery(sums.filter(counts_for_lifetime=True).annotate(s=Sum("amount")).values("s")), Value(0)
+            Subquery(sums.filter(counts_for_lifetime=True).annotate(s=Sum("amount")).values("s")),
+            Value(0),
         ),
     ).filter(~Q(balance=F("ledger_balance")) | ~Q(lifetime_points=F("ledger_lifetime")))
     return [
         LedgerMismatch(
-            p.pk, p.enrollment_number, p.user.name, p.balance, p.ledger_balance, p.lifetime_points, p.ledger_lifetime
+            p.pk,
+            p.enrollment_number,
+            p.user.name,
+            p.balance,
+            p.ledger_balance,
+            p.lifetime_points,
+            p.ledger_lifetime,
         )
         for p in profiles.select_related("user").order_by("pk")
     ]

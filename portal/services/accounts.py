@@ -25,7 +25,9 @@ def register_student(
     number = enrollment_number.strip().upper()
     if StudentProfile.objects.filter(enrollment_number=number).exists():
         raise AccountError(
-            "enrollment_taken", "This enrollment number is already registered.", field="enrollment_number"
+            "enrollment_taken",
+            "This enrollment number is already registered.",
+            field="enrollment_number",
         )
     user.role = Role.STUDENT
     user.save(update_fields=["role"])
@@ -49,10 +51,14 @@ def create_staff_user(*, actor: User, email: str, name: str, role: str) -> User:
         raise AccountError("bad_role", "Staff accounts are faculty or admin.", field="role")
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise AccountError("email_taken", "An account with this email already exists.", field="email")
+        raise AccountError(
+            "email_taken", "An account with this email already exists.", field="email"
+        )
     user = User.objects.create_user(email=email, name=name.strip(), role=role)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    record_audit(actor=actor, action="user.create", target=user, after={"role": role, "email": email})
+    record_audit(
+        actor=actor, action="user.create", target=user, after={"role": role, "email": email}
+    )
     return user
 
 
@@ -70,11 +76,14 @@ def change_role(*, actor: User, user_id: int, role: str) -> User:
     if user is None:
         raise AccountError("not_found", "No such user.")
     if user.pk == actor.pk:
-        raise AccountError("own_role", "You cannot change your own role; ask another admin.", field="role")
+        raise AccountError(
+            "own_role", "You cannot change your own role; ask another admin.", field="role"
+        )
     if role == Role.STUDENT and not StudentProfile.objects.filter(user=user).exists():
         raise AccountError(
             "no_profile",
-            "Only people with an enrollment number can be students; import them as students instead.",
+            "Only people with an enrollment number can be students; "
+            "import them as students instead.",
             field="role",
         )
     before = user.role
@@ -82,7 +91,9 @@ def change_role(*, actor: User, user_id: int, role: str) -> User:
         return user
     user.role = role
     user.save(update_fields=["role"])
-    record_audit(actor=actor, action="user.role", target=user, before={"role": before}, after={"role": role})
+    record_audit(
+        actor=actor, action="user.role", target=user, before={"role": before}, after={"role": role}
+    )
     return user
 
 

@@ -12,7 +12,15 @@ from portal.models import Category, Role, User
 
 from .audit import record_audit
 
-EDITABLE_FIELDS = ("name", "description", "default_points", "min_points", "max_points", "yearly_cap", "is_active")
+EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "default_points",
+    "min_points",
+    "max_points",
+    "yearly_cap",
+    "is_active",
+)
 
 
 def _require_admin(actor: User) -> None:

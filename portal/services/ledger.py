@@ -44,7 +44,9 @@ def _lock_profile(student_id: int) -> StudentProfile:
             .get(pk=student_id, user__role=Role.STUDENT, user__is_active=True)
         )
     except StudentProfile.DoesNotExist as exc:
-        raise LedgerError("unknown_student", "Choose a student from the list.", field="student") from exc
+        raise LedgerError(
+            "unknown_student", "Choose a student from the list.", field="student"
+        ) from exc
 
 
 def _replayed(idempotency_key: str, actor: User | None) -> Transaction | None:
@@ -58,11 +60,14 @@ def _replayed(idempotency_key: str, actor: User | None) -> Transaction | None:
 
 def _check_amount_bounds(category: Category, amount: int) -> None:
     if not category.is_active:
-        raise LedgerError("inactive_category", "This category is no longer in use.", field="category")
+        raise LedgerError(
+            "inactive_category", "This category is no longer in use.", field="category"
+        )
     if not category.min_points <= amount <= category.max_points:
         raise LedgerError(
             "out_of_bounds",
-            f"{category.name} awards between {category.min_points} and {category.max_points} points.",
+            f"{category.name} awards between {category.min_points} "
+            f"and {category.max_points} points.",
             field="points",
         )
 
@@ -71,7 +76,9 @@ def _check_yearly_cap(profile: StudentProfile, category: Category, amount: int) 
     """Caller holds the profile lock, so concurrent awards to one student are serialised here."""
     if category.yearly_cap is None:
         return
-    year_start = timezone.localtime().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    year_start = timezone.localtime().replace(
+        month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
     so_far = (
         Transaction.objects.filter(
             student=profile, category=category, counts_for_lifetime=True, created_at__gte=year_start
@@ -109,7 +116,9 @@ def _post(
             field="points",
         )
     try:
-        with transaction.atomic():  # a savepoint, so a constraint failure leaves a usable transaction
+        with (
+            transaction.atomic()
+        ):  # a savepoint, so a constraint failure leaves a usable transaction
             entry = Transaction.objects.create(
                 student=profile,
                 amount=amount,
@@ -205,7 +214,9 @@ def deduct_points(
     _require_staff(actor)
     if not 1 <= amount <= MAX_POINTS_PER_ENTRY:
         raise LedgerError(
-            "out_of_bounds", f"Deduct between 1 and {MAX_POINTS_PER_ENTRY:,} points.", field="points"
+            "out_of_bounds",
+            f"Deduct between 1 and {MAX_POINTS_PER_ENTRY:,} points.",
+            field="points",
         )
     reason = _clean_reason(reason)
     profile = _lock_profile(student_id)
@@ -307,12 +318,18 @@ def parse_bulk_lines(text: str) -> tuple[list[BulkLine], list[RowError]]:
             continue
         parts = [p for p in _LINE_SPLIT.split(value) if p]
         if len(parts) > 2:
-            errors.append(RowError(number, value, "Expected an enrollment number, optionally followed by points."))
+            errors.append(
+                RowError(
+                    number, value, "Expected an enrollment number, optionally followed by points."
+                )
+            )
             continue
         points = None
         if len(parts) == 2:
             if not re.fullmatch(r"\d{1,6}", parts[1]):
-                errors.append(RowError(number, value, f"“{parts[1]}” is not a whole number of points."))
+                errors.append(
+                    RowError(number, value, f"“{parts[1]}” is not a whole number of points.")
+                )
                 continue
             points = int(parts[1])
         lines.append(BulkLine(number, parts[0].upper(), points))
@@ -342,7 +359,9 @@ def bulk_award(
     if category is None:
         raise LedgerError("unknown_category", "Choose a category.", field="category")
     if not category.is_active:
-        raise LedgerError("inactive_category", "This category is no longer in use.", field="category")
+        raise LedgerError(
+            "inactive_category", "This category is no longer in use.", field="category"
+        )
     lines = list(lines)
     errors = list(parse_errors)
     if not lines and not errors:
@@ -361,14 +380,26 @@ def bulk_award(
     seen: dict[str, int] = {}
     valid: list[tuple[StudentProfile, int]] = []
     for line in lines:
-        value = line.enrollment_number if line.points is None else f"{line.enrollment_number}, {line.points}"
+        value = (
+            line.enrollment_number
+            if line.points is None
+            else f"{line.enrollment_number}, {line.points}"
+        )
         profile = profiles.get(line.enrollment_number)
         points = amount if line.points is None else line.points
         if profile is None:
-            errors.append(RowError(line.line, value, "No active student has this enrollment number."))
+            errors.append(
+                RowError(line.line, value, "No active student has this enrollment number.")
+            )
             continue
         if line.enrollment_number in seen:
-            errors.append(RowError(line.line, value, f"Listed twice (first on line {seen[line.enrollment_number]})."))
+            errors.append(
+                RowError(
+                    line.line,
+                    value,
+                    f"Listed twice (first on line {seen[line.enrollment_number]}).",
+                )
+            )
             continue
         seen[line.enrollment_number] = line.line
         try:

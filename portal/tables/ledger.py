@@ -29,7 +29,10 @@ class HistoryTable(tables.Table):
     )
     kind = tables.Column(verbose_name=_("Kind"))
     category = tables.Column(verbose_name=_("Category"), order_by=("category__name",))
-    amount = tables.Column(verbose_name=_("Points"), attrs={"td": {"class": "text-right tabular-nums"}, "th": {"class": "text-right"}})
+    amount = tables.Column(
+        verbose_name=_("Points"),
+        attrs={"td": {"class": "text-right tabular-nums"}, "th": {"class": "text-right"}},
+    )
     reason = tables.Column(verbose_name=_("Reason"), orderable=False)
     actor = tables.Column(verbose_name=_("By"), order_by=("actor__name",), default="System")
 
@@ -52,7 +55,9 @@ class HistoryTable(tables.Table):
 
     def render_kind(self, record: Transaction) -> str:
         return format_html(
-            '<span class="badge {}">{}</span>', KIND_BADGE.get(record.kind, ""), record.get_kind_display()
+            '<span class="badge {}">{}</span>',
+            KIND_BADGE.get(record.kind, ""),
+            record.get_kind_display(),
         )
 
     def render_amount(self, value: int) -> str:

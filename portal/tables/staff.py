@@ -20,7 +20,8 @@ class CategoryTable(tables.Table):
     )
     yearly_cap = tables.Column(verbose_name=_("Yearly cap"), default="—")
     is_active = tables.TemplateColumn(
-        template_code='{% if record.is_active %}<span class="badge bg-emerald-50 text-emerald-700">Active</span>'
+        template_code="{% if record.is_active %}"
+        '<span class="badge bg-emerald-50 text-emerald-700">Active</span>'
         '{% else %}<span class="badge bg-slate-100 text-slate-600">Inactive</span>{% endif %}',
         verbose_name=_("Status"),
     )

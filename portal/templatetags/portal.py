@@ -49,7 +49,9 @@ def styled_widget(field: BoundField) -> str:
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
         attrs["aria-invalid"] = "true"
-    return field.as_widget(attrs={**attrs, **{k: v for k, v in widget.attrs.items() if k != "class"}})
+    return field.as_widget(
+        attrs={**attrs, **{k: v for k, v in widget.attrs.items() if k != "class"}}
+    )
 
 
 @register.filter

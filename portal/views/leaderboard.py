@@ -24,5 +24,8 @@ def leaderboard(request: HtmxHttpRequest) -> HttpResponse:
         top=options["top"],
     )
     return render_page(
-        request, "portal/ledger/leaderboard.html", {"form": form, "board": board}, partial="leaderboard"
+        request,
+        "portal/ledger/leaderboard.html",
+        {"form": form, "board": board},
+        partial="leaderboard",
     )

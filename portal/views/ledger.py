@@ -82,7 +82,9 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
         except PortalError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     if entry is None:
-        return render_page(request, "portal/ledger/award.html", award_form_context(form), partial="award-form")
+        return render_page(
+            request, "portal/ledger/award.html", award_form_context(form), partial="award-form"
+        )
 
     verb = _("Awarded") if entry.amount > 0 else _("Deducted")
     success = _("%(verb)s %(points)s points %(to)s %(name)s.") % {
@@ -124,9 +126,14 @@ def award_page(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def award_points_field(request: HtmxHttpRequest) -> HttpResponse:
     """The points input, pre-filled and bounded for the chosen category (htmx)."""
-    category = Category.objects.filter(pk=request.GET.get("category") or None, is_active=True).first()
+    category = Category.objects.filter(
+        pk=request.GET.get("category") or None, is_active=True
+    ).first()
     return render_page(
-        request, "portal/ledger/award.html", {"category": category, "award_form": AwardForm()}, partial="points-field"
+        request,
+        "portal/ledger/award.html",
+        {"category": category, "award_form": AwardForm()},
+        partial="points-field",
     )
 
 
@@ -209,7 +216,11 @@ def transaction_reverse(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The entry was reversed."))
         return redirect("portal:dashboard")
-    context = {**recent_awards_context(request.user), "reverse_error": error, "error_entry_id": entry.pk}
+    context = {
+        **recent_awards_context(request.user),
+        "reverse_error": error,
+        "error_entry_id": entry.pk,
+    }
     response = render_page(request, "portal/ledger/recent_awards.html", context)
     return response if error else trigger_client_event(response, "points-changed")
 
@@ -222,7 +233,9 @@ def history(request: HtmxHttpRequest) -> HttpResponse:
     entries = ledger_selectors.list_history(viewer)
     filters = HistoryFilter(request.GET or None, queryset=entries, viewer=viewer)
     table = HistoryTable(filters.qs, show_student=viewer.role != Role.STUDENT)
-    RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(table)
+    RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(
+        table
+    )
     context = {"filter": filters, "table": table, "standing": None}
     if viewer.role == Role.STUDENT:
         context["standing"] = ledger_selectors.get_standing(student_profile_of(viewer))
@@ -239,7 +252,9 @@ class _Echo:
 def history_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
     """The filtered history as CSV, streamed so a large export does not hold memory."""
     viewer = request.user
-    filters = HistoryFilter(request.GET or None, queryset=ledger_selectors.list_history(viewer), viewer=viewer)
+    filters = HistoryFilter(
+        request.GET or None, queryset=ledger_selectors.list_history(viewer), viewer=viewer
+    )
     rows = filters.qs.order_by("-created_at", "-id").values_list(
         "id",
         "created_at",
@@ -256,7 +271,18 @@ def history_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
 
     def stream() -> Iterator[str]:
         yield writer.writerow(
-            ["id", "time", "enrollment_number", "student", "kind", "category", "points", "reason", "by", "reverses"]
+            [
+                "id",
+                "time",
+                "enrollment_number",
+                "student",
+                "kind",
+                "category",
+                "points",
+                "reason",
+                "by",
+                "reverses",
+            ]
         )
         for row in rows.iterator(chunk_size=2000):
             values = list(row)
@@ -277,4 +303,6 @@ def history_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
 def balance_badge(request: HtmxHttpRequest) -> HttpResponse:
     """The balance in the header, refreshed when an htmx action changed points."""
     profile = student_profile_of(request.user)
-    return render_page(request, "portal/components/balance_badge.html", {"balance": profile.balance})
+    return render_page(
+        request, "portal/components/balance_badge.html", {"balance": profile.balance}
+    )

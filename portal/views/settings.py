@@ -25,7 +25,9 @@ def account_settings(request: HtmxHttpRequest) -> HttpResponse:
     profile = request.user.student_profile if request.user.role == Role.STUDENT else None
     form = PrivacyForm(request.POST or None, instance=profile) if profile else None
     if request.method == "POST" and form is not None and form.is_valid():
-        set_leaderboard_visibility(profile=profile, visible=form.cleaned_data["show_on_leaderboard"])
+        set_leaderboard_visibility(
+            profile=profile, visible=form.cleaned_data["show_on_leaderboard"]
+        )
         messages.success(request, _("Your privacy setting was saved."))
         return redirect("portal:settings")
     return render_page(request, "portal/settings.html", {"profile": profile, "privacy_form": form})

@@ -28,7 +28,9 @@ def user_list(request: HtmxHttpRequest) -> HttpResponse:
     """Everyone, searchable by name/email/enrollment and filterable by role."""
     filters = UserFilterForm(request.GET or None)
     options = filters.cleaned_data if filters.is_valid() else {"q": "", "role": ""}
-    page = Paginator(list_users(role=options["role"], query=options["q"]), 25).get_page(request.GET.get("page"))
+    page = Paginator(list_users(role=options["role"], query=options["q"]), 25).get_page(
+        request.GET.get("page")
+    )
     return render_page(
         request,
         "portal/staff/users.html",
@@ -69,7 +71,9 @@ def user_role(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     error = None
     if form.is_valid():
         try:
-            target = account_services.change_role(actor=request.user, user_id=target.pk, role=form.cleaned_data["role"])
+            target = account_services.change_role(
+                actor=request.user, user_id=target.pk, role=form.cleaned_data["role"]
+            )
         except PortalError as exc:
             error = exc.message
     else:
@@ -78,7 +82,11 @@ def user_role(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if error:
             messages.error(request, error)
         else:
-            messages.success(request, _("%(name)s is now %(role)s.") % {"name": target.name, "role": target.get_role_display()})
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s.")
+                % {"name": target.name, "role": target.get_role_display()},
+            )
         return redirect("portal:user-list")
     return render_page(
         request,
@@ -100,10 +108,14 @@ def category_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpRespon
     category = get_object_or_404(Category, pk=pk) if pk else None
     form = CategoryForm(request.POST or None, instance=category)
     if request.method == "POST" and form.is_valid():
-        saved = category_services.save_category(actor=request.user, category=form.save(commit=False))
+        saved = category_services.save_category(
+            actor=request.user, category=form.save(commit=False)
+        )
         messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
         return redirect("portal:category-list")
-    return render_page(request, "portal/staff/category_form.html", {"form": form, "category": category})
+    return render_page(
+        request, "portal/staff/category_form.html", {"form": form, "category": category}
+    )
 
 
 @role_required(Role.ADMIN)

@@ -3,6 +3,7 @@ a fixed idempotency key, so running the command again changes nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import timedelta
 from typing import Any
@@ -46,19 +47,91 @@ CATEGORIES = [
     ("Leadership", "Society officers, mentors and class reps", 30, 10, 60, 240),
 ]
 REASONS = {
-    "Academic merit": ["Highest mark in the mid-term exam", "Dean's list", "Outstanding coursework", "Best project demo"],
-    "Research": ["Poster at the undergraduate research day", "Co-author on a workshop paper", "Lab data collection"],
-    "Volunteering": ["Open day guide", "Beach clean-up", "Peer tutoring evening", "Charity run marshal"],
+    "Academic merit": [
+        "Highest mark in the mid-term exam",
+        "Dean's list",
+        "Outstanding coursework",
+        "Best project demo",
+    ],
+    "Research": [
+        "Poster at the undergraduate research day",
+        "Co-author on a workshop paper",
+        "Lab data collection",
+    ],
+    "Volunteering": [
+        "Open day guide",
+        "Beach clean-up",
+        "Peer tutoring evening",
+        "Charity run marshal",
+    ],
     "Event attendance": ["Careers fair", "Guest lecture on AI safety", "Hackathon kick-off"],
     "Sports": ["University football, regional final", "Rowing regatta", "Chess league win"],
     "Leadership": ["Society treasurer", "Class representative", "First-year mentor"],
 }
-FIRST = ["Aisha", "Ben", "Chloe", "Daniel", "Elif", "Farah", "George", "Hana", "Ibrahim", "Julia", "Kwame",
-         "Lena", "Mateo", "Nadia", "Oliver", "Priya", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera",
-         "Wei", "Ximena", "Yusuf", "Zoe", "Arjun", "Bea", "Chen", "Dara", "Emeka", "Freya", "Gabriel",
-         "Hiro", "Isla", "Jonas", "Kira", "Luca", "Maya", "Noah"]
-LAST = ["Khan", "Smith", "Okafor", "Nguyen", "Garcia", "Müller", "Rossi", "Kowalski", "Haddad", "Tanaka",
-        "Silva", "Dubois", "Mensah", "Patel", "O'Brien", "Novak", "Hansen", "Costa", "Yilmaz", "Ahmed"]
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Elif",
+    "Farah",
+    "George",
+    "Hana",
+    "Ibrahim",
+    "Julia",
+    "Kwame",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Oliver",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Arjun",
+    "Bea",
+    "Chen",
+    "Dara",
+    "Emeka",
+    "Freya",
+    "Gabriel",
+    "Hiro",
+    "Isla",
+    "Jonas",
+    "Kira",
+    "Luca",
+    "Maya",
+    "Noah",
+]
+LAST = [
+    "Khan",
+    "Smith",
+    "Okafor",
+    "Nguyen",
+    "Garcia",
+    "Müller",
+    "Rossi",
+    "Kowalski",
+    "Haddad",
+    "Tanaka",
+    "Silva",
+    "Dubois",
+    "Mensah",
+    "Patel",
+    "O'Brien",
+    "Novak",
+    "Hansen",
+    "Costa",
+    "Yilmaz",
+    "Ahmed",
+]
 
 
 class Command(BaseCommand):
@@ -69,8 +142,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
-            raise CommandError("seed_demo refuses to run with DEBUG off: it creates known passwords.")
-        rng = random.Random(2026)
+            raise CommandError(
+                "seed_demo refuses to run with DEBUG off: it creates known passwords."
+            )
+        rng = random.Random(2026)  # noqa: S311 - demo data, deterministic on purpose
         password = make_password(DEMO_PASSWORD)  # hashed once: 200 hashes would take a minute
         with transaction.atomic():
             departments = [
@@ -80,8 +155,13 @@ class Command(BaseCommand):
             categories = [
                 Category.objects.get_or_create(
                     name=name,
-                    defaults={"description": desc, "default_points": default, "min_points": low,
-                              "max_points": high, "yearly_cap": cap},
+                    defaults={
+                        "description": desc,
+                        "default_points": default,
+                        "min_points": low,
+                        "max_points": high,
+                        "yearly_cap": cap,
+                    },
                 )[0]
                 for name, desc, default, low, high, cap in CATEGORIES
             ]
@@ -91,7 +171,11 @@ class Command(BaseCommand):
                 self._user("j.webb@upas.test", "Prof James Webb", Role.FACULTY, password),
                 self._user("a.sato@upas.test", "Dr Akiko Sato", Role.FACULTY, password),
             ]
-            students = [self._student("student@upas.test", "Aisha Khan", "CS2024001", departments[0], 2, password)]
+            students = [
+                self._student(
+                    "student@upas.test", "Aisha Khan", "CS2024001", departments[0], 2, password
+                )
+            ]
             for i in range(1, options["students"]):
                 dept = departments[i % len(departments)]
                 name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + i // len(FIRST)) % len(LAST)]}"
@@ -99,33 +183,56 @@ class Command(BaseCommand):
                 number = f"{dept.code}{2022 + i % 4}{i:03d}"
                 students.append(self._student(email, name, number, dept, 1 + i % 4, password))
         # A few students prefer privacy on the leaderboard.
-        StudentProfile.objects.filter(pk__in=[s.pk for s in students[5::11]]).update(show_on_leaderboard=False)
+        StudentProfile.objects.filter(pk__in=[s.pk for s in students[5::11]]).update(
+            show_on_leaderboard=False
+        )
 
-        created = self._history(rng, students, faculty + [admin], categories)
+        created = self._history(rng, students, [*faculty, admin], categories)
         total = Transaction.objects.count()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {len(students)} students, {len(faculty)} faculty, 1 admin, "
-            f"{len(categories)} categories, {total} ledger entries ({created} new)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(students)} students, {len(faculty)} faculty, 1 admin, "
+                f"{len(categories)} categories, {total} ledger entries ({created} new)."
+            )
+        )
         self.stdout.write(
             "Sign in at http://127.0.0.1:8000/ with password 'upas-demo' as\n"
-            "  admin@upas.test    (admin)\n  faculty@upas.test  (faculty)\n  student@upas.test  (student)"
+            "  admin@upas.test    (admin)\n"
+            "  faculty@upas.test  (faculty)\n"
+            "  student@upas.test  (student)"
         )
 
     def _user(self, email: str, name: str, role: str, password: str) -> User:
-        user, _created = User.objects.get_or_create(email=email, defaults={"name": name, "role": role, "password": password})
-        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        user, _created = User.objects.get_or_create(
+            email=email, defaults={"name": name, "role": role, "password": password}
+        )
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
         return user
 
-    def _student(self, email: str, name: str, number: str, dept: Department, year: int, password: str) -> StudentProfile:
+    def _student(
+        self, email: str, name: str, number: str, dept: Department, year: int, password: str
+    ) -> StudentProfile:
         user = self._user(email, name, Role.STUDENT, password)
         profile, _created = StudentProfile.objects.get_or_create(
             user=user,
-            defaults={"enrollment_number": number, "department": dept, "programme": PROGRAMMES[dept.code], "year": year},
+            defaults={
+                "enrollment_number": number,
+                "department": dept,
+                "programme": PROGRAMMES[dept.code],
+                "year": year,
+            },
         )
         return profile
 
-    def _history(self, rng: random.Random, students: list[StudentProfile], staff: list[User], categories: list[Category]) -> int:
+    def _history(
+        self,
+        rng: random.Random,
+        students: list[StudentProfile],
+        staff: list[User],
+        categories: list[Category],
+    ) -> int:
         """About 5 awards per student over the last 16 weeks, some deductions and reversals."""
         now = timezone.now()
         created = 0
@@ -148,7 +255,7 @@ class Command(BaseCommand):
                 except LedgerError:
                     continue  # a yearly cap reached: the demo simply skips that award
             if s_index % 17 == 3:
-                try:
+                with contextlib.suppress(LedgerError):  # nothing to deduct from
                     ledger.deduct_points(
                         actor=staff[0],
                         student_id=profile.pk,
@@ -157,12 +264,14 @@ class Command(BaseCommand):
                         idempotency_key=f"seed:deduct:{profile.enrollment_number}",
                         at=now - timedelta(days=rng.uniform(1, 30)),
                     )
-                except LedgerError:
-                    pass  # nothing to deduct from
         # One recent award by the demo faculty member, reversible from their dashboard.
         ledger.award_points(
-            actor=staff[0], student_id=students[1].pk, category_id=categories[0].pk, amount=30,
-            reason="Best lab report this week", idempotency_key="seed:recent:1",
+            actor=staff[0],
+            student_id=students[1].pk,
+            category_id=categories[0].pk,
+            amount=30,
+            reason="Best lab report this week",
+            idempotency_key="seed:recent:1",
         )
         created = Transaction.objects.count() - before
         return created

@@ -1,0 +1,59 @@
+"""Playwright against pytest-django's live_server, in Debian's chromium (no browser download).
+
+Without /usr/bin/chromium these tests skip on a developer machine; under CI (CI=true) a missing
+browser is an error instead, so a skip can never hide a broken run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = (
+    Path(os.environ.get("ARTIFACTS_DIR", Path(__file__).resolve().parents[2] / "artifacts"))
+    / "browser"
+)
+
+# Playwright's sync API runs an event loop in the test thread; Django then refuses ORM calls from
+# it unless told this is deliberate. Only the browser tests need it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(
+            f"CI needs chromium at {CHROMIUM} for the browser tests (apt-get install chromium)"
+        )
+    skip = pytest.mark.skip(
+        reason=f"no chromium at {CHROMIUM}: apt-get install chromium to run browser tests"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def shots() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,182 @@
+"""Many requests at once on one student, with separate database connections per thread.
+
+On PostgreSQL the profile row lock serialises them; on SQLite every write transaction starts
+with BEGIN IMMEDIATE and queues behind the busy timeout. Either way: no lost update, no
+overdraw, no error other than the refusals the services define."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import close_old_connections, connection
+
+from portal.exceptions import LedgerError
+from portal.models import StudentProfile, Transaction
+from portal.selectors.ledger import find_ledger_mismatches
+from portal.services import ledger
+from tests.conftest import key
+from tests.factories import CategoryFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_at_once(jobs: list[Callable[[], object]]) -> Counter[str]:
+    """Start every job at the same moment, each in its own thread and connection; count outcomes
+    ("ok", a LedgerError code, or the name of any other exception)."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def worker(job: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            job()
+            result = "ok"
+        except LedgerError as exc:
+            result = exc.code
+        except Exception as exc:
+            result = f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes[result] += 1
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    close_old_connections()
+    return outcomes
+
+
+@pytest.fixture
+def cast(faculty, admin):
+    category = CategoryFactory(min_points=1, max_points=100, default_points=10)
+    student = StudentFactory()
+    ledger.award_points(
+        actor=admin,
+        student_id=student.pk,
+        category_id=category.pk,
+        amount=100,
+        reason="Start",
+        idempotency_key=key(),
+    )
+    return student, category
+
+
+def test_concurrent_awards_and_deductions_on_one_student_stay_consistent(cast, faculty, admin):
+    student, category = cast
+
+    def give() -> None:
+        ledger.award_points(
+            actor=faculty,
+            student_id=student.pk,
+            category_id=category.pk,
+            amount=10,
+            reason="Race",
+            idempotency_key=key(),
+        )
+
+    def take() -> None:
+        ledger.deduct_points(
+            actor=admin, student_id=student.pk, amount=15, reason="Race", idempotency_key=key()
+        )
+
+    outcomes = run_at_once([give] * 12 + [take] * 12)
+    assert set(outcomes) <= {"ok", "insufficient_balance"}, outcomes
+    student.refresh_from_db()
+    awards = Transaction.objects.filter(student=student, kind="award").count() - 1
+    deductions = Transaction.objects.filter(student=student, kind="deduction").count()
+    assert awards == 12
+    assert outcomes["ok"] == awards + deductions
+    assert student.balance == 100 + 10 * awards - 15 * deductions >= 0
+    assert find_ledger_mismatches() == []
+
+
+def test_concurrent_deductions_never_overdraw(cast, admin):
+    student, _category = cast
+
+    def take() -> None:
+        ledger.deduct_points(
+            actor=admin, student_id=student.pk, amount=10, reason="Race", idempotency_key=key()
+        )
+
+    outcomes = run_at_once([take] * 20)
+    assert outcomes == Counter({"ok": 10, "insufficient_balance": 10})
+    student.refresh_from_db()
+    assert student.balance == 0
+    assert find_ledger_mismatches() == []
+
+
+def test_the_same_form_submitted_twenty_times_at_once_creates_one_entry(cast, faculty):
+    student, category = cast
+    k = key()
+
+    def submit() -> None:
+        ledger.award_points(
+            actor=faculty,
+            student_id=student.pk,
+            category_id=category.pk,
+            amount=10,
+            reason="Double click",
+            idempotency_key=k,
+        )
+
+    outcomes = run_at_once([submit] * 20)
+    assert outcomes == Counter({"ok": 20})
+    assert Transaction.objects.filter(idempotency_key=k).count() == 1
+    student.refresh_from_db()
+    assert student.balance == 110
+
+
+def test_an_entry_reversed_by_many_admins_at_once_is_reversed_once(cast, faculty, admin):
+    student, category = cast
+    entry = ledger.award_points(
+        actor=faculty,
+        student_id=student.pk,
+        category_id=category.pk,
+        amount=40,
+        reason="Oops",
+        idempotency_key=key(),
+    )
+
+    def reverse() -> None:
+        ledger.reverse_transaction(
+            actor=admin, transaction_id=entry.pk, reason="Race", idempotency_key=key()
+        )
+
+    outcomes = run_at_once([reverse] * 20)
+    assert outcomes == Counter({"ok": 1, "already_reversed": 19})
+    student.refresh_from_db()
+    assert student.balance == 100
+    assert find_ledger_mismatches() == []
+
+
+def test_overlapping_bulk_awards_do_not_deadlock(faculty, admin):
+    category = CategoryFactory(min_points=1, max_points=100, default_points=5)
+    students = [StudentFactory() for _ in range(6)]
+    numbers = [s.enrollment_number for s in students]
+
+    def bulk(order: list[str]) -> Callable[[], object]:
+        lines, _ = ledger.parse_bulk_lines("\n".join(order))
+        return lambda: ledger.bulk_award(
+            actor=faculty,
+            category_id=category.pk,
+            amount=5,
+            reason="Race",
+            lines=lines,
+            idempotency_key=key(),
+        )
+
+    outcomes = run_at_once([bulk(numbers), bulk(numbers[::-1])] * 5)
+    assert outcomes == Counter({"ok": 10})
+    assert set(
+        StudentProfile.objects.filter(pk__in=[s.pk for s in students]).values_list(
+            "balance", flat=True
+        )
+    ) == {50}
+    assert find_ledger_mismatches() == []

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import factory
+from allauth.account.models import EmailAddress
+
+from portal.models import Category, Department, Role, StudentProfile, User
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"Department {n}")
+    code = factory.Sequence(lambda n: f"D{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@upas.test")
+    name = factory.Faker("name")
+    role = Role.STUDENT
+    password = factory.django.Password("pw-for-tests-1")
+
+    @factory.post_generation
+    def verified(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class StudentFactory(factory.django.DjangoModelFactory):
+    """A student profile with its user; balances start at zero and move only through services."""
+
+    class Meta:
+        model = StudentProfile
+
+    user = factory.SubFactory(UserFactory, role=Role.STUDENT)
+    enrollment_number = factory.Sequence(lambda n: f"S{2026000 + n}")
+    department = factory.SubFactory(DepartmentFactory)
+    programme = "BSc Testing"
+    year = 2
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    default_points = 10
+    min_points = 1
+    max_points = 100

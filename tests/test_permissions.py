@@ -1,0 +1,168 @@
+"""The URL x role matrix: every named portal URL, every role, the status each must get.
+
+Anonymous visitors are sent to the login page; signed-in users of the wrong role get 403; an
+object the user may not touch answers 404 so nobody learns it exists; a view that only takes POST
+answers GET with 405 (and the other way round). Adding a URL without adding its rows here fails
+`test_every_portal_url_is_in_the_matrix`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from portal import urls as portal_urls
+from portal.models import Role
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+
+ANONYMOUS = "anonymous"
+STUDENT = "student"
+OTHER_STUDENT = "other_student"
+FACULTY = "faculty"
+OTHER_FACULTY = "other_faculty"
+ADMIN = "admin"
+ROLES = (ANONYMOUS, STUDENT, OTHER_STUDENT, FACULTY, ADMIN)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int) -> dict[str, int]:
+    return {**everyone(status), ANONYMOUS: 302}
+
+
+def students_only(status: int) -> dict[str, int]:
+    return {ANONYMOUS: 302, STUDENT: status, OTHER_STUDENT: status, FACULTY: 403, ADMIN: 403}
+
+
+def staff_only(status: int) -> dict[str, int]:
+    return {ANONYMOUS: 302, STUDENT: 403, OTHER_STUDENT: 403, FACULTY: status, ADMIN: status}
+
+
+def admins_only(status: int) -> dict[str, int]:
+    return {ANONYMOUS: 302, STUDENT: 403, OTHER_STUDENT: 403, FACULTY: 403, ADMIN: status}
+
+
+# (url name, kwargs, method, {role: expected status}). Kwargs name objects built by the
+# `objects` fixture: "award" is an award by `faculty` to `student`; "student_user" is that
+# student's user, so `other_student` always acts on the first student's objects.
+TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
+    ("dashboard", {}, "GET", signed_in(200)),
+    ("healthz", {}, "GET", everyone(200)),
+    ("healthz", {}, "POST", everyone(405)),
+    ("settings", {}, "GET", signed_in(200)),
+    ("leaderboard", {}, "GET", everyone(200)),
+    ("leaderboard", {}, "POST", everyone(405)),
+    ("history", {}, "GET", signed_in(200)),
+    ("history", {}, "POST", signed_in(405)),
+    ("history-export", {}, "GET", signed_in(200)),
+    ("history-export", {}, "POST", signed_in(405)),
+    ("balance-badge", {}, "GET", students_only(200)),
+    ("balance-badge", {}, "POST", students_only(405)),
+    ("award", {}, "GET", staff_only(200)),
+    ("award", {}, "POST", staff_only(405)),
+    ("award-create", {}, "GET", staff_only(405)),
+    # An empty form: re-displayed with its errors, nothing written.
+    ("award-create", {}, "POST", staff_only(200)),
+    ("award-points-field", {}, "GET", staff_only(200)),
+    ("award-points-field", {}, "POST", staff_only(405)),
+    ("award-bulk", {}, "GET", staff_only(200)),
+    ("award-bulk", {}, "POST", staff_only(200)),
+    ("student-search", {}, "GET", staff_only(200)),
+    ("student-search", {}, "POST", staff_only(405)),
+    ("transaction-reverse", {"pk": "award"}, "GET", {**staff_only(405), OTHER_FACULTY: 405}),
+    # The owner and admins get the refusal ("give a reason") as a redirect with a message;
+    # another faculty member must not learn that the entry exists.
+    ("transaction-reverse", {"pk": "award"}, "POST", {**staff_only(302), OTHER_FACULTY: 404}),
+    ("user-list", {}, "GET", admins_only(200)),
+    ("user-create", {}, "GET", admins_only(200)),
+    ("user-create", {}, "POST", admins_only(200)),
+    ("user-role", {"pk": "student_user"}, "GET", admins_only(405)),
+    ("user-role", {"pk": "student_user"}, "POST", admins_only(302)),
+    ("category-list", {}, "GET", admins_only(200)),
+    ("category-create", {}, "GET", admins_only(200)),
+    ("category-create", {}, "POST", admins_only(200)),
+    ("category-edit", {"pk": "category"}, "GET", admins_only(200)),
+    ("category-edit", {"pk": "category"}, "POST", admins_only(200)),
+    ("category-toggle", {"pk": "category"}, "GET", admins_only(405)),
+    ("category-toggle", {"pk": "category"}, "POST", admins_only(302)),
+]
+
+MATRIX = [
+    pytest.param(name, kwargs, method, role, status, id=f"{method} {name} as {role}")
+    for name, kwargs, method, statuses in TABLE
+    for role, status in statuses.items()
+]
+
+
+@pytest.fixture
+def objects(student, faculty, category, give) -> dict[str, int]:
+    award = give(student, 20, actor=faculty, category=category)
+    return {"award": award.pk, "student_user": student.user_id, "category": category.pk}
+
+
+def request_as(
+    request: pytest.FixtureRequest, client_as: Any, role: str, method: str, url: str
+) -> Any:
+    who = None if role == ANONYMOUS else request.getfixturevalue(role)
+    client = client_as(who)
+    return client.get(url) if method == "GET" else client.post(url)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "method", "role", "expected"), MATRIX)
+def test_url_answers_role_with_expected_status(
+    request, client_as, objects, name, kwargs, method, role, expected
+):
+    url = reverse(f"portal:{name}", kwargs={k: objects[v] for k, v in kwargs.items()})
+    response = request_as(request, client_as, role, method, url)
+    assert response.status_code == expected
+    if expected == 302:
+        # Anonymous visitors go to the login page and come back; nobody else is sent there.
+        if role == ANONYMOUS:
+            assert response["Location"].startswith(f"{LOGIN}?next=")
+        else:
+            assert not response["Location"].startswith(LOGIN)
+
+
+def test_every_portal_url_is_in_the_matrix():
+    names = {pattern.name for pattern in portal_urls.urlpatterns}
+    assert None not in names, "every portal URL needs a name"
+    assert names == {name for name, _kwargs, _method, _statuses in TABLE}
+
+
+def test_every_row_covers_every_role():
+    for name, _kwargs, method, statuses in TABLE:
+        assert set(ROLES) <= set(statuses), f"{method} {name} misses a role"
+
+
+def test_leaderboard_asks_anonymous_visitors_to_sign_in_when_not_public(client_as, settings):
+    settings.UPAS_PUBLIC_LEADERBOARD = False
+    response = client_as(None).get(reverse("portal:leaderboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{LOGIN}?next=")
+
+
+def test_leaderboard_stays_open_to_students_when_not_public(client_as, student, settings):
+    settings.UPAS_PUBLIC_LEADERBOARD = False
+    assert client_as(student).get(reverse("portal:leaderboard")).status_code == 200
+
+
+def test_reversing_an_unknown_entry_is_not_found(client_as, admin):
+    url = reverse("portal:transaction-reverse", kwargs={"pk": 999_999})
+    assert client_as(admin).post(url).status_code == 404
+
+
+def test_changing_the_role_of_an_unknown_user_is_not_found(client_as, admin):
+    url = reverse("portal:user-role", kwargs={"pk": 999_999})
+    assert client_as(admin).post(url, {"role": Role.FACULTY}).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["category-edit", "category-toggle"])
+def test_unknown_category_is_not_found(client_as, admin, name):
+    url = reverse(f"portal:{name}", kwargs={"pk": 999_999})
+    assert client_as(admin).post(url).status_code == 404
