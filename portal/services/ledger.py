@@ -415,6 +415,8 @@ def bulk_award(
         Transaction.objects.filter(idempotency_key__startswith=f"{idempotency_key}:").order_by("id")
     )
     if existing:
+        if any(e.actor_id != actor.pk for e in existing):
+            raise LedgerError("key_conflict", _KEY_CONFLICT)
         return existing
     if errors:
         raise BulkError(sorted(errors, key=lambda e: e.line))

@@ -82,9 +82,10 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
         except PortalError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     if entry is None:
-        return render_page(
-            request, "portal/ledger/award.html", award_form_context(form), partial="award-form"
-        )
+        context = award_form_context(form)
+        if not request.htmx:
+            context.update(recent_awards_context(request.user))
+        return render_page(request, "portal/ledger/award.html", context, partial="award-form")
 
     verb = _("Awarded") if entry.amount > 0 else _("Deducted")
     success = _("%(verb)s %(points)s points %(to)s %(name)s.") % {
@@ -242,6 +243,16 @@ def history(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, "portal/ledger/history.html", context, partial="history-table")
 
 
+def _csv_safe(value: object) -> object:
+    """Cells a spreadsheet would run as a formula (names and reasons are user-supplied) are
+    prefixed with an apostrophe so they show as text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -287,10 +298,7 @@ def history_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
         for row in rows.iterator(chunk_size=2000):
             values = list(row)
             values[1] = timezone.localtime(values[1]).isoformat(timespec="seconds")
-            # Spreadsheet formula injection: a reason starting with = + - @ is shown as text.
-            if values[7] and values[7][0] in "=+-@":
-                values[7] = "'" + values[7]
-            yield writer.writerow(["" if v is None else v for v in values])
+            yield writer.writerow([_csv_safe(v) for v in values])
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")

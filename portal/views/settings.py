@@ -23,7 +23,8 @@ class PrivacyForm(forms.ModelForm):
 def account_settings(request: HtmxHttpRequest) -> HttpResponse:
     """Profile, privacy and links to password, email and two-factor settings."""
     profile = request.user.student_profile if request.user.role == Role.STUDENT else None
-    form = PrivacyForm(request.POST or None, instance=profile) if profile else None
+    data = request.POST if request.method == "POST" else None
+    form = PrivacyForm(data, instance=profile) if profile else None
     if request.method == "POST" and form is not None and form.is_valid():
         set_leaderboard_visibility(
             profile=profile, visible=form.cleaned_data["show_on_leaderboard"]

@@ -96,6 +96,7 @@ def test_award_form_shows_errors_inline_and_keeps_input(page: Page, live_server,
     page.get_by_placeholder(re.compile("Search by name")).fill("CS2024001")
     page.get_by_label(re.compile("Aisha Khan")).check()
     page.get_by_label("Category").select_option(label="Academic merit")
+    expect(page.get_by_label("Points", exact=True)).to_have_value("25")
     page.get_by_label("Points", exact=True).fill("500")
     page.get_by_label("Reason").fill("Too generous")
     page.get_by_role("button", name="Save").click()
