@@ -1,0 +1,47 @@
+"""Small builders shared by the view tests; balances only ever move through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.models import Category, StudentProfile, Transaction, User
+from portal.services import ledger
+from tests.conftest import key
+
+
+def award(
+    actor: User,
+    profile: StudentProfile,
+    category: Category,
+    amount: int = 20,
+    *,
+    reason: str = "Great work",
+    **kwargs: Any,
+) -> Transaction:
+    return ledger.award_points(
+        actor=actor,
+        student_id=profile.pk,
+        category_id=category.pk,
+        amount=amount,
+        reason=reason,
+        idempotency_key=kwargs.pop("idempotency_key", key()),
+        **kwargs,
+    )
+
+
+def award_data(student: StudentProfile, category: Category, /, **overrides: Any) -> dict[str, Any]:
+    """What the award form posts; a valid award of 20 points unless overridden."""
+    data = {
+        "action": "award",
+        "student": student.pk,
+        "category": category.pk,
+        "points": 20,
+        "reason": "Won the regional hackathon",
+        "idempotency_key": key(),
+    }
+    return {**data, **overrides}
+
+
+def balance(profile: StudentProfile) -> int:
+    profile.refresh_from_db()
+    return profile.balance
