@@ -27,3 +27,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # Rollback journal, not WAL: the runner deletes the file between runs, and a stale -wal file
     # beside a new database is read as corruption. IMMEDIATE transactions still queue writers.
     DATABASES["default"]["OPTIONS"].pop("init_command", None)  # noqa: F405
+else:
+    # Live-server and thread tests must not keep connections open past a test, or PostgreSQL
+    # refuses to drop the test database at the end.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
