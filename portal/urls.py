@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portal.views import dashboards, health, leaderboard, ledger, settings, staff
+from portal.views import dashboards, health, leaderboard, ledger, rewards, settings, staff
 
 app_name = "portal"
 
@@ -21,6 +21,21 @@ urlpatterns = [
     path("award/bulk/", ledger.bulk_award, name="award-bulk"),
     path("award/students/", ledger.student_search, name="student-search"),
     path("transactions/<int:pk>/reverse/", ledger.transaction_reverse, name="transaction-reverse"),
+    # rewards
+    path("rewards/", rewards.catalogue, name="rewards"),
+    path("rewards/mine/", rewards.my_redemptions, name="my-redemptions"),
+    path("rewards/<int:pk>/", rewards.reward_detail, name="reward-detail"),
+    path("rewards/<int:pk>/action/", rewards.reward_action, name="reward-action"),
+    path("rewards/<int:pk>/redeem/", rewards.reward_redeem, name="reward-redeem"),
+    path("rewards/mine/<int:pk>/cancel/", rewards.redemption_cancel, name="redemption-cancel"),
+    path("staff/rewards/", rewards.reward_admin_list, name="reward-admin"),
+    path("staff/rewards/new/", rewards.reward_edit, name="reward-create"),
+    path("staff/rewards/<int:pk>/edit/", rewards.reward_edit, name="reward-edit"),
+    path("staff/rewards/<int:pk>/toggle/", rewards.reward_toggle, name="reward-toggle"),
+    path("staff/redemptions/", rewards.redemption_queue, name="redemption-queue"),
+    path("staff/redemptions/bulk/", rewards.redemption_bulk, name="redemption-bulk"),
+    path("staff/redemptions/count/", rewards.queue_badge, name="queue-badge"),
+    path("staff/redemptions/<int:pk>/decide/", rewards.redemption_decide, name="redemption-decide"),
     # admin pages
     path("staff/people/", staff.user_list, name="user-list"),
     path("staff/people/new/", staff.user_create, name="user-create"),

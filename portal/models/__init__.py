@@ -3,6 +3,7 @@ from __future__ import annotations
 from .accounts import Department, Role, StudentProfile, User
 from .audit import AuditLog
 from .ledger import MAX_POINTS_PER_ENTRY, Category, LedgerImmutableError, Transaction
+from .rewards import Redemption, Reward
 
 __all__ = [
     "MAX_POINTS_PER_ENTRY",
@@ -10,6 +11,8 @@ __all__ = [
     "Category",
     "Department",
     "LedgerImmutableError",
+    "Redemption",
+    "Reward",
     "Role",
     "StudentProfile",
     "Transaction",

@@ -112,6 +112,13 @@ class Transaction(models.Model):
     # Stored rather than derived from `kind` so that period leaderboards and check_ledger can sum
     # it with one indexed filter, including reversals of merit entries.
     counts_for_lifetime = models.BooleanField()
+    redemption = models.ForeignKey(
+        "portal.Redemption",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+    )
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )

@@ -19,6 +19,7 @@ from portal.exceptions import BulkError, LedgerError, RowError
 from portal.models import (
     MAX_POINTS_PER_ENTRY,
     Category,
+    Redemption,
     Role,
     StudentProfile,
     Transaction,
@@ -36,7 +37,7 @@ def _require_staff(actor: User) -> None:
         raise LedgerError("forbidden", "Only faculty and admins can award or deduct points.")
 
 
-def _lock_profile(student_id: int) -> StudentProfile:
+def lock_profile(student_id: int) -> StudentProfile:
     try:
         return (
             StudentProfile.objects.select_for_update(of=("self",))
@@ -95,7 +96,7 @@ def _check_yearly_cap(profile: StudentProfile, category: Category, amount: int) 
         )
 
 
-def _post(
+def post_entry(
     profile: StudentProfile,
     *,
     amount: int,
@@ -106,9 +107,11 @@ def _post(
     idempotency_key: str,
     counts_for_lifetime: bool,
     reverses: Transaction | None = None,
+    redemption: Redemption | None = None,
     at: datetime | None = None,
 ) -> Transaction:
-    """Insert the entry and move the cached totals. Caller holds the profile lock."""
+    """Insert the entry and move the cached totals. Caller holds the profile lock (through
+    `lock_profile`); other services (rewards, events, draws) post through here too."""
     if profile.balance + amount < 0:
         raise LedgerError(
             "insufficient_balance",
@@ -129,6 +132,7 @@ def _post(
                 idempotency_key=idempotency_key,
                 counts_for_lifetime=counts_for_lifetime,
                 reverses=reverses,
+                redemption=redemption,
                 created_at=at or timezone.now(),
             )
     except IntegrityError as exc:
@@ -174,7 +178,7 @@ def award_points(
     reason = _clean_reason(reason)
     # Lock first, then look for a replay: a concurrent duplicate waits on the lock and then sees
     # the committed first entry.
-    profile = _lock_profile(student_id)
+    profile = lock_profile(student_id)
     if (entry := _replayed(idempotency_key, actor)) is not None:
         return entry
     category = Category.objects.filter(pk=category_id).first()
@@ -182,7 +186,7 @@ def award_points(
         raise LedgerError("unknown_category", "Choose a category.", field="category")
     _check_amount_bounds(category, amount)
     _check_yearly_cap(profile, category, amount)
-    return _post(
+    return post_entry(
         profile,
         amount=amount,
         kind=Kind.AWARD,
@@ -219,11 +223,11 @@ def deduct_points(
             field="points",
         )
     reason = _clean_reason(reason)
-    profile = _lock_profile(student_id)
+    profile = lock_profile(student_id)
     if (entry := _replayed(idempotency_key, actor)) is not None:
         return entry
     category = Category.objects.filter(pk=category_id).first() if category_id else None
-    return _post(
+    return post_entry(
         profile,
         amount=-amount,
         kind=Kind.DEDUCTION,
@@ -266,7 +270,7 @@ def reverse_transaction(
     original = Transaction.objects.filter(pk=transaction_id).first()
     if original is None:
         raise LedgerError("not_found", "That entry does not exist.")
-    profile = _lock_profile(original.student_id)
+    profile = lock_profile(original.student_id)
     if (entry := _replayed(idempotency_key, actor)) is not None:
         return entry
     if not original.is_reversible_kind:
@@ -283,7 +287,7 @@ def reverse_transaction(
                 f"Awards can be reversed for {settings.UPAS_REVERSAL_WINDOW_HOURS} hours; "
                 "ask an admin.",
             )
-    return _post(
+    return post_entry(
         profile,
         amount=-original.amount,
         kind=Kind.REVERSAL,
@@ -422,7 +426,7 @@ def bulk_award(
         raise BulkError(sorted(errors, key=lambda e: e.line))
 
     return [
-        _post(
+        post_entry(
             profile,
             amount=points,
             kind=Kind.AWARD,

@@ -22,6 +22,11 @@ def active_nav(context: template.Context, url_name: str) -> str:
 
 
 @register.filter
+def minus(value: int, other: int) -> int:
+    return int(value) - int(other)
+
+
+@register.filter
 def signed(value: int) -> str:
     """+12 / −5 with a real minus sign, for ledger amounts."""
     return f"+{value:,}" if value > 0 else f"−{abs(value):,}"

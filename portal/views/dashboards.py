@@ -8,6 +8,7 @@ from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role
 from portal.permissions import student_profile_of
 from portal.selectors import ledger as ledger_selectors
+from portal.selectors import rewards as reward_selectors
 from portal.views.ledger import award_form_context, recent_awards_context
 
 
@@ -25,10 +26,13 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
                 "standing": ledger_selectors.get_standing(profile),
                 "activity": ledger_selectors.recent_activity(profile),
                 "leaderboard": ledger_selectors.get_leaderboard(viewer=user, top=5),
+                "affordable": reward_selectors.affordable_rewards(profile),
+                "redemptions": reward_selectors.list_redemptions_for(profile, limit=4),
             },
         )
     context = {**award_form_context(AwardForm()), **recent_awards_context(user)}
     if user.role == Role.ADMIN:
         context["figures"] = ledger_selectors.get_week_figures()
+        context["queue"] = reward_selectors.get_queue_counts()
         return render_page(request, "portal/dashboards/admin.html", context)
     return render_page(request, "portal/dashboards/faculty.html", context)

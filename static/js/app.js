@@ -63,3 +63,13 @@ document.addEventListener("click", function (evt) {
   button.textContent = "Added";
   button.disabled = true;
 });
+
+// A header checkbox with data-select-all="NAME" ticks every checkbox called NAME.
+document.addEventListener("change", function (evt) {
+  var box = evt.target;
+  if (!box.matches || !box.matches("input[data-select-all]")) return;
+  var name = box.getAttribute("data-select-all");
+  document.querySelectorAll("input[type=checkbox][name='" + name + "']").forEach(function (el) {
+    if (el !== box) el.checked = box.checked;
+  });
+});

@@ -4,6 +4,7 @@ a fixed idempotency key, so running the command again changes nothing."""
 from __future__ import annotations
 
 import contextlib
+import io
 import random
 from datetime import timedelta
 from typing import Any
@@ -11,13 +12,17 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image, ImageDraw, ImageFont
 
 from portal.exceptions import LedgerError
-from portal.models import Category, Department, Role, StudentProfile, Transaction, User
+from portal.models import Category, Department, Reward, Role, StudentProfile, Transaction, User
 from portal.services import ledger
+from portal.services.rewards import Decision, RewardError, decide_redemption, redeem_reward
 
 DEMO_PASSWORD = "upas-demo"  # noqa: S105 - printed in the README; refused unless DEBUG
 
@@ -68,6 +73,82 @@ REASONS = {
     "Sports": ["University football, regional final", "Rowing regatta", "Chess league win"],
     "Leadership": ["Society treasurer", "Class representative", "First-year mentor"],
 }
+# name, category, cost, stock (None: unlimited), limit per student, colour, description
+REWARDS = [
+    (
+        "Campus café voucher",
+        "food",
+        50,
+        None,
+        None,
+        "#b45309",
+        "A hot drink and a pastry at any campus café.",
+    ),
+    (
+        "UPAS water bottle",
+        "merchandise",
+        120,
+        40,
+        1,
+        "#0e7490",
+        "Insulated steel bottle with the UPAS logo. Keeps drinks cold for 24 hours.",
+    ),
+    (
+        "Library late pass",
+        "academic",
+        150,
+        None,
+        2,
+        "#4338ca",
+        "Borrow from the library after hours for one week.",
+    ),
+    (
+        "University hoodie",
+        "merchandise",
+        300,
+        15,
+        1,
+        "#be123c",
+        "Heavyweight hoodie in university colours. Sizes S to XXL.",
+    ),
+    (
+        "Printing credit (100 pages)",
+        "academic",
+        80,
+        None,
+        None,
+        "#15803d",
+        "Added to your card within two working days.",
+    ),
+    (
+        "Concert ticket",
+        "experience",
+        450,
+        4,
+        1,
+        "#7c3aed",
+        "One ticket to the end-of-term concert in the Great Hall.",
+    ),
+    (
+        "Bookshop voucher (£15)",
+        "voucher",
+        400,
+        25,
+        2,
+        "#0f766e",
+        "Spend it on textbooks or stationery at the campus bookshop.",
+    ),
+    (
+        "Lunch with the Dean",
+        "experience",
+        800,
+        2,
+        1,
+        "#a16207",
+        "Lunch for six high achievers with the Dean each term.",
+    ),
+]
+
 FIRST = [
     "Aisha",
     "Ben",
@@ -188,6 +269,8 @@ class Command(BaseCommand):
         )
 
         created = self._history(rng, students, [*faculty, admin], categories)
+        rewards = self._rewards()
+        self._redemptions(rng, students, rewards, admin)
         total = Transaction.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
@@ -201,6 +284,54 @@ class Command(BaseCommand):
             "  faculty@upas.test  (faculty)\n"
             "  student@upas.test  (student)"
         )
+
+    def _rewards(self) -> list[Reward]:
+        rewards = []
+        for name, category, cost, stock, limit, colour, description in REWARDS:
+            reward, created = Reward.objects.get_or_create(
+                name=name,
+                defaults={
+                    "category": category,
+                    "cost": cost,
+                    "stock": stock,
+                    "limit_per_student": limit,
+                    "description": description,
+                },
+            )
+            if created:
+                reward.image.save(
+                    f"{slugify(name)}.png", ContentFile(_cover(name, colour)), save=True
+                )
+            rewards.append(reward)
+        return rewards
+
+    def _redemptions(
+        self, rng: random.Random, students: list[StudentProfile], rewards: list[Reward], admin: User
+    ) -> None:
+        """Some students redeemed; the admin approved, handed over or rejected some of them."""
+        decisions = [None, None, Decision.APPROVE, Decision.FULFIL, Decision.REJECT]
+        for n, profile in enumerate(students[1:60:2]):
+            reward = rng.choice(rewards[:5])
+            try:
+                redemption = redeem_reward(
+                    actor=profile.user, reward_id=reward.pk, idempotency_key=f"seed:redeem:{n}"
+                )
+            except RewardError:
+                continue  # cannot afford it or out of stock: fine for a demo
+            decision = decisions[n % len(decisions)]
+            steps = {Decision.FULFIL: [Decision.APPROVE, Decision.FULFIL]}.get(
+                decision, [decision] if decision else []
+            )
+            for step in steps:
+                with contextlib.suppress(RewardError):  # already decided on an earlier run
+                    decide_redemption(
+                        actor=admin,
+                        redemption_id=redemption.pk,
+                        decision=step,
+                        note="Sorry, this batch sold out before we could order more."
+                        if step == Decision.REJECT
+                        else "",
+                    )
 
     def _user(self, email: str, name: str, role: str, password: str) -> User:
         user, _created = User.objects.get_or_create(
@@ -275,3 +406,14 @@ class Command(BaseCommand):
         )
         created = Transaction.objects.count() - before
         return created
+
+
+def _cover(name: str, colour: str) -> bytes:
+    """A simple cover picture for a demo reward: its initial on a coloured tile."""
+    image = Image.new("RGB", (800, 450), colour)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=200)
+    draw.text((400, 225), name[:1], fill="white", font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

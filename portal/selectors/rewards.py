@@ -1,0 +1,104 @@
+"""Reads for the catalogue, a student's redemptions and the admin queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from portal.models import Redemption, Reward, StudentProfile
+
+Status = Redemption.Status
+
+
+class Sort:
+    COST = "cost"
+    COST_DESC = "-cost"
+    NEWEST = "newest"
+    CHOICES = ((COST, "Cost: low to high"), (COST_DESC, "Cost: high to low"), (NEWEST, "Newest"))
+    ORDER = {COST: ("cost", "name"), COST_DESC: ("-cost", "name"), NEWEST: ("-created_at", "-id")}
+
+
+def open_rewards() -> QuerySet[Reward]:
+    """Rewards a student can see in the catalogue: active and not past their window."""
+    now = timezone.now()
+    return Reward.objects.filter(is_active=True).filter(
+        Q(available_until__isnull=True) | Q(available_until__gt=now)
+    )
+
+
+def list_catalogue(
+    *,
+    profile: StudentProfile | None,
+    category: str = "",
+    affordable: bool = False,
+    in_stock: bool = False,
+    sort: str = Sort.COST,
+) -> list[Reward]:
+    """The catalogue for a viewer, filtered and sorted, in one query. For a student each reward
+    carries `held` (how many they hold, for the per-student limit)."""
+    rewards = open_rewards()
+    if category:
+        rewards = rewards.filter(category=category)
+    if in_stock:
+        rewards = rewards.filter(Q(stock__isnull=True) | Q(stock__gt=0))
+    if affordable and profile is not None:
+        rewards = rewards.filter(cost__lte=profile.balance)
+    if profile is not None:
+        rewards = rewards.annotate(
+            held=Count(
+                "redemptions",
+                filter=Q(
+                    redemptions__student=profile, redemptions__status__in=Redemption.ACTIVE_STATUSES
+                ),
+            )
+        )
+    return list(rewards.order_by(*Sort.ORDER.get(sort, Sort.ORDER[Sort.COST])))
+
+
+def affordable_rewards(profile: StudentProfile, *, limit: int = 4) -> list[Reward]:
+    """For the student dashboard: what they can redeem now, dearest first (the best use)."""
+    return list(
+        open_rewards()
+        .filter(cost__lte=profile.balance)
+        .filter(Q(stock__isnull=True) | Q(stock__gt=0))
+        .filter(Q(available_from__isnull=True) | Q(available_from__lte=timezone.now()))
+        .order_by("-cost", "name")[:limit]
+    )
+
+
+def held_count(profile: StudentProfile, reward: Reward) -> int:
+    return Redemption.objects.filter(
+        student=profile, reward=reward, status__in=Redemption.ACTIVE_STATUSES
+    ).count()
+
+
+def list_redemptions_for(profile: StudentProfile, *, limit: int | None = None) -> list[Redemption]:
+    redemptions = Redemption.objects.filter(student=profile).select_related("reward")
+    return list(redemptions[:limit] if limit else redemptions)
+
+
+def list_queue() -> QuerySet[Redemption]:
+    """The admin queue: redemptions still needing a decision or a hand-over, oldest first."""
+    return Redemption.objects.select_related(
+        "student__user", "student__department", "reward", "decided_by"
+    )
+
+
+def pending_count() -> int:
+    return Redemption.objects.filter(status=Status.PENDING).count()
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    pending: int
+    approved: int
+
+
+def get_queue_counts() -> QueueCounts:
+    counts = Redemption.objects.aggregate(
+        pending=Count("id", filter=Q(status=Status.PENDING)),
+        approved=Count("id", filter=Q(status=Status.APPROVED)),
+    )
+    return QueueCounts(**counts)

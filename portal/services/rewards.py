@@ -1,0 +1,319 @@
+"""Rewards: the catalogue (admins) and redemptions (students redeem and cancel; admins approve,
+reject and fulfil).
+
+Lock order, everywhere: the student's profile, then the reward, then the redemption. Redeeming
+debits the ledger and takes a unit of stock in one transaction; rejecting or cancelling refunds
+and restores it in one transaction. A refund's idempotency key is derived from the redemption,
+so the unique constraint guarantees at most one refund per redemption whatever races."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from portal.exceptions import PortalError
+from portal.models import Redemption, Reward, Role, StudentProfile, Transaction, User
+
+from .audit import record_audit
+from .ledger import lock_profile, post_entry
+
+Status = Redemption.Status
+
+
+class RewardError(PortalError):
+    pass
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+REWARD_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "cost",
+    "stock",
+    "limit_per_student",
+    "is_active",
+    "available_from",
+    "available_until",
+)
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != Role.ADMIN or not actor.is_active:
+        raise RewardError("forbidden", "Only admins can manage rewards and redemptions.")
+
+
+def _snapshot(reward: Reward) -> dict[str, Any]:
+    data = model_to_dict(reward, fields=REWARD_FIELDS)
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+@transaction.atomic
+def save_reward(*, actor: User, reward: Reward) -> Reward:
+    """Insert or update a reward from the admin form (already validated). Redemptions keep the
+    cost they were made at, so a new cost never changes them. Audited with before and after."""
+    _require_admin(actor)
+    before: dict[str, Any] = {}
+    if reward.pk:
+        before = _snapshot(Reward.objects.select_for_update().get(pk=reward.pk))
+    reward.save()
+    record_audit(
+        actor=actor,
+        action="reward.update" if before else "reward.create",
+        target=reward,
+        before=before,
+        after=_snapshot(reward),
+    )
+    return reward
+
+
+@transaction.atomic
+def set_reward_active(*, actor: User, reward_id: int, active: bool) -> Reward:
+    """Withdraw a reward from the catalogue (pending redemptions stay) or bring it back."""
+    _require_admin(actor)
+    reward = Reward.objects.select_for_update().get(pk=reward_id)
+    if reward.is_active != active:
+        reward.is_active = active
+        reward.save(update_fields=["is_active"])
+        record_audit(
+            actor=actor,
+            action="reward.activate" if active else "reward.deactivate",
+            target=reward,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+    return reward
+
+
+# --- redeeming ----------------------------------------------------------------------------------
+
+
+def _lock_reward(reward_id: int) -> Reward:
+    reward = Reward.objects.select_for_update().filter(pk=reward_id).first()
+    if reward is None:
+        raise RewardError("not_found", "This reward does not exist.")
+    return reward
+
+
+def check_redeemable(profile: StudentProfile, reward: Reward, *, already: int) -> None:
+    """Raise the first reason `profile` cannot redeem `reward` now; `already` is how many of
+    it they hold (pending, approved or fulfilled). Used by the service under its locks and by
+    the confirm step to explain a refusal before the student clicks."""
+    now = timezone.now()
+    if not reward.is_active:
+        raise RewardError("inactive", "This reward is no longer offered.")
+    if reward.available_from and now < reward.available_from:
+        when = timezone.localtime(reward.available_from).strftime("%d %b %Y, %H:%M")
+        raise RewardError("not_yet_available", f"This reward can be redeemed from {when}.")
+    if reward.available_until and now >= reward.available_until:
+        raise RewardError("no_longer_available", "This reward's redemption window has closed.")
+    if not reward.in_stock:
+        raise RewardError("out_of_stock", "Sorry, this reward is out of stock.")
+    if reward.limit_per_student is not None and already >= reward.limit_per_student:
+        raise RewardError(
+            "limit_reached",
+            f"You have already redeemed this reward {already} time{'s' if already != 1 else ''}; "
+            f"the limit is {reward.limit_per_student} per student.",
+        )
+    if profile.balance < reward.cost:
+        raise RewardError(
+            "insufficient_balance",
+            f"You need {reward.cost - profile.balance} more points for this reward.",
+        )
+
+
+def count_held(profile: StudentProfile, reward: Reward) -> int:
+    return Redemption.objects.filter(
+        student=profile, reward=reward, status__in=Redemption.ACTIVE_STATUSES
+    ).count()
+
+
+@transaction.atomic
+def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redemption:
+    """Spend points on a reward: a pending redemption, a debit in the ledger, one unit of stock.
+
+    Locks the student's profile, then the reward. The same key twice returns the first
+    redemption. Raises RewardError: forbidden, not_found, inactive, not_yet_available,
+    no_longer_available, out_of_stock, limit_reached, insufficient_balance, key_conflict.
+    Nothing is written then.
+    """
+    if actor.role != Role.STUDENT or not actor.is_active:
+        raise RewardError("forbidden", "Only students can redeem rewards.")
+    profile = StudentProfile.objects.filter(user=actor).only("pk").first()
+    if profile is None:
+        raise RewardError("forbidden", "Only students can redeem rewards.")
+    profile = lock_profile(profile.pk)
+    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.student_id != profile.pk:
+            raise RewardError("key_conflict", "This form was already used. Reload the page.")
+        return existing
+    reward = _lock_reward(reward_id)
+    check_redeemable(profile, reward, already=count_held(profile, reward))
+
+    redemption = Redemption.objects.create(
+        student=profile, reward=reward, cost=reward.cost, idempotency_key=idempotency_key
+    )
+    if reward.stock is not None:
+        reward.stock -= 1
+        reward.save(update_fields=["stock"])
+    post_entry(
+        profile,
+        amount=-reward.cost,
+        kind=Transaction.Kind.REDEMPTION,
+        actor=actor,
+        category=None,
+        reason=f"Redeemed: {reward.name}",
+        idempotency_key=f"redeem:{redemption.pk}",
+        counts_for_lifetime=False,
+        redemption=redemption,
+    )
+    return redemption
+
+
+def _lock_redemption(redemption_id: int) -> tuple[StudentProfile, Reward, Redemption]:
+    """Lock a redemption's profile, reward and row, in the global order."""
+    found = Redemption.objects.filter(pk=redemption_id).values("student_id", "reward_id").first()
+    if found is None:
+        raise RewardError("not_found", "This redemption does not exist.")
+    profile = (
+        StudentProfile.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=found["student_id"])
+    )
+    reward = Reward.objects.select_for_update().get(pk=found["reward_id"])
+    redemption = Redemption.objects.select_for_update().get(pk=redemption_id)
+    return profile, reward, redemption
+
+
+def _refund(profile: StudentProfile, reward: Reward, redemption: Redemption, actor: User) -> None:
+    """Give the points back and return the unit to stock. The key is derived from the
+    redemption: a second refund would violate the unique constraint."""
+    if reward.stock is not None:
+        reward.stock += 1
+        reward.save(update_fields=["stock"])
+    post_entry(
+        profile,
+        amount=redemption.cost,
+        kind=Transaction.Kind.REFUND,
+        actor=actor,
+        category=None,
+        reason=f"Refund: {reward.name}",
+        idempotency_key=f"refund:{redemption.pk}",
+        counts_for_lifetime=False,
+        redemption=redemption,
+    )
+
+
+def _wrong_state(redemption: Redemption) -> RewardError:
+    return RewardError(
+        "already_decided",
+        f"This redemption is already {redemption.get_status_display().lower()}; "
+        "nothing was changed.",
+    )
+
+
+@transaction.atomic
+def cancel_redemption(*, actor: User, redemption_id: int) -> Redemption:
+    """A student withdraws their own pending redemption: refund and stock restored.
+
+    Raises RewardError: not_found (also for someone else's), already_decided."""
+    profile, reward, redemption = _lock_redemption(redemption_id)
+    if profile.user_id != actor.pk:
+        raise RewardError("not_found", "This redemption does not exist.")
+    if redemption.status != Status.PENDING:
+        raise _wrong_state(redemption)
+    redemption.status = Status.CANCELLED
+    redemption.cancelled_at = timezone.now()
+    redemption.save(update_fields=["status", "cancelled_at"])
+    _refund(profile, reward, redemption, actor)
+    return redemption
+
+
+class Decision:
+    APPROVE = "approve"
+    REJECT = "reject"
+    FULFIL = "fulfil"
+    CHOICES = ((APPROVE, "Approve"), (REJECT, "Reject"), (FULFIL, "Mark fulfilled"))
+
+    # decision -> statuses it applies to
+    FROM = {
+        APPROVE: (Status.PENDING,),
+        REJECT: (Status.PENDING, Status.APPROVED),
+        FULFIL: (Status.APPROVED,),
+    }
+
+
+@transaction.atomic
+def decide_redemption(
+    *, actor: User, redemption_id: int, decision: str, note: str = ""
+) -> Redemption:
+    """Approve (pending -> approved), reject (pending/approved -> rejected, with a note the
+    student sees; refund and stock restored) or fulfil (approved -> fulfilled).
+
+    Applies only to a redemption still in a state the decision expects, so a double click or
+    two admins deciding at once change it once. Audited. Raises RewardError: forbidden,
+    not_found, bad_decision, note_required, already_decided."""
+    _require_admin(actor)
+    if decision not in Decision.FROM:
+        raise RewardError("bad_decision", "Choose approve, reject or fulfil.")
+    note = (note or "").strip()[:500]
+    if decision == Decision.REJECT and not note:
+        raise RewardError(
+            "note_required", "Say why it is rejected; the student sees this note.", field="note"
+        )
+    profile, reward, redemption = _lock_redemption(redemption_id)
+    if redemption.status not in Decision.FROM[decision]:
+        raise _wrong_state(redemption)
+    before = redemption.status
+    now = timezone.now()
+    if decision == Decision.FULFIL:
+        redemption.status = Status.FULFILLED
+        redemption.fulfilled_by, redemption.fulfilled_at = actor, now
+    else:
+        redemption.status = Status.APPROVED if decision == Decision.APPROVE else Status.REJECTED
+        redemption.decided_by, redemption.decided_at = actor, now
+    if note:
+        redemption.admin_note = note
+    redemption.save()
+    if decision == Decision.REJECT:
+        _refund(profile, reward, redemption, actor)
+    record_audit(
+        actor=actor,
+        action=f"redemption.{decision}",
+        target=redemption,
+        before={"status": before},
+        after={"status": redemption.status, "note": note},
+    )
+    return redemption
+
+
+@dataclass
+class BulkOutcome:
+    done: list[Redemption] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (redemption id, reason)
+
+
+def decide_many(
+    *, actor: User, redemption_ids: Iterable[int], decision: str, note: str = ""
+) -> BulkOutcome:
+    """Apply one decision to several redemptions, each in its own transaction: a redemption
+    someone else decided meanwhile is skipped and reported, the others go through."""
+    _require_admin(actor)
+    outcome = BulkOutcome()
+    for pk in sorted(set(redemption_ids)):
+        try:
+            outcome.done.append(
+                decide_redemption(actor=actor, redemption_id=pk, decision=decision, note=note)
+            )
+        except RewardError as exc:
+            if exc.code in ("note_required", "bad_decision"):
+                raise
+            outcome.skipped.append((pk, exc.message))
+    return outcome

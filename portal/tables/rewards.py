@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Redemption
+
+STATUS_BADGE = {
+    "pending": "bg-amber-50 text-amber-800",
+    "approved": "bg-sky-50 text-sky-700",
+    "fulfilled": "bg-emerald-50 text-emerald-700",
+    "rejected": "bg-red-50 text-red-700",
+    "cancelled": "bg-slate-100 text-slate-600",
+}
+
+
+class QueueTable(tables.Table):
+    selected = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "th__input": {
+                "aria-label": _("Select all on this page"),
+                "data-select-all": "selected",
+            },
+            "td__input": {
+                "form": "bulk-form",
+                "class": "h-4 w-4 rounded border-slate-300 text-brand-600",
+            },
+        },
+        orderable=False,
+    )
+    created_at = tables.DateTimeColumn(verbose_name=_("Requested"), format="j M, H:i")
+    student = tables.Column(
+        verbose_name=_("Student"), accessor="student__user__name", order_by=("student__user__name",)
+    )
+    reward = tables.Column(verbose_name=_("Reward"), order_by=("reward__name",))
+    cost = tables.Column(verbose_name=_("Cost"), attrs={"td": {"class": "tabular-nums"}})
+    status = tables.TemplateColumn(
+        template_name="portal/rewards/queue_status.html", verbose_name=_("Status")
+    )
+    actions = tables.TemplateColumn(
+        template_name="portal/rewards/queue_actions.html", verbose_name="", orderable=False
+    )
+
+    class Meta:
+        model = Redemption
+        fields = ["selected", "created_at", "student", "reward", "cost", "status", "actions"]
+        order_by = ("created_at",)
+        empty_text = _("Nothing waiting. New redemptions appear here.")
+        row_attrs = {"id": lambda record: f"redemption-{record.pk}"}
+
+    def render_student(self, record: Redemption) -> str:
+        return format_html(
+            '<span class="font-medium text-slate-900">{}</span>'
+            '<span class="block text-xs text-slate-500">{}</span>',
+            record.student.user.name,
+            record.student.enrollment_number,
+        )

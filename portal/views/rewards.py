@@ -1,0 +1,349 @@
+"""The catalogue and redeeming (students), my redemptions, and the admin catalogue and queue."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+from django_tables2 import RequestConfig
+
+from portal.exceptions import PortalError
+from portal.filters.rewards import QueueFilter
+from portal.forms.rewards import (
+    BulkDecisionForm,
+    CatalogueFilterForm,
+    DecisionForm,
+    RedeemForm,
+    RewardForm,
+)
+from portal.htmx import HtmxHttpRequest, render_page
+from portal.models import Redemption, Reward, Role, StudentProfile
+from portal.permissions import role_required, student_profile_of
+from portal.selectors import rewards as reward_selectors
+from portal.services import rewards as reward_services
+from portal.tables.rewards import QueueTable
+
+CATALOG = "portal/rewards/catalog.html"
+
+
+def _viewer_profile(request: HtmxHttpRequest) -> StudentProfile | None:
+    return student_profile_of(request.user) if request.user.role == Role.STUDENT else None
+
+
+def _with_refusals(profile: StudentProfile | None, rewards: list[Reward]) -> list[Reward]:
+    """Attach to each reward why the viewer cannot redeem it now ("" when they can)."""
+    for reward in rewards:
+        reward.refusal = ""
+        if profile is not None:
+            held = getattr(reward, "held", None)
+            if held is None:
+                held = reward_selectors.held_count(profile, reward)
+            try:
+                reward_services.check_redeemable(profile, reward, already=held)
+            except reward_services.RewardError as exc:
+                reward.refusal = exc.message
+    return rewards
+
+
+def _visible_reward(request: HtmxHttpRequest, pk: int) -> Reward:
+    """Admins see every reward; others only what the catalogue shows."""
+    rewards = (
+        Reward.objects.all() if request.user.role == Role.ADMIN else reward_selectors.open_rewards()
+    )
+    return get_object_or_404(rewards, pk=pk)
+
+
+@login_required
+@require_GET
+def catalogue(request: HtmxHttpRequest) -> HttpResponse:
+    profile = _viewer_profile(request)
+    filters = CatalogueFilterForm(request.GET)
+    rewards = reward_selectors.list_catalogue(profile=profile, **filters.options())
+    return render_page(
+        request,
+        CATALOG,
+        {"filters": filters, "rewards": _with_refusals(profile, rewards), "profile": profile},
+        partial="reward-grid",
+    )
+
+
+@login_required
+@require_GET
+def reward_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    profile = _viewer_profile(request)
+    reward = _with_refusals(profile, [_visible_reward(request, pk)])[0]
+    return render_page(
+        request,
+        "portal/rewards/detail.html",
+        {
+            "reward": reward,
+            "profile": profile,
+            "confirm": request.GET.get("confirm") == "1",
+            "form": RedeemForm(),
+        },
+    )
+
+
+def _action_context(request: HtmxHttpRequest, reward: Reward, **extra: Any) -> dict[str, Any]:
+    profile = _viewer_profile(request)
+    return {
+        "reward": _with_refusals(profile, [reward])[0],
+        "profile": profile,
+        "form": RedeemForm(),
+        **extra,
+    }
+
+
+@role_required(Role.STUDENT)
+@require_GET
+def reward_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A card's action area: the Redeem button, or with ?confirm=1 the confirm step (htmx)."""
+    reward = _visible_reward(request, pk)
+    if not request.htmx:
+        return redirect("portal:reward-detail", pk=reward.pk)
+    context = _action_context(request, reward, confirm=request.GET.get("confirm") == "1")
+    return render_page(request, CATALOG, context, partial="reward-action")
+
+
+@role_required(Role.STUDENT)
+@require_POST
+def reward_redeem(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Confirming the redeem step: debit, take stock, create a pending redemption."""
+    reward = _visible_reward(request, pk)
+    form = RedeemForm(request.POST)
+    error = _("This form has expired; reload the page and try again.")
+    redemption = None
+    if form.is_valid():
+        try:
+            redemption = reward_services.redeem_reward(
+                actor=request.user,
+                reward_id=reward.pk,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except PortalError as exc:
+            error = exc.message
+    if not request.htmx:
+        if redemption:
+            messages.success(
+                request,
+                _("You redeemed %(name)s. An admin will approve it soon.") % {"name": reward.name},
+            )
+            return redirect("portal:my-redemptions")
+        messages.error(request, error)
+        return redirect("portal:reward-detail", pk=reward.pk)
+    reward.refresh_from_db()
+    if redemption is None:
+        context = _action_context(request, reward, confirm=True, error=error)
+        return render_page(request, CATALOG, context, partial="reward-action")
+    context = _action_context(request, reward, redeemed=redemption)
+    response = render_page(request, CATALOG, context, partial="reward-action")
+    return trigger_client_event(response, "points-changed")
+
+
+@role_required(Role.STUDENT)
+@require_GET
+def my_redemptions(request: HtmxHttpRequest) -> HttpResponse:
+    profile = student_profile_of(request.user)
+    return render_page(
+        request,
+        "portal/rewards/mine.html",
+        {"redemptions": reward_selectors.list_redemptions_for(profile)},
+    )
+
+
+@role_required(Role.STUDENT)
+@require_POST
+def redemption_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Withdraw one's own pending redemption (points and stock come back)."""
+    profile = student_profile_of(request.user)
+    redemption = Redemption.objects.filter(pk=pk, student=profile).first()
+    if redemption is None:
+        raise Http404
+    error = None
+    try:
+        redemption = reward_services.cancel_redemption(
+            actor=request.user, redemption_id=redemption.pk
+        )
+    except PortalError as exc:
+        error = exc.message
+        redemption.refresh_from_db()
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(
+                request,
+                _("Cancelled; %(cost)s points are back in your balance.")
+                % {"cost": redemption.cost},
+            )
+        return redirect("portal:my-redemptions")
+    response = render_page(
+        request,
+        "portal/rewards/mine.html",
+        {"r": redemption, "error": error, "just_cancelled": not error},
+        partial="redemption-item",
+    )
+    return response if error else trigger_client_event(response, "points-changed")
+
+
+# --- admin: catalogue ---------------------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def reward_admin_list(request: HtmxHttpRequest) -> HttpResponse:
+    rewards = Reward.objects.order_by("-is_active", "name")
+    return render_page(request, "portal/rewards/admin_list.html", {"rewards": rewards})
+
+
+@role_required(Role.ADMIN)
+def reward_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpResponse:
+    reward = get_object_or_404(Reward, pk=pk) if pk else None
+    form = RewardForm(request.POST or None, request.FILES or None, instance=reward)
+    if request.method == "POST" and form.is_valid():
+        saved = reward_services.save_reward(actor=request.user, reward=form.save(commit=False))
+        messages.success(request, _("Saved “%(name)s”.") % {"name": saved.name})
+        return redirect("portal:reward-admin")
+    return render_page(request, "portal/rewards/reward_form.html", {"form": form, "reward": reward})
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def reward_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    reward = get_object_or_404(Reward, pk=pk)
+    reward = reward_services.set_reward_active(
+        actor=request.user, reward_id=reward.pk, active=not reward.is_active
+    )
+    state = _("back in the catalogue") if reward.is_active else _("withdrawn from the catalogue")
+    messages.success(request, _("“%(name)s” is %(state)s.") % {"name": reward.name, "state": state})
+    return redirect("portal:reward-admin")
+
+
+# --- admin: the redemption queue -----------------------------------------------------------------
+
+
+def _queue_context(request: HtmxHttpRequest, query: QueryDict, **extra: Any) -> dict[str, Any]:
+    filters = QueueFilter(query, queryset=reward_selectors.list_queue())
+    table = QueueTable(filters.qs)
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    return {
+        "filter": filters,
+        "table": table,
+        "counts": reward_selectors.get_queue_counts(),
+        **extra,
+    }
+
+
+def _page_query(request: HtmxHttpRequest) -> QueryDict:
+    """The queue's filters as the page shows them: after an htmx POST, from the page's URL."""
+    if request.method == "GET":
+        return request.GET
+    current = request.htmx.current_url if request.htmx else None
+    return QueryDict(urlsplit(current).query if current else "")
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def redemption_queue(request: HtmxHttpRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "portal/rewards/queue.html",
+        _queue_context(request, request.GET),
+        partial="queue-table",
+    )
+
+
+def _after_decision(request: HtmxHttpRequest, message: str, error: str | None) -> HttpResponse:
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        if message:
+            messages.success(request, message)
+        return redirect("portal:redemption-queue")
+    context = _queue_context(request, _page_query(request), notice=message, error=error)
+    response = render_page(request, "portal/rewards/queue.html", context, partial="queue-table")
+    return trigger_client_event(response, "redemption-decided") if message else response
+
+
+DONE = {
+    reward_services.Decision.APPROVE: _("Approved"),
+    reward_services.Decision.REJECT: _("Rejected and refunded"),
+    reward_services.Decision.FULFIL: _("Marked fulfilled"),
+}
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def redemption_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Approve, reject (with a note) or fulfil one redemption inline."""
+    redemption = get_object_or_404(
+        Redemption.objects.select_related("reward", "student__user"), pk=pk
+    )
+    form = DecisionForm(request.POST)
+    message, error = "", None
+    if not form.is_valid():
+        error = _("Choose approve, reject or fulfil.")
+    else:
+        try:
+            reward_services.decide_redemption(
+                actor=request.user,
+                redemption_id=redemption.pk,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+            )
+        except PortalError as exc:
+            error = exc.message
+        else:
+            message = _("%(done)s: %(reward)s for %(name)s.") % {
+                "done": DONE[form.cleaned_data["decision"]],
+                "reward": redemption.reward.name,
+                "name": redemption.student.user.name,
+            }
+    return _after_decision(request, message, error)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def redemption_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """One decision for every selected redemption; any decided meanwhile is skipped and listed."""
+    form = BulkDecisionForm(request.POST)
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))[0]
+        return _after_decision(request, "", first)
+    data = form.cleaned_data
+    try:
+        outcome = reward_services.decide_many(
+            actor=request.user,
+            redemption_ids=data["selected"],
+            decision=data["decision"],
+            note=data["note"],
+        )
+    except PortalError as exc:
+        return _after_decision(request, "", exc.message)
+    message = _("%(done)s %(n)s redemption(s).") % {
+        "done": DONE[data["decision"]],
+        "n": len(outcome.done),
+    }
+    error = None
+    if outcome.skipped:
+        error = _("Skipped %(n)s: %(reasons)s") % {
+            "n": len(outcome.skipped),
+            "reasons": "; ".join(f"#{pk} {reason}" for pk, reason in outcome.skipped),
+        }
+    return _after_decision(request, message if outcome.done else "", error)
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def queue_badge(request: HtmxHttpRequest) -> HttpResponse:
+    """The pending count in the navigation, refreshed after each decision."""
+    return render_page(
+        request, "portal/components/queue_badge.html", {"pending": reward_selectors.pending_count()}
+    )
