@@ -23,9 +23,17 @@ CHROMIUM_ARGS = [
 ]
 PAGES = {
     None: ["/accounts/login/", "/accounts/signup/", "/leaderboard/"],
-    "student": ["/", "/history/", "/leaderboard/", "/settings/"],
+    "student": ["/", "/history/", "/leaderboard/", "/settings/", "/rewards/", "/rewards/mine/"],
     "faculty": ["/", "/award/bulk/", "/history/"],
-    "admin": ["/", "/staff/people/", "/staff/categories/", "/staff/categories/new/"],
+    "admin": [
+        "/",
+        "/staff/people/",
+        "/staff/categories/",
+        "/staff/categories/new/",
+        "/staff/redemptions/",
+        "/staff/rewards/",
+        "/staff/rewards/new/",
+    ],
 }
 WIDTHS = {"desktop": 1280, "phone": 375}
 

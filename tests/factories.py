@@ -3,7 +3,7 @@ from __future__ import annotations
 import factory
 from allauth.account.models import EmailAddress
 
-from portal.models import Category, Department, Role, StudentProfile, User
+from portal.models import Category, Department, Reward, Role, StudentProfile, User
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -52,3 +52,17 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     default_points = 10
     min_points = 1
     max_points = 100
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    """An open reward: active, no window, 10 in stock, no per-student limit. Redemptions are
+    made only through portal.services.rewards.redeem_reward (see tests.helpers.redeem)."""
+
+    class Meta:
+        model = Reward
+
+    name = factory.Sequence(lambda n: f"Reward {n}")
+    description = "A thing worth points."
+    category = Reward.Category.MERCHANDISE
+    cost = 50
+    stock = 10

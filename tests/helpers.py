@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.models import Category, StudentProfile, Transaction, User
-from portal.services import ledger
+from portal.models import Category, Redemption, Reward, StudentProfile, Transaction, User
+from portal.services import ledger, rewards
 from tests.conftest import key
 
 
@@ -45,3 +45,10 @@ def award_data(student: StudentProfile, category: Category, /, **overrides: Any)
 def balance(profile: StudentProfile) -> int:
     profile.refresh_from_db()
     return profile.balance
+
+
+def redeem(profile: StudentProfile, reward: Reward, *, idempotency_key: str = "") -> Redemption:
+    """Redeem through the real service, as the student (a pending redemption, a debit)."""
+    return rewards.redeem_reward(
+        actor=profile.user, reward_id=reward.pk, idempotency_key=idempotency_key or key()
+    )

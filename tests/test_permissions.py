@@ -3,7 +3,10 @@
 Anonymous visitors are sent to the login page; signed-in users of the wrong role get 403; an
 object the user may not touch answers 404 so nobody learns it exists; a view that only takes POST
 answers GET with 405 (and the other way round). Adding a URL without adding its rows here fails
-`test_every_portal_url_is_in_the_matrix`."""
+`test_every_portal_url_is_in_the_matrix`.
+
+A method written "HX POST" or "HX GET" is sent as an htmx request: some views answer a plain
+request with a redirect and an htmx one with a fragment."""
 
 from __future__ import annotations
 
@@ -13,7 +16,11 @@ import pytest
 from django.urls import reverse
 
 from portal import urls as portal_urls
-from portal.models import Role
+from portal.models import Redemption, Role
+from tests.conftest import ledger_total
+from tests.factories import RewardFactory
+from tests.helpers import redeem
+from tests.html import HX
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +57,9 @@ def admins_only(status: int) -> dict[str, int]:
 
 # (url name, kwargs, method, {role: expected status}). Kwargs name objects built by the
 # `objects` fixture: "award" is an award by `faculty` to `student`; "student_user" is that
-# student's user, so `other_student` always acts on the first student's objects.
+# student's user, so `other_student` always acts on the first student's objects; "reward" is an
+# open reward, "withdrawn" one taken out of the catalogue, and "redemption" is `student`'s
+# pending redemption of "reward".
 TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("dashboard", {}, "GET", signed_in(200)),
     ("healthz", {}, "GET", everyone(200)),
@@ -91,6 +100,57 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("category-edit", {"pk": "category"}, "POST", admins_only(200)),
     ("category-toggle", {"pk": "category"}, "GET", admins_only(405)),
     ("category-toggle", {"pk": "category"}, "POST", admins_only(302)),
+    # rewards: the catalogue and its detail pages are for everyone signed in
+    ("rewards", {}, "GET", signed_in(200)),
+    ("rewards", {}, "HX GET", signed_in(200)),
+    ("rewards", {}, "POST", signed_in(405)),
+    ("reward-detail", {"pk": "reward"}, "GET", signed_in(200)),
+    ("reward-detail", {"pk": "reward"}, "POST", signed_in(405)),
+    # A withdrawn reward is not in the catalogue: only admins may still open it.
+    ("reward-detail", {"pk": "withdrawn"}, "GET", {**signed_in(404), ADMIN: 200}),
+    # The card's action area: a plain request is sent to the detail page.
+    ("reward-action", {"pk": "reward"}, "GET", students_only(302)),
+    ("reward-action", {"pk": "reward"}, "HX GET", students_only(200)),
+    ("reward-action", {"pk": "reward"}, "POST", students_only(405)),
+    ("reward-action", {"pk": "withdrawn"}, "HX GET", students_only(404)),
+    ("reward-redeem", {"pk": "reward"}, "GET", students_only(405)),
+    # An empty form: refused (expired form), back to the detail page or into the panel.
+    ("reward-redeem", {"pk": "reward"}, "POST", students_only(302)),
+    ("reward-redeem", {"pk": "reward"}, "HX POST", students_only(200)),
+    ("reward-redeem", {"pk": "withdrawn"}, "HX POST", students_only(404)),
+    ("my-redemptions", {}, "GET", students_only(200)),
+    ("my-redemptions", {}, "POST", students_only(405)),
+    ("redemption-cancel", {"pk": "redemption"}, "GET", students_only(405)),
+    # The owner cancels (back to their list); another student must not learn it exists.
+    ("redemption-cancel", {"pk": "redemption"}, "POST", {**students_only(302), OTHER_STUDENT: 404}),
+    (
+        "redemption-cancel",
+        {"pk": "redemption"},
+        "HX POST",
+        {**students_only(200), OTHER_STUDENT: 404},
+    ),
+    # rewards: admin pages
+    ("reward-admin", {}, "GET", admins_only(200)),
+    ("reward-admin", {}, "POST", admins_only(405)),
+    ("reward-create", {}, "GET", admins_only(200)),
+    ("reward-create", {}, "POST", admins_only(200)),
+    ("reward-edit", {"pk": "reward"}, "GET", admins_only(200)),
+    ("reward-edit", {"pk": "withdrawn"}, "GET", admins_only(200)),
+    ("reward-edit", {"pk": "reward"}, "POST", admins_only(200)),
+    ("reward-toggle", {"pk": "reward"}, "GET", admins_only(405)),
+    ("reward-toggle", {"pk": "reward"}, "POST", admins_only(302)),
+    ("redemption-queue", {}, "GET", admins_only(200)),
+    ("redemption-queue", {}, "HX GET", admins_only(200)),
+    ("redemption-queue", {}, "POST", admins_only(405)),
+    ("redemption-bulk", {}, "GET", admins_only(405)),
+    # Nothing selected: refused, back to the queue or into the re-rendered table.
+    ("redemption-bulk", {}, "POST", admins_only(302)),
+    ("redemption-bulk", {}, "HX POST", admins_only(200)),
+    ("queue-badge", {}, "GET", admins_only(200)),
+    ("queue-badge", {}, "POST", admins_only(405)),
+    ("redemption-decide", {"pk": "redemption"}, "GET", admins_only(405)),
+    ("redemption-decide", {"pk": "redemption"}, "POST", admins_only(302)),
+    ("redemption-decide", {"pk": "redemption"}, "HX POST", admins_only(200)),
 ]
 
 MATRIX = [
@@ -103,7 +163,17 @@ MATRIX = [
 @pytest.fixture
 def objects(student, faculty, category, give) -> dict[str, int]:
     award = give(student, 20, actor=faculty, category=category)
-    return {"award": award.pk, "student_user": student.user_id, "category": category.pk}
+    reward = RewardFactory(cost=10)
+    withdrawn = RewardFactory(cost=10, is_active=False)
+    redemption = redeem(student, reward)
+    return {
+        "award": award.pk,
+        "student_user": student.user_id,
+        "category": category.pk,
+        "reward": reward.pk,
+        "withdrawn": withdrawn.pk,
+        "redemption": redemption.pk,
+    }
 
 
 def request_as(
@@ -111,7 +181,9 @@ def request_as(
 ) -> Any:
     who = None if role == ANONYMOUS else request.getfixturevalue(role)
     client = client_as(who)
-    return client.get(url) if method == "GET" else client.post(url)
+    headers = HX if method.startswith("HX ") else {}
+    send = client.get if method.endswith("GET") else client.post
+    return send(url, **headers)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "method", "role", "expected"), MATRIX)
@@ -166,3 +238,36 @@ def test_changing_the_role_of_an_unknown_user_is_not_found(client_as, admin):
 def test_unknown_category_is_not_found(client_as, admin, name):
     url = reverse(f"portal:{name}", kwargs={"pk": 999_999})
     assert client_as(admin).post(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [("reward-edit", "get"), ("reward-toggle", "post"), ("redemption-decide", "post")],
+)
+def test_unknown_reward_or_redemption_is_not_found_for_admins(client_as, admin, name, method):
+    url = reverse(f"portal:{name}", kwargs={"pk": 999_999})
+    assert getattr(client_as(admin), method)(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("reward-detail", "get"),
+        ("reward-action", "get"),
+        ("reward-redeem", "post"),
+        ("redemption-cancel", "post"),
+    ],
+)
+def test_unknown_reward_or_redemption_is_not_found_for_students(client_as, student, name, method):
+    url = reverse(f"portal:{name}", kwargs={"pk": 999_999})
+    assert getattr(client_as(student), method)(url, **HX).status_code == 404
+
+
+def test_another_students_cancel_leaves_the_redemption_pending_and_unrefunded(
+    client_as, objects, other_student
+):
+    before = ledger_total()
+    url = reverse("portal:redemption-cancel", kwargs={"pk": objects["redemption"]})
+    assert client_as(other_student).post(url, **HX).status_code == 404
+    assert Redemption.objects.get(pk=objects["redemption"]).status == Redemption.Status.PENDING
+    assert ledger_total() == before

@@ -9,25 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.models import Role
+from tests.browser.steps import DESKTOP, PHONE, collect_console_errors, sign_in
 from tests.factories import CategoryFactory, DepartmentFactory, StudentFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pw-for-tests-1"
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label(re.compile("email", re.I)).fill(email)
-    page.get_by_label(re.compile("password", re.I)).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_url(f"{base}/")
-
-
-def sign_out(page: Page, base: str) -> None:
-    page.context.clear_cookies()
 
 
 @pytest.fixture
@@ -49,14 +34,7 @@ def test_faculty_award_shows_up_for_the_student(page: Page, live_server, cast, s
     base = live_server.url
     label = "phone" if viewport is PHONE else "desktop"
     page.set_viewport_size(viewport)
-    console_errors: list[str] = []
-    # Screenshots use caret="initial": hiding the caret injects a <style>, which the CSP blocks.
-    page.on(
-        "console",
-        lambda msg: (
-            console_errors.append(f"{page.url}: {msg.text}") if msg.type == "error" else None
-        ),
-    )
+    console_errors = collect_console_errors(page)
 
     sign_in(page, base, "lopez@upas.test")
     page.get_by_placeholder(re.compile("Search by name")).fill("aisha")
@@ -78,7 +56,6 @@ def test_faculty_award_shows_up_for_the_student(page: Page, live_server, cast, s
     )  # a fresh form for the next award
     page.screenshot(path=shots / f"award-done-{label}.png", full_page=True, caret="initial")
 
-    sign_out(page, base)
     sign_in(page, base, "aisha@upas.test")
     expect(page.locator("#balance")).to_have_text("40")
     expect(page.locator("#balance-badge")).to_contain_text("40")

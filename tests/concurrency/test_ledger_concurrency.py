@@ -6,51 +6,19 @@ overdraw, no error other than the refusals the services define."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import close_old_connections, connection
 
-from portal.exceptions import LedgerError
 from portal.models import StudentProfile, Transaction
 from portal.selectors.ledger import find_ledger_mismatches
 from portal.services import ledger
+from tests.concurrency.threads import run_at_once
 from tests.conftest import key
 from tests.factories import CategoryFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_at_once(jobs: list[Callable[[], object]]) -> Counter[str]:
-    """Start every job at the same moment, each in its own thread and connection; count outcomes
-    ("ok", a LedgerError code, or the name of any other exception)."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def worker(job: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            job()
-            result = "ok"
-        except LedgerError as exc:
-            result = exc.code
-        except Exception as exc:
-            result = f"{type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes[result] += 1
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    close_old_connections()
-    return outcomes
 
 
 @pytest.fixture
