@@ -8,10 +8,17 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from portal.models import User
+
 
 class PortalAccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email: str) -> str:
+        """Sign-up (and adding an address) is limited to the university's domains. An address
+        that already has an account passes: staff created by an admin may use any domain and
+        must still be able to reset their password."""
         email = super().clean_email(email).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            return email
         domain = email.rpartition("@")[2]
         allowed = settings.UPAS_SIGNUP_DOMAINS
         if domain not in allowed:

@@ -23,7 +23,13 @@ def render_page(
     status: int = 200,
 ) -> HttpResponse:
     """Render `template`, or only its named partial for a (non-boosted) htmx request."""
-    if partial and request.htmx and not request.htmx.boosted:
+    # A history restore (Back after htmx pushed a URL, with the cache missed) needs the whole page.
+    if (
+        partial
+        and request.htmx
+        and not request.htmx.boosted
+        and not request.htmx.history_restore_request
+    ):
         template = f"{template}#{partial}"
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])  # the browser cache must not mix the two

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from portal.models import Category, Department, StudentProfile, Transaction, User
+from portal.models import Category, Department, Reward, StudentProfile, Transaction, User
 from portal.services import ledger
+from portal.services import rewards as reward_services
 from tests.conftest import key
-from tests.factories import DepartmentFactory, StudentFactory
+from tests.factories import CategoryFactory, DepartmentFactory, RewardFactory, StudentFactory
+from tests.helpers import redeem
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +116,8 @@ def count_queries(client: Client, url: str) -> int:
 def test_student_dashboard_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
     # session, user, own profile, standing, recent activity, top five, rank outside the top
-    # five, own department
-    with django_assert_num_queries(8):
+    # five, own department, rewards they can afford, their latest redemptions
+    with django_assert_num_queries(10):
         client.get("/")
 
 
@@ -126,8 +130,9 @@ def test_faculty_dashboard_query_count(small_data, client_as, faculty, django_as
 
 def test_admin_dashboard_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
-    # session, user, active categories, recent awards, week figures
-    with django_assert_num_queries(5):
+    # session, user, active categories, recent awards, week figures, queue counts, pending
+    # count in the navigation
+    with django_assert_num_queries(7):
         client.get("/")
 
 
@@ -149,8 +154,9 @@ def test_filtered_staff_history_query_count(
     small_data, client_as, admin, category, django_assert_num_queries
 ):
     client = client_as(admin)
-    # as above, plus validating the chosen category
-    with django_assert_num_queries(6):
+    # as above, plus validating the chosen category, plus the admin's pending count in the
+    # navigation
+    with django_assert_num_queries(7):
         client.get(f"/history/?kind=award&category={category.pk}&student=CS&sort=-amount")
 
 
@@ -191,14 +197,15 @@ def test_anonymous_leaderboard_query_count(small_data, client_as, django_assert_
 
 def test_user_list_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
-    # session, user, count, page of users with their profiles and departments
-    with django_assert_num_queries(4):
+    # session, user, count, page of users with their profiles and departments, pending count
+    # in the navigation
+    with django_assert_num_queries(5):
         client.get("/staff/people/")
 
 
 def test_user_list_search_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
-    # the same four for a filtered htmx request
+    # the same for a filtered htmx request, less the navigation (not in the fragment)
     with django_assert_num_queries(4):
         client.get("/staff/people/?q=student&role=student", HTTP_HX_REQUEST="true")
 
@@ -251,3 +258,162 @@ def test_user_list_query_count_does_not_grow(populate, client_as, admin):
     small = count_queries(client, "/staff/people/")
     populate(190, spread=True)
     assert count_queries(client, "/staff/people/") == small
+
+
+# --- rewards ------------------------------------------------------------------------------------
+
+_reward_categories = itertools.cycle(Reward.Category.values)
+
+
+@pytest.fixture
+def add_rewards(admin) -> Callable[..., None]:
+    """`add_rewards(n, redeemers)`: n rewards of every kind (unlimited, limited stock that runs
+    out, a per-student limit, a closing window, with and without an image), each redeemed by
+    every profile in `redeemers`; the redemptions then rotate through pending, approved,
+    fulfilled, rejected (with a note) and cancelled, so every row the pages render is there."""
+    funds = CategoryFactory(min_points=1, max_points=100)
+    counter = itertools.count()
+
+    def grow(count: int, redeemers: list[StudentProfile]) -> None:
+        for _ in range(count):
+            i = next(counter)
+            reward = RewardFactory(
+                category=next(_reward_categories),
+                cost=5 + i % 7,
+                stock=None if i % 3 == 0 else (len(redeemers) if i % 3 == 1 else 50),
+                limit_per_student=1 if i % 4 == 0 else None,
+                available_until=timezone.now() + timedelta(days=30) if i % 2 else None,
+                image=f"rewards/{i}.png" if i % 2 else "",
+            )
+            for profile in redeemers:
+                award(admin, profile, funds, reward.cost)
+                redemption = redeem(profile, reward)
+                decide(admin, profile, redemption.pk, i % 5)
+
+    return grow
+
+
+def decide(admin: User, profile: StudentProfile, redemption_id: int, step: int) -> None:
+    """0: stays pending, 1: approved, 2: fulfilled, 3: rejected, 4: cancelled by the student."""
+    if step == 4:
+        reward_services.cancel_redemption(actor=profile.user, redemption_id=redemption_id)
+        return
+    decisions = [[], ["approve"], ["approve", "fulfil"], ["reject"]][step]
+    for decision in decisions:
+        reward_services.decide_redemption(
+            actor=admin, redemption_id=redemption_id, decision=decision, note="Discontinued"
+        )
+
+
+def test_student_catalogue_query_count(
+    add_rewards, client_as, student, other_student, django_assert_num_queries
+):
+    add_rewards(3, [student, other_student])
+    client = client_as(student)
+    # session, user, own profile, the rewards with how many of each the student holds
+    with django_assert_num_queries(4):
+        client.get("/rewards/?category=food&affordable=on&in_stock=on&sort=newest")
+
+
+def test_admin_catalogue_query_count(
+    add_rewards, client_as, admin, student, other_student, django_assert_num_queries
+):
+    add_rewards(3, [student, other_student])
+    client = client_as(admin)
+    # session, user, the rewards, pending count in the navigation
+    with django_assert_num_queries(4):
+        client.get("/rewards/")
+
+
+def test_catalogue_grid_fragment_query_count(
+    add_rewards, client_as, student, other_student, django_assert_num_queries
+):
+    add_rewards(3, [student, other_student])
+    client = client_as(student)
+    # the same four: the balance in the heading is not in the fragment, but the profile is
+    # still needed for "can you afford it"
+    with django_assert_num_queries(4):
+        client.get("/rewards/?sort=-cost", HTTP_HX_REQUEST="true")
+
+
+def test_my_redemptions_query_count(add_rewards, client_as, student, django_assert_num_queries):
+    add_rewards(2, [student])
+    client = client_as(student)
+    # session, user, own profile, their redemptions with the rewards
+    with django_assert_num_queries(4):
+        client.get("/rewards/mine/")
+
+
+def test_redemption_queue_query_count(
+    add_rewards, client_as, admin, other_student, django_assert_num_queries
+):
+    add_rewards(3, [other_student])
+    client = client_as(admin)
+    # session, user, row count, queue counts, pending count in the navigation, reward filter
+    # choices, page of redemptions with students, departments, rewards and deciders
+    with django_assert_num_queries(7):
+        client.get("/staff/redemptions/")
+
+
+def test_redemption_queue_table_fragment_query_count(
+    add_rewards, client_as, admin, other_student, django_assert_num_queries
+):
+    add_rewards(3, [other_student])
+    client = client_as(admin)
+    # as the page, less the navigation and the filter form (not in the fragment)
+    with django_assert_num_queries(5):
+        client.get("/staff/redemptions/?status=", HTTP_HX_REQUEST="true")
+
+
+def test_queue_badge_query_count(client_as, admin, django_assert_num_queries):
+    client = client_as(admin)
+    # session, user, pending count
+    with django_assert_num_queries(3):
+        client.get("/staff/redemptions/count/")
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        ("student", "/rewards/"),
+        ("student", "/rewards/?affordable=on&in_stock=on&sort=newest"),
+        ("student", "/"),
+        ("admin", "/rewards/"),
+        ("admin", "/staff/rewards/"),
+    ],
+)
+def test_catalogue_query_count_does_not_grow(
+    request, add_rewards, client_as, student, other_student, role, url
+):
+    client = client_as(request.getfixturevalue(role))
+    add_rewards(3, [student, other_student])
+    small = count_queries(client, url)
+    add_rewards(27, [student, other_student])
+    assert count_queries(client, url) == small
+
+
+def test_my_redemptions_query_count_does_not_grow(add_rewards, client_as, student):
+    client = client_as(student)
+    add_rewards(2, [student])
+    small = count_queries(client, "/rewards/mine/")
+    add_rewards(18, [student])
+    assert count_queries(client, "/rewards/mine/") == small
+
+
+@pytest.mark.parametrize(
+    ("query", "htmx"),
+    [("", False), ("?status=", False), ("?status=", True), ("?status=fulfilled", False)],
+)
+def test_redemption_queue_query_count_does_not_grow(
+    add_rewards, client_as, admin, other_student, query, htmx
+):
+    client = client_as(admin)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    url = "/staff/redemptions/" + query
+    add_rewards(3, [other_student])
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url, **headers).status_code == 200
+    add_rewards(27, [other_student])
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url, **headers).status_code == 200
+    assert len(large) == len(small)

@@ -24,6 +24,13 @@ class CategoryForm(forms.ModelForm):
         model = Category
         fields = ["name", "description", "default_points", "min_points", "max_points", "yearly_cap"]
 
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        clash = Category.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("A category with this name already exists."))
+        return name
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         low, high, default = (
@@ -33,6 +40,13 @@ class CategoryForm(forms.ModelForm):
         )
         if low is None or high is None:
             return data
+        cap = data.get("yearly_cap")
+        if cap is not None and cap < low:
+            self.add_error(
+                "yearly_cap",
+                _("A cap below the minimum award (%(min)s) would refuse every award.")
+                % {"min": low},
+            )
         if low > high:
             self.add_error(
                 "max_points",

@@ -52,6 +52,7 @@ class AwardForm(IdempotentForm):
         queryset=Category.objects.filter(is_active=True),
         required=False,
         empty_label=_("Choose a category"),
+        error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
     )
     points = forms.IntegerField(min_value=1, max_value=MAX_POINTS_PER_ENTRY)
     reason = forms.CharField(
@@ -67,7 +68,7 @@ class AwardForm(IdempotentForm):
         category: Category | None = data.get("category")
         points = data.get("points")
         if data.get("action") == self.AWARD:
-            if category is None:
+            if category is None and "category" not in self.errors:
                 self.add_error("category", _("Choose a category."))
             elif points is not None and not category.min_points <= points <= category.max_points:
                 self.add_error(
@@ -84,7 +85,9 @@ class AwardForm(IdempotentForm):
 
 class BulkAwardForm(IdempotentForm):
     category = forms.ModelChoiceField(
-        queryset=Category.objects.filter(is_active=True), empty_label=_("Choose a category")
+        queryset=Category.objects.filter(is_active=True),
+        empty_label=_("Choose a category"),
+        error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
     )
     points = forms.IntegerField(
         min_value=1,

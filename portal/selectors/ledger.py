@@ -82,10 +82,12 @@ class Leaderboard:
     department: Department | None
 
 
+def name_visible(profile: StudentProfile, viewer: User | None) -> bool:
+    return profile.show_on_leaderboard or (viewer is not None and profile.user_id == viewer.pk)
+
+
 def _display_name(profile: StudentProfile, viewer: User | None) -> str:
-    if profile.show_on_leaderboard or (viewer is not None and profile.user_id == viewer.pk):
-        return profile.user.name
-    return _(ANONYMOUS_NAME)
+    return profile.user.name if name_visible(profile, viewer) else _(ANONYMOUS_NAME)
 
 
 def _competition_ranks(points: list[int]) -> list[int]:
@@ -140,7 +142,8 @@ def get_leaderboard(
         LeaderboardRow(
             rank=rank,
             name=_display_name(p, viewer),
-            department=p.department.code if p.department else "",
+            # A department beside "Anonymous student" can identify someone in a small one.
+            department=p.department.code if p.department and name_visible(p, viewer) else "",
             points=points,
             is_viewer=viewer_profile is not None and p.pk == viewer_profile.pk,
         )

@@ -29,7 +29,10 @@ from portal.models import (
 Kind = Transaction.Kind
 
 
-_KEY_CONFLICT = "This form was already used. Reload the page and try again."
+_KEY_CONFLICT = (
+    "This form was already submitted once (perhaps you went back to it). "
+    "Nothing new was saved; reload the page and try again."
+)
 
 
 def _require_staff(actor: User) -> None:
@@ -50,11 +53,18 @@ def lock_profile(student_id: int) -> StudentProfile:
         ) from exc
 
 
-def _replayed(idempotency_key: str, actor: User | None) -> Transaction | None:
-    """The entry an earlier submission of the same form created, if any."""
+def _replayed(idempotency_key: str, actor: User | None, **expected: object) -> Transaction | None:
+    """The entry an earlier submission of the same form created, if any.
+
+    A key is minted per rendered form. The same key from another actor, or with other content
+    (a page restored by the back button and filled in again), is not a replay: it is refused so
+    that the new submission is not silently dropped."""
     entry = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-    if entry is not None and entry.actor_id != (actor.pk if actor else None):
-        # A key is minted per rendered form; another actor's key means a forged or reused form.
+    if entry is None:
+        return None
+    if entry.actor_id != (actor.pk if actor else None) or any(
+        getattr(entry, name) != value for name, value in expected.items()
+    ):
         raise LedgerError("key_conflict", _KEY_CONFLICT)
     return entry
 
@@ -179,8 +189,11 @@ def award_points(
     # Lock first, then look for a replay: a concurrent duplicate waits on the lock and then sees
     # the committed first entry.
     profile = lock_profile(student_id)
-    if (entry := _replayed(idempotency_key, actor)) is not None:
-        return entry
+    replay = _replayed(
+        idempotency_key, actor, student_id=profile.pk, amount=amount, category_id=category_id
+    )
+    if replay is not None:
+        return replay
     category = Category.objects.filter(pk=category_id).first()
     if category is None:
         raise LedgerError("unknown_category", "Choose a category.", field="category")
@@ -224,8 +237,11 @@ def deduct_points(
         )
     reason = _clean_reason(reason)
     profile = lock_profile(student_id)
-    if (entry := _replayed(idempotency_key, actor)) is not None:
-        return entry
+    replay = _replayed(
+        idempotency_key, actor, student_id=profile.pk, amount=amount, category_id=category_id
+    )
+    if replay is not None:
+        return replay
     category = Category.objects.filter(pk=category_id).first() if category_id else None
     return post_entry(
         profile,
@@ -271,7 +287,7 @@ def reverse_transaction(
     if original is None:
         raise LedgerError("not_found", "That entry does not exist.")
     profile = lock_profile(original.student_id)
-    if (entry := _replayed(idempotency_key, actor)) is not None:
+    if (entry := _replayed(idempotency_key, actor, reverses_id=original.pk)) is not None:
         return entry
     if not original.is_reversible_kind:
         raise LedgerError("not_reversible", "Only awards and deductions can be reversed here.")
@@ -382,6 +398,7 @@ def bulk_award(
     # Points already going to each student in this batch, for the yearly cap.
     planned: dict[int, int] = {}
     seen: dict[str, int] = {}
+    requested: dict[int, int] = {}  # what this submission asks for, to recognise a true replay
     valid: list[tuple[StudentProfile, int]] = []
     for line in lines:
         value = (
@@ -406,6 +423,7 @@ def bulk_award(
             )
             continue
         seen[line.enrollment_number] = line.line
+        requested[profile.pk] = points
         try:
             _check_amount_bounds(category, points)
             _check_yearly_cap(profile, category, planned.get(profile.pk, 0) + points)
@@ -419,7 +437,10 @@ def bulk_award(
         Transaction.objects.filter(idempotency_key__startswith=f"{idempotency_key}:").order_by("id")
     )
     if existing:
-        if any(e.actor_id != actor.pk for e in existing):
+        if (
+            any(e.actor_id != actor.pk for e in existing)
+            or {e.student_id: e.amount for e in existing} != requested
+        ):
             raise LedgerError("key_conflict", _KEY_CONFLICT)
         return existing
     if errors:

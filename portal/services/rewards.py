@@ -151,7 +151,7 @@ def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redem
     profile = lock_profile(profile.pk)
     existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        if existing.student_id != profile.pk:
+        if existing.student_id != profile.pk or existing.reward_id != reward_id:
             raise RewardError("key_conflict", "This form was already used. Reload the page.")
         return existing
     reward = _lock_reward(reward_id)

@@ -281,6 +281,7 @@ def history_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
     def stream() -> Iterator[str]:
+        yield "\ufeff"  # a byte-order mark, so spreadsheet programs read the UTF-8 (Müller) right
         yield writer.writerow(
             [
                 "id",

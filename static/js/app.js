@@ -73,3 +73,13 @@ document.addEventListener("change", function (evt) {
     if (el !== box) el.checked = box.checked;
   });
 });
+
+// Escape closes an open menu or popover (<details>) and returns focus to its toggle.
+document.addEventListener("keydown", function (evt) {
+  if (evt.key !== "Escape") return;
+  document.querySelectorAll("details[open]").forEach(function (el) {
+    el.removeAttribute("open");
+    var summary = el.querySelector("summary");
+    if (summary && el.contains(document.activeElement)) summary.focus();
+  });
+});

@@ -160,3 +160,25 @@ def test_only_people_with_an_enrollment_number_can_become_students(admin, facult
     with pytest.raises(AccountError) as exc:
         accounts.change_role(actor=admin, user_id=faculty.pk, role=Role.STUDENT)
     assert exc.value.code == "no_profile"
+
+
+def test_staff_with_an_outside_address_can_still_reset_their_password(client, admin):
+    accounts.create_staff_user(
+        actor=admin, email="visiting.prof@gmail.com", name="Visiting Prof", role=Role.FACULTY
+    )
+    client.post(reverse("account_reset_password"), {"email": "visiting.prof@gmail.com"})
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["visiting.prof@gmail.com"]
+
+
+def test_signed_in_pages_are_not_stored_by_browsers(client_as, student):
+    response = client_as(student).get(reverse("portal:dashboard"))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_back_button_history_restore_gets_the_whole_page(client_as, student):
+    response = client_as(student).get(
+        reverse("portal:leaderboard"),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert b"<html" in response.content

@@ -233,3 +233,18 @@ def test_healthz_answers_ok(client_as):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     assert response.content.decode().strip() == "ok"
+
+
+def test_yearly_cap_below_the_minimum_award_is_refused(client_as, admin):
+    response = client_as(admin).post(reverse("portal:category-create"), category_data(yearly_cap=3))
+    assert "would refuse every award" in text(find(response.content, id="div_id_yearly_cap"))
+    assert not Category.objects.filter(name="Sports").exists()
+
+
+def test_category_names_are_unique_ignoring_case(client_as, admin):
+    client_as(admin).post(reverse("portal:category-create"), category_data())
+    response = client_as(admin).post(
+        reverse("portal:category-create"), category_data(name="  sports ")
+    )
+    assert "already exists" in text(find(response.content, id="div_id_name"))
+    assert Category.objects.count() == 1

@@ -112,7 +112,8 @@ def test_staff_history_filters_by_date_range(client_as, faculty, entries):
 def export(client, **filters: Any) -> tuple[Any, list[list[str]]]:
     response = client.get(reverse("portal:history-export"), filters)
     body = b"".join(response.streaming_content).decode()
-    return response, list(csv.reader(io.StringIO(body)))
+    assert body.startswith("\ufeff")  # the byte-order mark spreadsheets need for UTF-8
+    return response, list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
 
 
 EXPORT_HEADER = [

@@ -474,3 +474,48 @@ def test_many_random_operations_keep_the_ledger_consistent(faculty, admin, categ
             pass
     assert find_ledger_mismatches() == []
     assert all(s.balance >= 0 for s in type(students[0]).objects.all())
+
+
+def test_a_key_reused_for_a_different_award_is_refused_not_dropped(
+    faculty, student, other_student, category
+):
+    """The back button restores a page with its old key; filling it in again for someone else
+    must not be answered with the first award's success."""
+    k = key()
+    award(faculty, student, category, 20, idempotency_key=k)
+    before = ledger_total()
+    for changed in ({"profile": other_student}, {"amount": 30}):
+        with pytest.raises(LedgerError) as exc:
+            award(
+                faculty,
+                changed.get("profile", student),
+                category,
+                changed.get("amount", 20),
+                idempotency_key=k,
+            )
+        assert exc.value.code == "key_conflict"
+    assert ledger_total() == before
+
+
+def test_a_bulk_key_reused_with_other_lines_is_refused(faculty, student, other_student, category):
+    k = key()
+    first, _ = ledger.parse_bulk_lines(student.enrollment_number)
+    ledger.bulk_award(
+        actor=faculty,
+        category_id=category.pk,
+        amount=10,
+        reason="x",
+        lines=first,
+        idempotency_key=k,
+    )
+    other, _ = ledger.parse_bulk_lines(other_student.enrollment_number)
+    with pytest.raises(LedgerError) as exc:
+        ledger.bulk_award(
+            actor=faculty,
+            category_id=category.pk,
+            amount=10,
+            reason="x",
+            lines=other,
+            idempotency_key=k,
+        )
+    assert exc.value.code == "key_conflict"

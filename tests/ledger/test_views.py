@@ -130,7 +130,7 @@ def test_award_refuses_another_actors_replayed_key(
         **HX,
     )
     assert response.status_code == 200
-    assert "This form was already used" in text(find(response.content, role="alert"))
+    assert "This form was already submitted" in text(find(response.content, role="alert"))
     assert ledger_total() == before
 
 
@@ -249,7 +249,7 @@ def test_bulk_award_refuses_another_actors_replayed_key(
     # As for a single award: another actor's key is a reused or forged form, not a retry, and
     # must not be answered with the first actor's "Awarded ..." success.
     assert response.status_code == 200
-    assert "This form was already used" in text(find(response.content, role="alert"))
+    assert "This form was already submitted" in text(find(response.content, role="alert"))
     assert ledger_total() == before
 
 
