@@ -112,12 +112,10 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("reward-action", {"pk": "reward"}, "GET", students_only(302)),
     ("reward-action", {"pk": "reward"}, "HX GET", students_only(200)),
     ("reward-action", {"pk": "reward"}, "POST", students_only(405)),
-    ("reward-action", {"pk": "withdrawn"}, "HX GET", students_only(404)),
     ("reward-redeem", {"pk": "reward"}, "GET", students_only(405)),
     # An empty form: refused (expired form), back to the detail page or into the panel.
     ("reward-redeem", {"pk": "reward"}, "POST", students_only(302)),
     ("reward-redeem", {"pk": "reward"}, "HX POST", students_only(200)),
-    ("reward-redeem", {"pk": "withdrawn"}, "HX POST", students_only(404)),
     ("my-redemptions", {}, "GET", students_only(200)),
     ("my-redemptions", {}, "POST", students_only(405)),
     ("redemption-cancel", {"pk": "redemption"}, "GET", students_only(405)),

@@ -61,7 +61,6 @@ class RewardForm(forms.ModelForm):
             "available_from": DateTimeInput(),
             "available_until": DateTimeInput(),
         }
-        help_texts = {"available_from": _("Optional."), "available_until": _("Optional.")}
 
     def clean_image(self) -> Any:
         image = self.cleaned_data.get("image")

@@ -33,6 +33,10 @@ def signed(value: int) -> str:
 
 
 CHECK_CLASSES = "h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-500"
+FILE_CLASSES = (
+    "block w-full text-sm text-slate-600 file:mr-3 file:rounded-lg file:border-0 file:bg-brand-50 "
+    "file:px-3 file:py-2 file:text-sm file:font-semibold file:text-brand-700 hover:file:bg-brand-100"
+)
 
 
 @register.filter
@@ -48,6 +52,8 @@ def styled_widget(field: BoundField) -> str:
     attrs: dict[str, str] = {}
     if isinstance(widget, forms.CheckboxInput):
         attrs["class"] = CHECK_CLASSES
+    elif isinstance(widget, forms.FileInput):
+        attrs["class"] = FILE_CLASSES
     elif not isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
         attrs["class"] = "input input-error" if field.errors else "input"
     if described:
