@@ -115,8 +115,9 @@ def reward_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.STUDENT)
 @require_POST
 def reward_redeem(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Confirming the redeem step: debit, take stock, create a pending redemption."""
-    reward = _visible_reward(request, pk)
+    """Confirming the redeem step: debit, take stock, create a pending redemption. A reward
+    withdrawn while the panel was open is refused by the service with its reason, not a 404."""
+    reward = get_object_or_404(Reward, pk=pk)
     form = RedeemForm(request.POST)
     error = _("This form has expired; reload the page and try again.")
     redemption = None
