@@ -34,8 +34,9 @@ def signed(value: int) -> str:
 
 CHECK_CLASSES = "h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-500"
 FILE_CLASSES = (
-    "block w-full text-sm text-slate-600 file:mr-3 file:rounded-lg file:border-0 file:bg-brand-50 "
-    "file:px-3 file:py-2 file:text-sm file:font-semibold file:text-brand-700 hover:file:bg-brand-100"
+    "block w-full text-sm text-slate-600 file:mr-3 file:rounded-lg file:border-0 "
+    "file:bg-brand-50 file:px-3 file:py-2 file:text-sm file:font-semibold file:text-brand-700 "
+    "hover:file:bg-brand-100"
 )
 
 
