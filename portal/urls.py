@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portal.views import dashboards, health, leaderboard, ledger, rewards, settings, staff
+from portal.views import dashboards, events, health, leaderboard, ledger, rewards, settings, staff
 
 app_name = "portal"
 
@@ -36,6 +36,30 @@ urlpatterns = [
     path("staff/redemptions/bulk/", rewards.redemption_bulk, name="redemption-bulk"),
     path("staff/redemptions/count/", rewards.queue_badge, name="queue-badge"),
     path("staff/redemptions/<int:pk>/decide/", rewards.redemption_decide, name="redemption-decide"),
+    # events
+    path("events/", events.event_list, name="events"),
+    path("events/new/", events.event_edit, name="event-create"),
+    path("events/<int:pk>/", events.event_detail, name="event-detail"),
+    path("events/<int:pk>/edit/", events.event_edit, name="event-edit"),
+    path("events/<int:pk>/status/", events.event_status, name="event-status"),
+    path("events/<int:pk>/check-in/", events.event_checkin, name="event-checkin"),
+    path("events/<int:pk>/scan/<str:code>/", events.event_scan, name="event-scan"),
+    path("events/<int:pk>/screen/", events.event_screen, name="event-screen"),
+    path("events/<int:pk>/attendance/", events.event_attendance, name="event-attendance"),
+    path(
+        "events/<int:pk>/attendance/add/", events.event_checkin_manual, name="event-checkin-manual"
+    ),
+    path(
+        "events/<int:pk>/attendance/upload/",
+        events.event_attendance_upload,
+        name="event-attendance-upload",
+    ),
+    path(
+        "events/<int:pk>/attendance.csv",
+        events.event_attendance_export,
+        name="event-attendance-export",
+    ),
+    path("events/<int:pk>/students/", events.event_student_search, name="event-student-search"),
     # admin pages
     path("staff/people/", staff.user_list, name="user-list"),
     path("staff/people/new/", staff.user_create, name="user-create"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from .accounts import Department, Role, StudentProfile, User
 from .audit import AuditLog
+from .events import CheckIn, Event
 from .ledger import MAX_POINTS_PER_ENTRY, Category, LedgerImmutableError, Transaction
 from .rewards import Redemption, Reward
 
@@ -9,7 +10,9 @@ __all__ = [
     "MAX_POINTS_PER_ENTRY",
     "AuditLog",
     "Category",
+    "CheckIn",
     "Department",
+    "Event",
     "LedgerImmutableError",
     "Redemption",
     "Reward",

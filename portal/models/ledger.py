@@ -119,6 +119,13 @@ class Transaction(models.Model):
         blank=True,
         related_name="transactions",
     )
+    checkin = models.OneToOneField(
+        "portal.CheckIn",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transaction",
+    )
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )

@@ -5,6 +5,12 @@ from django.db.models import Q, QuerySet
 from portal.models import Role, StudentProfile, User
 
 
+def active_students() -> QuerySet[StudentProfile]:
+    return StudentProfile.objects.filter(
+        user__role=Role.STUDENT, user__is_active=True
+    ).select_related("user")
+
+
 def search_students(query: str, *, limit: int = 8) -> list[StudentProfile]:
     """Active students whose name, email or enrollment number contains `query` (at least two
     characters), best matches first: exact enrollment number, then name."""

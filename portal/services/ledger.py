@@ -19,6 +19,7 @@ from portal.exceptions import BulkError, LedgerError, RowError
 from portal.models import (
     MAX_POINTS_PER_ENTRY,
     Category,
+    CheckIn,
     Redemption,
     Role,
     StudentProfile,
@@ -118,6 +119,7 @@ def post_entry(
     counts_for_lifetime: bool,
     reverses: Transaction | None = None,
     redemption: Redemption | None = None,
+    checkin: CheckIn | None = None,
     at: datetime | None = None,
 ) -> Transaction:
     """Insert the entry and move the cached totals. Caller holds the profile lock (through
@@ -143,6 +145,7 @@ def post_entry(
                 counts_for_lifetime=counts_for_lifetime,
                 reverses=reverses,
                 redemption=redemption,
+                checkin=checkin,
                 created_at=at or timezone.now(),
             )
     except IntegrityError as exc:

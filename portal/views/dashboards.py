@@ -7,6 +7,7 @@ from portal.forms.ledger import AwardForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role
 from portal.permissions import student_profile_of
+from portal.selectors import events as event_selectors
 from portal.selectors import ledger as ledger_selectors
 from portal.selectors import rewards as reward_selectors
 from portal.views.ledger import award_form_context, recent_awards_context
@@ -28,11 +29,17 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
                 "leaderboard": ledger_selectors.get_leaderboard(viewer=user, top=5),
                 "affordable": reward_selectors.affordable_rewards(profile),
                 "redemptions": reward_selectors.list_redemptions_for(profile, limit=4),
+                "events": event_selectors.upcoming_for_student(user),
             },
         )
-    context = {**award_form_context(AwardForm()), **recent_awards_context(user)}
+    context = {
+        **award_form_context(AwardForm()),
+        **recent_awards_context(user),
+        "my_events": event_selectors.organised_by(user),
+    }
     if user.role == Role.ADMIN:
         context["figures"] = ledger_selectors.get_week_figures()
         context["queue"] = reward_selectors.get_queue_counts()
+        context["checkins_week"] = event_selectors.checkins_this_week()
         return render_page(request, "portal/dashboards/admin.html", context)
     return render_page(request, "portal/dashboards/faculty.html", context)

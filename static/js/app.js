@@ -83,3 +83,19 @@ document.addEventListener("keydown", function (evt) {
     if (summary && el.contains(document.activeElement)) summary.focus();
   });
 });
+
+// The page a QR scan lands on submits its check-in form by itself (POST with the CSRF token).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-auto-submit]").forEach(function (form) {
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  });
+});
+
+// [data-countdown="N"] counts down N seconds in its text (the check-in screen's rotation).
+setInterval(function () {
+  document.querySelectorAll("[data-countdown]").forEach(function (el) {
+    var left = Math.max(0, parseInt(el.getAttribute("data-countdown"), 10) - 1);
+    el.setAttribute("data-countdown", String(left));
+    el.textContent = String(left);
+  });
+}, 1000);

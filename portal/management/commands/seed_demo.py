@@ -20,10 +20,22 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
 from portal.exceptions import LedgerError
-from portal.models import Category, Department, Reward, Role, StudentProfile, Transaction, User
+from portal.models import (
+    Category,
+    Department,
+    Event,
+    Reward,
+    Role,
+    StudentProfile,
+    Transaction,
+    User,
+)
 from portal.services import ledger
+from portal.services.events import check_in
 from portal.services.rewards import Decision, RewardError, decide_redemption, redeem_reward
 
+# The last entry the demo writes: one recent award, reversible from the faculty dashboard.
+DONE_MARKER = "seed:recent:1"
 DEMO_PASSWORD = "upas-demo"  # noqa: S105 - printed in the README; refused unless DEBUG
 
 DEPARTMENTS = [
@@ -73,6 +85,16 @@ REASONS = {
     "Sports": ["University football, regional final", "Rowing regatta", "Chess league win"],
     "Leadership": ["Society treasurer", "Class representative", "First-year mentor"],
 }
+# title, location, hours from now, length in hours, capacity, attendees (past events)
+EVENTS = [
+    ("Careers fair", "Great Hall", -24 * 20, 4, None, 60),
+    ("Guest lecture: AI safety", "Lecture Theatre 1", -24 * 9, 2, 120, 45),
+    ("Hackathon kick-off", "Engineering Atrium", -24 * 3, 3, 80, 30),
+    ("Study skills workshop", "Library Room 2", -1, 3, 40, 0),
+    ("Open day volunteers briefing", "Student Union", 24 * 2, 1, 30, 0),
+    ("Research poster evening", "Biosciences Foyer", 24 * 6, 3, None, 0),
+]
+
 # name, category, cost, stock (None: unlimited), limit per student, colour, description
 REWARDS = [
     (
@@ -268,10 +290,25 @@ class Command(BaseCommand):
             show_on_leaderboard=False
         )
 
-        created = self._history(rng, students, [*faculty, admin], categories)
-        rewards = self._rewards()
-        self._redemptions(rng, students, rewards, admin)
+        before = Transaction.objects.count()
+        # Activity is generated once, in one transaction: a second run finds the marker entry
+        # and changes nothing (retrying refused demo actions later could succeed and differ).
+        if not Transaction.objects.filter(idempotency_key=DONE_MARKER).exists():
+            with transaction.atomic():
+                self._history(rng, students, [*faculty, admin], categories)
+                self._events(rng, students, faculty, categories)
+                rewards = self._rewards()
+                self._redemptions(rng, students, rewards, admin)
+                ledger.award_points(
+                    actor=faculty[0],
+                    student_id=students[1].pk,
+                    category_id=categories[0].pk,
+                    amount=30,
+                    reason="Best lab report this week",
+                    idempotency_key=DONE_MARKER,
+                )
         total = Transaction.objects.count()
+        created = total - before
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(students)} students, {len(faculty)} faculty, 1 admin, "
@@ -284,6 +321,41 @@ class Command(BaseCommand):
             "  faculty@upas.test  (faculty)\n"
             "  student@upas.test  (student)"
         )
+
+    def _events(
+        self,
+        rng: random.Random,
+        students: list[StudentProfile],
+        faculty: list[User],
+        categories: list[Category],
+    ) -> None:
+        """Past events with attendance, one on now (the demo student can check in), more to come."""
+        attendance = next(c for c in categories if c.name == "Event attendance")
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        for title, location, hours, length, capacity, attendees in EVENTS:
+            start = now + timedelta(hours=hours)
+            event, created = Event.objects.get_or_create(
+                title=title,
+                defaults={
+                    "location": location,
+                    "starts_at": start,
+                    "ends_at": start + timedelta(hours=length),
+                    "organiser": faculty[len(title) % len(faculty)],
+                    "category": attendance,
+                    "attendance_points": 10,
+                    "capacity": capacity,
+                    "status": Event.Status.PUBLISHED,
+                    "description": f"{title}. Open to all students; check in at the door.",
+                },
+            )
+            if not created or hours >= 0:
+                continue
+            # Past events: attendance as the organiser recorded it on the day.
+            for profile in rng.sample(students[1:], min(attendees, len(students) - 1)):
+                check_in(actor=event.organiser, event_id=event.pk, student_id=profile.pk)
+            if hours + length < 0:
+                event.status = Event.Status.COMPLETED
+                event.save(update_fields=["status"])
 
     def _rewards(self) -> list[Reward]:
         rewards = []
@@ -363,11 +435,9 @@ class Command(BaseCommand):
         students: list[StudentProfile],
         staff: list[User],
         categories: list[Category],
-    ) -> int:
+    ) -> None:
         """About 5 awards per student over the last 16 weeks, some deductions and reversals."""
         now = timezone.now()
-        created = 0
-        before = Transaction.objects.count()
         for s_index, profile in enumerate(students):
             awards = 8 if s_index == 0 else rng.randint(0, 9)
             for n in range(awards):
@@ -395,17 +465,6 @@ class Command(BaseCommand):
                         idempotency_key=f"seed:deduct:{profile.enrollment_number}",
                         at=now - timedelta(days=rng.uniform(1, 30)),
                     )
-        # One recent award by the demo faculty member, reversible from their dashboard.
-        ledger.award_points(
-            actor=staff[0],
-            student_id=students[1].pk,
-            category_id=categories[0].pk,
-            amount=30,
-            reason="Best lab report this week",
-            idempotency_key="seed:recent:1",
-        )
-        created = Transaction.objects.count() - before
-        return created
 
 
 def _cover(name: str, colour: str) -> bytes:
