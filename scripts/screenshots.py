@@ -23,8 +23,24 @@ CHROMIUM_ARGS = [
 ]
 PAGES = {
     None: ["/accounts/login/", "/accounts/signup/", "/leaderboard/"],
-    "student": ["/", "/history/", "/leaderboard/", "/settings/", "/rewards/", "/rewards/mine/"],
-    "faculty": ["/", "/award/bulk/", "/history/"],
+    "student": [
+        "/",
+        "/history/",
+        "/leaderboard/",
+        "/settings/",
+        "/rewards/",
+        "/rewards/mine/",
+        "/events/",
+        "/events/4/",
+    ],
+    "faculty": [
+        "/",
+        "/award/bulk/",
+        "/history/",
+        "/events/",
+        "/events/new/",
+        "/events/3/attendance/",
+    ],
     "admin": [
         "/",
         "/staff/people/",

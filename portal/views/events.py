@@ -164,7 +164,7 @@ def event_scan(request: HtmxHttpRequest, pk: int, code: str) -> HttpResponse:
 def _screen_context(request: HtmxHttpRequest, event: Event) -> dict[str, Any]:
     code = event_services.current_code(event)
     scan_url = request.build_absolute_uri(reverse("portal:event-scan", args=[event.pk, code]))
-    qr = segno.make(scan_url, error="m").svg_inline(scale=10, dark="#0f172a", border=2)
+    qr = segno.make(scan_url, error="m").svg_inline(dark="#0f172a", border=2, omitsize=True)
     recent = list(event_selectors.list_attendance(event)[:6])
     return {
         "event": event,

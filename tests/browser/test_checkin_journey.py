@@ -1,0 +1,80 @@
+"""Check-in in real browsers: the organiser's screen shows the rotating code; a student on a
+phone (a second browser context, 375 px) types it and sees the success and the new balance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from portal.models import Event, Role
+from tests.browser.steps import DESKTOP, PHONE, collect_console_errors, sign_in
+from tests.factories import CategoryFactory, StudentFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def event(db) -> Event:
+    organiser = UserFactory(email="lopez@upas.test", name="Dr Maria Lopez", role=Role.FACULTY)
+    StudentFactory(
+        user__email="aisha@upas.test", user__name="Aisha Khan", enrollment_number="CS2024001"
+    )
+    now = timezone.now()
+    return Event.objects.create(
+        title="Guest lecture: AI safety",
+        location="Lecture Theatre 1",
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=1),
+        organiser=organiser,
+        category=CategoryFactory(name="Event attendance", min_points=5, max_points=20),
+        attendance_points=15,
+        status=Event.Status.PUBLISHED,
+    )
+
+
+def test_student_types_the_code_from_the_organisers_screen(
+    page: Page, browser: Browser, live_server, event, shots
+):
+    base = live_server.url
+    page.set_viewport_size(DESKTOP)
+    organiser_errors = collect_console_errors(page)
+    sign_in(page, base, "lopez@upas.test")
+    page.goto(f"{base}/events/{event.pk}/screen/")
+    expect(page.locator("#screen-live svg")).to_be_visible()
+    code = page.locator("#screen-code").inner_text().strip()
+    assert len(code) == 6
+    page.screenshot(path=shots / "checkin-screen-desktop.png", full_page=True, caret="initial")
+
+    phone = browser.new_context(viewport=PHONE)
+    student = phone.new_page()
+    student_errors = collect_console_errors(student)
+    sign_in(student, base, "aisha@upas.test")
+    student.goto(f"{base}/events/{event.pk}/")
+    student.get_by_label("Code on the screen").fill(code.lower())
+    student.get_by_role("button", name="Check in").click()
+    expect(student.get_by_role("status")).to_contain_text("You're checked in!")
+    expect(student.locator("#balance-badge")).to_contain_text("15")
+    student.screenshot(path=shots / "checkin-student-phone.png", full_page=True, caret="initial")
+
+    # The screen polls: the count and the name appear without a reload.
+    expect(page.locator("#screen-count")).to_contain_text("1", timeout=10_000)
+    expect(page.locator("#screen-live")).to_contain_text("Aisha Khan")
+    page.screenshot(
+        path=shots / "checkin-screen-after-desktop.png", full_page=True, caret="initial"
+    )
+    phone.close()
+    assert organiser_errors == [] and student_errors == [], organiser_errors + student_errors
+
+
+def test_a_wrong_code_is_refused_in_place(page: Page, live_server, event, shots):
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    sign_in(page, base, "aisha@upas.test")
+    page.goto(f"{base}/events/{event.pk}/")
+    page.get_by_label("Code on the screen").fill("ZZZZZZ")
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_role("alert")).to_contain_text("wrong or has expired")
+    page.screenshot(path=shots / "checkin-wrong-code-phone.png", full_page=True, caret="initial")
