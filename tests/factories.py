@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from portal.models import Category, Department, Reward, Role, StudentProfile, User
+from portal.models import Category, Department, Event, Reward, Role, StudentProfile, User
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -66,3 +69,23 @@ class RewardFactory(factory.django.DjangoModelFactory):
     category = Reward.Category.MERCHANDISE
     cost = 50
     stock = 10
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A published event starting in 10 minutes and lasting two hours, so its check-in window
+    (from 30 minutes before the start to the end) is open now; 10 points, no capacity limit,
+    organised by a new faculty member. Check-ins are made only through
+    portal.services.events.check_in."""
+
+    class Meta:
+        model = Event
+
+    title = factory.Sequence(lambda n: f"Event {n}")
+    description = "Talks and a demo."
+    location = "Main hall"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=10))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
+    organiser = factory.SubFactory(UserFactory, role=Role.FACULTY)
+    category = factory.SubFactory(CategoryFactory)
+    attendance_points = 10
+    status = Event.Status.PUBLISHED
