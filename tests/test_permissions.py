@@ -16,9 +16,10 @@ import pytest
 from django.urls import reverse
 
 from portal import urls as portal_urls
-from portal.models import Redemption, Role
+from portal.models import Event, Redemption, Role
+from portal.services import events as event_services
 from tests.conftest import ledger_total
-from tests.factories import RewardFactory
+from tests.factories import EventFactory, RewardFactory
 from tests.helpers import redeem
 from tests.html import HX
 
@@ -149,7 +150,58 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("redemption-decide", {"pk": "redemption"}, "GET", admins_only(405)),
     ("redemption-decide", {"pk": "redemption"}, "POST", admins_only(302)),
     ("redemption-decide", {"pk": "redemption"}, "HX POST", admins_only(200)),
+    # events: "event" is a published event organised by `faculty`, "draft" a draft of theirs.
+    # Another faculty member gets 404 on its organiser pages: they must not see its codes.
+    ("events", {}, "GET", signed_in(200)),
+    ("events", {}, "HX GET", signed_in(200)),
+    ("events", {}, "POST", signed_in(405)),
+    ("event-create", {}, "GET", staff_only(200)),
+    # An empty form: re-displayed with its errors, nothing written.
+    ("event-create", {}, "POST", staff_only(200)),
+    ("event-detail", {"pk": "event"}, "GET", {**signed_in(200), OTHER_FACULTY: 200}),
+    ("event-detail", {"pk": "event"}, "POST", signed_in(405)),
+    (
+        "event-detail",
+        {"pk": "draft"},
+        "GET",
+        {**signed_in(404), FACULTY: 200, ADMIN: 200, OTHER_FACULTY: 404},
+    ),
+    ("event-edit", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("event-edit", {"pk": "event"}, "POST", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("event-status", {"pk": "event"}, "GET", {**staff_only(405), OTHER_FACULTY: 405}),
+    # No status given: refused, back to the event page with a message.
+    ("event-status", {"pk": "event"}, "POST", {**staff_only(302), OTHER_FACULTY: 404}),
+    # GET is the page a QR scan lands on (it submits itself); a draft is hidden from students.
+    ("event-checkin", {"pk": "event"}, "GET", signed_in(200)),
+    ("event-checkin", {"pk": "draft"}, "GET", {**signed_in(404), FACULTY: 200, ADMIN: 200}),
+    # An empty code: refused, back to the event page or into the check-in panel.
+    ("event-checkin", {"pk": "event"}, "POST", signed_in(302)),
+    ("event-checkin", {"pk": "event"}, "HX POST", signed_in(200)),
+    ("event-checkin", {"pk": "draft"}, "POST", {**signed_in(404), FACULTY: 302, ADMIN: 302}),
+    # Public: the QR link. A valid code redirects to the check-in page (not to the login page,
+    # see PUBLIC_REDIRECTS); a wrong one says the code expired.
+    ("event-scan", {"pk": "event", "code": "code"}, "GET", everyone(302)),
+    ("event-scan", {"pk": "event", "code": "bad_code"}, "GET", everyone(400)),
+    ("event-scan", {"pk": "event", "code": "code"}, "POST", everyone(405)),
+    ("event-screen", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("event-screen", {"pk": "event"}, "HX GET", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("event-screen", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
+    ("event-attendance", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("event-attendance", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
+    ("event-checkin-manual", {"pk": "event"}, "GET", {**staff_only(405), OTHER_FACULTY: 405}),
+    # Nobody chosen: refused, back to the attendance page with a message.
+    ("event-checkin-manual", {"pk": "event"}, "POST", {**staff_only(302), OTHER_FACULTY: 404}),
+    ("event-attendance-upload", {"pk": "event"}, "GET", {**staff_only(405), OTHER_FACULTY: 405}),
+    # No file: the attendance page again with the error.
+    ("event-attendance-upload", {"pk": "event"}, "POST", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("event-attendance-export", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("event-attendance-export", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
+    ("event-student-search", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("event-student-search", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
 ]
+
+# Public URLs whose 302 for anonymous visitors is not the login page.
+PUBLIC_REDIRECTS = {"event-scan"}
 
 MATRIX = [
     pytest.param(name, kwargs, method, role, status, id=f"{method} {name} as {role}")
@@ -159,12 +211,18 @@ MATRIX = [
 
 
 @pytest.fixture
-def objects(student, faculty, category, give) -> dict[str, int]:
+def objects(student, faculty, category, give) -> dict[str, int | str]:
     award = give(student, 20, actor=faculty, category=category)
     reward = RewardFactory(cost=10)
     withdrawn = RewardFactory(cost=10, is_active=False)
     redemption = redeem(student, reward)
+    event = EventFactory(organiser=faculty, category=category)
+    draft = EventFactory(organiser=faculty, category=category, status=Event.Status.DRAFT)
     return {
+        "event": event.pk,
+        "draft": draft.pk,
+        "code": event_services.current_code(event),
+        "bad_code": "ZZZZZZ" if event_services.current_code(event) != "ZZZZZZ" else "YYYYYY",
         "award": award.pk,
         "student_user": student.user_id,
         "category": category.pk,
@@ -193,7 +251,7 @@ def test_url_answers_role_with_expected_status(
     assert response.status_code == expected
     if expected == 302:
         # Anonymous visitors go to the login page and come back; nobody else is sent there.
-        if role == ANONYMOUS:
+        if role == ANONYMOUS and name not in PUBLIC_REDIRECTS:
             assert response["Location"].startswith(f"{LOGIN}?next=")
         else:
             assert not response["Location"].startswith(LOGIN)
@@ -269,3 +327,37 @@ def test_another_students_cancel_leaves_the_redemption_pending_and_unrefunded(
     assert client_as(other_student).post(url, **HX).status_code == 404
     assert Redemption.objects.get(pk=objects["redemption"]).status == Redemption.Status.PENDING
     assert ledger_total() == before
+
+
+def test_scanning_a_valid_code_sends_anonymous_visitors_to_the_check_in_page(client_as, objects):
+    url = reverse("portal:event-scan", kwargs={"pk": objects["event"], "code": objects["code"]})
+    response = client_as(None).get(url)
+    checkin = reverse("portal:event-checkin", kwargs={"pk": objects["event"]})
+    assert response["Location"].startswith(f"{checkin}?t=")
+
+
+def test_scanning_an_unknown_event_says_the_code_expired(client_as):
+    url = reverse("portal:event-scan", kwargs={"pk": 999_999, "code": "ABCDEF"})
+    assert client_as(None).get(url).status_code == 400
+
+
+def test_another_faculty_members_screen_does_not_show_the_code(client_as, objects, other_faculty):
+    url = reverse("portal:event-screen", kwargs={"pk": objects["event"]})
+    response = client_as(other_faculty).get(url)
+    assert response.status_code == 404
+    assert objects["code"] not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("event-detail", "get"),
+        ("event-checkin", "post"),
+        ("event-screen", "get"),
+        ("event-attendance", "get"),
+        ("event-status", "post"),
+    ],
+)
+def test_unknown_event_is_not_found(client_as, admin, name, method):
+    url = reverse(f"portal:{name}", kwargs={"pk": 999_999})
+    assert getattr(client_as(admin), method)(url).status_code == 404

@@ -116,23 +116,23 @@ def count_queries(client: Client, url: str) -> int:
 def test_student_dashboard_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
     # session, user, own profile, standing, recent activity, top five, rank outside the top
-    # five, own department, rewards they can afford, their latest redemptions
-    with django_assert_num_queries(10):
+    # five, own department, rewards they can afford, their latest redemptions, upcoming events
+    with django_assert_num_queries(11):
         client.get("/")
 
 
 def test_faculty_dashboard_query_count(small_data, client_as, faculty, django_assert_num_queries):
     client = client_as(faculty)
-    # session, user, active categories, recent awards
-    with django_assert_num_queries(4):
+    # session, user, active categories, recent awards, their events with live counts
+    with django_assert_num_queries(5):
         client.get("/")
 
 
 def test_admin_dashboard_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
-    # session, user, active categories, recent awards, week figures, queue counts, pending
-    # count in the navigation
-    with django_assert_num_queries(7):
+    # session, user, active categories, recent awards, their events with live counts, week
+    # figures, queue counts, check-ins this week, pending count in the navigation
+    with django_assert_num_queries(9):
         client.get("/")
 
 

@@ -108,7 +108,8 @@ class EventFilterForm(forms.Form):
         queryset=Category.objects.all(), required=False, empty_label=_("All categories")
     )
     organiser = forms.ModelChoiceField(
-        queryset=User.objects.filter(events__isnull=False).distinct(),
+        # Drafts are private to their organiser: list only people with public events.
+        queryset=User.objects.filter(events__status__in=["published", "completed"]).distinct(),
         required=False,
         empty_label=_("Any organiser"),
     )

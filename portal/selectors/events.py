@@ -72,7 +72,7 @@ def list_attendance(event: Event) -> QuerySet[CheckIn]:
 
 
 def upcoming_for_student(viewer: User, *, limit: int = 4) -> list[Event]:
-    return list(list_events(viewer)[:limit])
+    return list(list_events(viewer).filter(status=Status.PUBLISHED)[:limit])
 
 
 def organised_by(viewer: User, *, limit: int = 5) -> list[Event]:

@@ -145,7 +145,7 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def event_scan(request: HtmxHttpRequest, pk: int, code: str) -> HttpResponse:
     """Where the QR code points. A code valid now is exchanged for a 10-minute token, so a
     student who has to sign in first still checks in; then the check-in page takes over."""
-    event = Event.objects.filter(pk=pk).first()
+    event = Event.objects.filter(pk=pk, status=Event.Status.PUBLISHED).first()
     if event is None or not event_services.code_is_valid(event, code):
         return render_page(
             request, "portal/events/scan.html", {"event": event, "expired": True}, status=400
@@ -187,6 +187,7 @@ def event_screen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*STAFF)
+@require_GET
 def event_attendance(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     event = event_selectors.access_event_for_organiser(request.user, pk)
     return render_page(request, "portal/events/attendance.html", _attendance_context(event))

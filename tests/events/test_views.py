@@ -1,0 +1,328 @@
+"""The student side of events through the test client: the list and its filters, the detail
+page, checking in by typed code (htmx and plain) and by QR scan. Organiser pages:
+test_organiser_views.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import CheckIn, Event
+from portal.services.events import check_in, current_code
+from tests.conftest import ledger_total
+from tests.factories import CategoryFactory, EventFactory
+from tests.helpers import balance
+from tests.html import HX, find, find_all, text
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("portal:events")
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture
+def event(faculty, category):
+    return EventFactory(
+        title="Robotics open day", organiser=faculty, category=category, attendance_points=15
+    )
+
+
+def checkin_url(event: Event) -> str:
+    return reverse("portal:event-checkin", kwargs={"pk": event.pk})
+
+
+def detail_url(event: Event) -> str:
+    return reverse("portal:event-detail", kwargs={"pk": event.pk})
+
+
+def written() -> tuple[tuple[int, int], int]:
+    return ledger_total(), CheckIn.objects.count()
+
+
+def titles(response) -> list[str]:
+    return [text(h2) for h2 in find_all(find(response.content, id="event-list"), "h2")]
+
+
+def card(response, title: str):
+    for li in find_all(find(response.content, id="event-list"), "li"):
+        if title in text(li):
+            return li
+    raise AssertionError(f"no card for {title}")
+
+
+def wrong_code(event: Event) -> str:
+    return "ZZZZZZ" if current_code(event) != "ZZZZZZ" else "YYYYYY"
+
+
+# --- typing the code ----------------------------------------------------------------------------
+
+
+def test_typing_the_code_via_htmx_answers_with_the_check_in_panel(client_as, student, event):
+    response = client_as(student).post(checkin_url(event), {"code": current_code(event)}, **HX)
+    assert b"<html" not in response.content
+    panel = find(response.content, id="checkin-panel")
+    assert "You're checked in!" in text(panel)
+    assert "+15 points" in text(panel)
+
+
+def test_typing_the_code_via_htmx_tells_the_page_the_points_changed(client_as, student, event):
+    response = client_as(student).post(checkin_url(event), {"code": current_code(event)}, **HX)
+    assert "points-changed" in response["HX-Trigger"]
+
+
+def test_typing_the_code_credits_the_student(client_as, student, event):
+    client_as(student).post(checkin_url(event), {"code": current_code(event).lower()}, **HX)
+    assert CheckIn.objects.get(student=student).method == CheckIn.Method.CODE
+    assert balance(student) == 15
+
+
+def test_a_wrong_code_is_shown_in_the_panel_and_nothing_is_written(client_as, student, event):
+    before = written()
+    response = client_as(student).post(checkin_url(event), {"code": wrong_code(event)}, **HX)
+    panel = find(response.content, id="checkin-panel")
+    assert "wrong or has expired" in text(find(panel, id="code-error"))
+    assert dict(find(panel, "input", name="code").attributes)["aria-invalid"] == "true"
+    assert written() == before
+
+
+def test_a_wrong_code_does_not_tell_the_page_the_points_changed(client_as, student, event):
+    response = client_as(student).post(checkin_url(event), {"code": wrong_code(event)}, **HX)
+    assert "HX-Trigger" not in response
+
+
+def test_an_empty_code_asks_for_the_code(client_as, student, event):
+    response = client_as(student).post(checkin_url(event), {"code": ""}, **HX)
+    assert "Type the code" in text(find(response.content, id="code-error"))
+
+
+def test_a_second_check_in_says_already_checked_in_in_the_panel(client_as, student, event):
+    client = client_as(student)
+    client.post(checkin_url(event), {"code": current_code(event)}, **HX)
+    response = client.post(checkin_url(event), {"code": current_code(event)}, **HX)
+    assert "You are checked in." in text(find(response.content, id="checkin-panel"))
+    assert balance(student) == 15
+
+
+def test_a_plain_post_of_the_code_redirects_to_the_event_with_a_message(client_as, student, event):
+    response = client_as(student).post(
+        checkin_url(event), {"code": current_code(event)}, follow=True
+    )
+    assert response.redirect_chain == [(detail_url(event), 302)]
+    assert "Checked in! 15 points added." in text(find(response.content, id="messages"))
+
+
+def test_a_plain_post_of_a_wrong_code_shows_the_error_message(client_as, student, event):
+    response = client_as(student).post(checkin_url(event), {"code": wrong_code(event)}, follow=True)
+    assert "wrong or has expired" in text(find(response.content, id="messages"))
+    assert not CheckIn.objects.exists()
+
+
+def test_a_cancelled_event_says_so_in_the_panel(client_as, student, event):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+    response = client_as(student).get(detail_url(event))
+    assert "This event was cancelled." in text(find(response.content, id="checkin-panel"))
+
+
+def test_the_detail_page_shows_the_student_their_check_in(client_as, student, event, faculty):
+    check_in(actor=faculty, event_id=event.pk, student_id=student.pk)
+    panel = find(client_as(student).get(detail_url(event)).content, id="checkin-panel")
+    assert "You are checked in." in text(panel)
+    assert not find_all(panel, "form")
+
+
+def test_the_detail_page_shows_staff_no_check_in_panel(client_as, faculty, event):
+    assert not find_all(client_as(faculty).get(detail_url(event)).content, id="checkin-panel")
+
+
+# --- scanning the QR code -----------------------------------------------------------------------
+
+
+def scan(client, event: Event, code: str | None = None):
+    url = reverse("portal:event-scan", kwargs={"pk": event.pk, "code": code or current_code(event)})
+    return client.get(url)
+
+
+def test_scanning_the_current_code_redirects_to_the_check_in_page_with_a_token(
+    client_as, student, event
+):
+    location = scan(client_as(student), event)["Location"]
+    assert location.startswith(checkin_url(event) + "?t=")
+
+
+def test_an_anonymous_scan_is_sent_to_login_and_back_to_the_check_in(client_as, event):
+    client = client_as(None)
+    target = scan(client, event)["Location"]
+    response = client.get(target)
+    assert response.status_code == 302
+    login = urlsplit(response["Location"])
+    assert login.path == LOGIN
+    assert parse_qs(login.query)["next"] == [target]
+
+
+def test_the_scan_landing_page_submits_the_token(client_as, student, event):
+    client = client_as(student)
+    target = scan(client, event)["Location"]
+    form = find(client.get(target).content, "form", action=checkin_url(event))
+    token = parse_qs(urlsplit(target).query)["t"][0]
+    assert dict(find(form, "input", name="t").attributes)["value"] == token
+
+
+def test_posting_the_scanned_token_checks_the_student_in_by_qr(client_as, student, event):
+    anonymous = client_as(None)
+    target = scan(anonymous, event)["Location"]
+    token = parse_qs(urlsplit(target).query)["t"][0]
+    response = client_as(student).post(checkin_url(event), {"t": token})
+    assert response["Location"] == detail_url(event)
+    assert CheckIn.objects.get(student=student).method == CheckIn.Method.QR
+    assert balance(student) == 15
+
+
+def test_scanning_an_old_code_shows_the_expired_page(client_as, student, event):
+    response = scan(client_as(student), event, wrong_code(event))
+    assert response.status_code == 400
+    assert "This QR code has expired" in text(find(response.content, "h1"))
+
+
+def test_a_forged_token_checks_nobody_in(client_as, student, event):
+    client_as(student).post(checkin_url(event), {"t": "forged"})
+    assert not CheckIn.objects.exists()
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def listing(faculty, other_faculty, category, event):
+    """Upcoming: the robotics open day (faculty, `category`), a chess night (other_faculty,
+    sport), a draft of other_faculty's; past: last week's lecture (faculty)."""
+    sport = CategoryFactory(name="Sport")
+    week_ago = timezone.now() - timedelta(days=7)
+    return {
+        "robotics": event,
+        "chess": EventFactory(
+            title="Chess night",
+            location="Library",
+            organiser=other_faculty,
+            category=sport,
+            starts_at=timezone.now() + timedelta(days=1),
+        ),
+        "draft": EventFactory(
+            title="Secret draft", organiser=other_faculty, status=Event.Status.DRAFT
+        ),
+        "lecture": EventFactory(
+            title="Guest lecture", organiser=faculty, category=category, starts_at=week_ago
+        ),
+    }
+
+
+def test_the_list_shows_upcoming_events_soonest_first(client_as, student, listing):
+    assert titles(client_as(student).get(LIST)) == ["Robotics open day", "Chess night"]
+
+
+def test_the_list_shows_past_events_on_request(client_as, student, listing):
+    assert titles(client_as(student).get(LIST + "?when=past")) == ["Guest lecture"]
+
+
+def test_the_list_searches_titles_and_places(client_as, student, listing):
+    assert titles(client_as(student).get(LIST + "?q=library")) == ["Chess night"]
+    assert titles(client_as(student).get(LIST + "?q=robot")) == ["Robotics open day"]
+
+
+def test_the_list_filters_by_category(client_as, student, listing, category):
+    assert titles(client_as(student).get(f"{LIST}?category={category.pk}")) == ["Robotics open day"]
+
+
+def test_the_list_filters_by_organiser(client_as, student, listing, other_faculty):
+    assert titles(client_as(student).get(f"{LIST}?organiser={other_faculty.pk}")) == ["Chess night"]
+
+
+def test_the_list_shows_a_draft_only_to_its_organiser(client_as, student, other_faculty, listing):
+    assert "Secret draft" not in titles(client_as(student).get(LIST))
+    assert "Secret draft" in titles(client_as(other_faculty).get(LIST))
+
+
+def test_the_list_marks_the_events_the_student_checked_in_to(client_as, student, faculty, listing):
+    check_in(actor=faculty, event_id=listing["robotics"].pk, student_id=student.pk)
+    response = client_as(student).get(LIST)
+    assert "Checked in" in text(card(response, "Robotics open day"))
+    assert "Checked in" not in text(card(response, "Chess night"))
+
+
+def test_the_checked_in_badge_is_the_students_own(client_as, student, other_student, listing):
+    check_in(
+        actor=listing["robotics"].organiser,
+        event_id=listing["robotics"].pk,
+        student_id=other_student.pk,
+    )
+    assert "Checked in" not in text(card(client_as(student).get(LIST), "Robotics open day"))
+
+
+def test_staff_see_live_counts_on_the_cards(client_as, faculty, student, listing):
+    check_in(actor=faculty, event_id=listing["robotics"].pk, student_id=student.pk)
+    assert "1 checked in" in text(card(client_as(faculty).get(LIST), "Robotics open day"))
+
+
+def test_the_filtered_list_via_htmx_is_only_the_list(client_as, student, listing):
+    response = client_as(student).get(LIST + "?q=chess", **HX)
+    assert b"<html" not in response.content
+    assert titles(response) == ["Chess night"]
+
+
+def test_an_empty_result_says_no_events_found(client_as, student, listing):
+    response = client_as(student).get(LIST + "?q=nothing-like-this")
+    assert "No events found" in text(find(response.content, id="event-list"))
+
+
+# --- dashboards and history ---------------------------------------------------------------------
+
+
+def dashboard_events(client) -> str:
+    return text(find(client.get("/").content, "section", aria_labelledby="events-title"))
+
+
+def test_the_student_dashboard_lists_upcoming_events(client_as, student, listing):
+    assert "Robotics open day" in dashboard_events(client_as(student))
+    assert "Secret draft" not in dashboard_events(client_as(student))
+
+
+def test_the_student_dashboard_marks_events_they_checked_in_to(client_as, student, faculty, event):
+    check_in(actor=faculty, event_id=event.pk, student_id=student.pk)
+    assert "checked in" in dashboard_events(client_as(student))
+
+
+def test_the_student_dashboard_does_not_offer_cancelled_events_as_upcoming(
+    client_as, student, event
+):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+    assert "Robotics open day" not in dashboard_events(client_as(student))
+
+
+def test_the_faculty_dashboard_shows_their_events_with_live_counts(
+    client_as, faculty, student, event
+):
+    check_in(actor=faculty, event_id=event.pk, student_id=student.pk)
+    link = find(client_as(faculty).get("/").content, "a", href=url_attendance(event))
+    assert text(link) == "1 in"
+
+
+def test_the_admin_dashboard_counts_check_ins_this_week(client_as, admin, student, event):
+    check_in(actor=admin, event_id=event.pk, student_id=student.pk)
+    response = client_as(admin).get("/")
+    figure = next(
+        div for div in find_all(response.content, "div") if text(div).startswith("Check-ins (7")
+    )
+    assert text(find(figure, "dd", **{"class": "stat-value"})) == "1"
+
+
+def test_the_attendance_credit_shows_in_the_students_history(client_as, student, faculty, event):
+    check_in(actor=faculty, event_id=event.pk, student_id=student.pk)
+    response = client_as(student).get(reverse("portal:history"))
+    assert "Attended: Robotics open day" in response.content.decode()
+
+
+def url_attendance(event: Event) -> str:
+    return reverse("portal:event-attendance", kwargs={"pk": event.pk})
