@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
-from django.forms.models import model_to_dict
 
 from portal.exceptions import PortalError
 from portal.models import Category, Role, User
 
-from .audit import record_audit
+from .audit import save_audited, set_active_audited
 
 EDITABLE_FIELDS = (
     "name",
@@ -28,42 +25,18 @@ def _require_admin(actor: User) -> None:
         raise PortalError("forbidden", "Only admins can manage categories.")
 
 
-def _snapshot(category: Category) -> dict[str, Any]:
-    return model_to_dict(category, fields=EDITABLE_FIELDS)
-
-
 @transaction.atomic
 def save_category(*, actor: User, category: Category) -> Category:
     """Insert or update a category built by the admin form (already validated). Changing a
     category never changes entries already in the ledger. Audited with before and after."""
     _require_admin(actor)
-    before: dict[str, Any] = {}
-    if category.pk:
-        before = _snapshot(Category.objects.select_for_update().get(pk=category.pk))
-    category.save()
-    record_audit(
-        actor=actor,
-        action="category.update" if before else "category.create",
-        target=category,
-        before=before,
-        after=_snapshot(category),
-    )
-    return category
+    return save_audited(actor=actor, instance=category, fields=EDITABLE_FIELDS, name="category")
 
 
 @transaction.atomic
 def set_category_active(*, actor: User, category_id: int, active: bool) -> Category:
     """Deactivate (no new awards; history kept) or reactivate a category. Audited."""
     _require_admin(actor)
-    category = Category.objects.select_for_update().get(pk=category_id)
-    if category.is_active != active:
-        category.is_active = active
-        category.save(update_fields=["is_active"])
-        record_audit(
-            actor=actor,
-            action="category.activate" if active else "category.deactivate",
-            target=category,
-            before={"is_active": not active},
-            after={"is_active": active},
-        )
-    return category
+    return set_active_audited(
+        actor=actor, model=Category, pk=category_id, active=active, name="category"
+    )

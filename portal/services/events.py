@@ -16,17 +16,15 @@ import hmac
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from portal.exceptions import BulkError, PortalError, RowError
 from portal.models import CheckIn, Event, Role, StudentProfile, Transaction, User
 
-from .audit import record_audit
+from .audit import record_audit, save_audited
 from .ledger import lock_profile, post_entry
 
 STEP_SECONDS = 30
@@ -112,33 +110,18 @@ def can_manage(actor: User, event: Event) -> bool:
     )
 
 
-def _snapshot(event: Event) -> dict[str, Any]:
-    data = model_to_dict(event, fields=EVENT_FIELDS)
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
-
-
 @transaction.atomic
 def save_event(*, actor: User, event: Event) -> Event:
     """Create (the actor organises it) or update an event from the validated form. Audited."""
     if actor.role not in (Role.FACULTY, Role.ADMIN):
         raise EventError("forbidden", "Only faculty and admins organise events.")
-    before: dict[str, Any] = {}
     if event.pk:
-        current = Event.objects.select_for_update().get(pk=event.pk)
+        current = Event.objects.get(pk=event.pk)
         if not can_manage(actor, current):
             raise EventError("forbidden", "You can only edit your own events.")
-        before = _snapshot(current)
     else:
         event.organiser = actor
-    event.save()
-    record_audit(
-        actor=actor,
-        action="event.update" if before else "event.create",
-        target=event,
-        before=before,
-        after=_snapshot(event),
-    )
-    return event
+    return save_audited(actor=actor, instance=event, fields=EVENT_FIELDS, name="event")
 
 
 TRANSITIONS = {

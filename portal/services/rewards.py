@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
-from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from portal.exceptions import PortalError
 from portal.models import Redemption, Reward, Role, StudentProfile, Transaction, User
 
-from .audit import record_audit
+from .audit import record_audit, save_audited, set_active_audited
 from .ledger import lock_profile, post_entry
 
 Status = Redemption.Status
@@ -49,46 +47,19 @@ def _require_admin(actor: User) -> None:
         raise RewardError("forbidden", "Only admins can manage rewards and redemptions.")
 
 
-def _snapshot(reward: Reward) -> dict[str, Any]:
-    data = model_to_dict(reward, fields=REWARD_FIELDS)
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
-
-
 @transaction.atomic
 def save_reward(*, actor: User, reward: Reward) -> Reward:
     """Insert or update a reward from the admin form (already validated). Redemptions keep the
     cost they were made at, so a new cost never changes them. Audited with before and after."""
     _require_admin(actor)
-    before: dict[str, Any] = {}
-    if reward.pk:
-        before = _snapshot(Reward.objects.select_for_update().get(pk=reward.pk))
-    reward.save()
-    record_audit(
-        actor=actor,
-        action="reward.update" if before else "reward.create",
-        target=reward,
-        before=before,
-        after=_snapshot(reward),
-    )
-    return reward
+    return save_audited(actor=actor, instance=reward, fields=REWARD_FIELDS, name="reward")
 
 
 @transaction.atomic
 def set_reward_active(*, actor: User, reward_id: int, active: bool) -> Reward:
     """Withdraw a reward from the catalogue (pending redemptions stay) or bring it back."""
     _require_admin(actor)
-    reward = Reward.objects.select_for_update().get(pk=reward_id)
-    if reward.is_active != active:
-        reward.is_active = active
-        reward.save(update_fields=["is_active"])
-        record_audit(
-            actor=actor,
-            action="reward.activate" if active else "reward.deactivate",
-            target=reward,
-            before={"is_active": not active},
-            after={"is_active": active},
-        )
-    return reward
+    return set_active_audited(actor=actor, model=Reward, pk=reward_id, active=active, name="reward")
 
 
 # --- redeeming ----------------------------------------------------------------------------------
