@@ -99,3 +99,11 @@ setInterval(function () {
     el.textContent = String(left);
   });
 }, 1000);
+
+// Enter in a search-as-you-type box (student search) must not submit the surrounding form.
+document.addEventListener("keydown", function (evt) {
+  var el = evt.target;
+  if (evt.key === "Enter" && el.matches && el.matches("input[type=search][hx-get]") && el.form) {
+    evt.preventDefault();
+  }
+});

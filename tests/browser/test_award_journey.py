@@ -71,6 +71,8 @@ def test_award_form_shows_errors_inline_and_keeps_input(page: Page, live_server,
     base = live_server.url
     sign_in(page, base, "lopez@upas.test")
     page.get_by_placeholder(re.compile("Search by name")).fill("CS2024001")
+    page.get_by_placeholder(re.compile("Search by name")).press("Enter")  # must not submit the form
+    expect(page.get_by_role("alert")).to_have_count(0)
     page.get_by_label(re.compile("Aisha Khan")).check()
     page.get_by_label("Category").select_option(label="Academic merit")
     expect(page.get_by_label("Points", exact=True)).to_have_value("25")
