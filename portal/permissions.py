@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from .models import Role, StudentProfile, Transaction, User
 
-__all__ = ["Role", "access_student_profile", "access_transaction_for_reversal", "role_required"]
+__all__ = ["Role", "access_transaction_for_reversal", "role_required"]
 
 
 def role_required(
@@ -43,18 +43,6 @@ def student_profile_of(user: User) -> StudentProfile:
         return user.student_profile
     except StudentProfile.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def access_student_profile(actor: User, profile_id: int) -> StudentProfile:
-    """A student profile the actor may see in full: their own, or any for faculty and admins."""
-    profile = get_object_or_404(
-        StudentProfile.objects.select_related("user", "department"), pk=profile_id
-    )
-    if actor.is_staff_member:
-        return profile
-    if profile.user_id == actor.pk:
-        return profile
-    raise Http404
 
 
 def access_transaction_for_reversal(actor: User, transaction_id: int) -> Transaction:

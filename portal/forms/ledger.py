@@ -6,7 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import MAX_POINTS_PER_ENTRY, Category, Department, Role, StudentProfile
+from portal.models import MAX_POINTS_PER_ENTRY, Category, Department
+from portal.selectors.accounts import active_students
 from portal.selectors.periods import Period
 
 
@@ -23,12 +24,6 @@ class IdempotentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_idempotency_key())
         super().__init__(*args, **kwargs)
-
-
-def active_students() -> Any:
-    return StudentProfile.objects.filter(
-        user__role=Role.STUDENT, user__is_active=True
-    ).select_related("user")
 
 
 class AwardForm(IdempotentForm):

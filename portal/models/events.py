@@ -89,10 +89,6 @@ class Event(models.Model):
     def closes_at(self) -> datetime:
         return self.checkin_closes_at or self.ends_at
 
-    def window_is_open(self, now: datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.opens_at <= now < self.closes_at
-
 
 class CheckIn(models.Model):
     class Method(models.TextChoices):

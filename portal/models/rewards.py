@@ -68,15 +68,6 @@ class Reward(models.Model):
     def in_stock(self) -> bool:
         return self.stock is None or self.stock > 0
 
-    def is_open(self, now: timezone.datetime | None = None) -> bool:
-        """Active and inside its availability window."""
-        now = now or timezone.now()
-        if not self.is_active:
-            return False
-        if self.available_from and now < self.available_from:
-            return False
-        return not (self.available_until and now >= self.available_until)
-
 
 class Redemption(models.Model):
     class Status(models.TextChoices):

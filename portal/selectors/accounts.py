@@ -6,6 +6,7 @@ from portal.models import Role, StudentProfile, User
 
 
 def active_students() -> QuerySet[StudentProfile]:
+    """Students who can earn and appear on leaderboards: role student, account active."""
     return StudentProfile.objects.filter(
         user__role=Role.STUDENT, user__is_active=True
     ).select_related("user")
@@ -18,8 +19,8 @@ def search_students(query: str, *, limit: int = 8) -> list[StudentProfile]:
     if len(query) < 2:
         return []
     matches = (
-        StudentProfile.objects.select_related("user", "department")
-        .filter(user__role=Role.STUDENT, user__is_active=True)
+        active_students()
+        .select_related("department")
         .filter(
             Q(enrollment_number__iexact=query)
             | Q(enrollment_number__istartswith=query)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -87,6 +89,4 @@ def organised_by(viewer: User, *, limit: int = 5) -> list[Event]:
 
 
 def checkins_this_week() -> int:
-    return CheckIn.objects.filter(
-        created_at__gte=timezone.now() - timezone.timedelta(days=7)
-    ).count()
+    return CheckIn.objects.filter(created_at__gte=timezone.now() - timedelta(days=7)).count()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Department, Role, StudentProfile, Transaction, User
 
+from .accounts import active_students
 from .periods import Period, period_start
 
 ANONYMOUS_NAME = "Anonymous student"
@@ -21,7 +21,7 @@ ANONYMOUS_NAME = "Anonymous student"
 
 def ranked_students() -> QuerySet[StudentProfile]:
     """Profiles that appear on leaderboards: active students."""
-    return StudentProfile.objects.filter(user__role=Role.STUDENT, user__is_active=True)
+    return active_students()
 
 
 @dataclass(frozen=True)
@@ -243,10 +243,6 @@ def get_week_figures(now: timezone.datetime | None = None) -> list[Figure]:
         Figure(_("Students awarded"), agg["students"], agg["students_before"]),
         Figure(_("Ledger entries"), agg["entries"], agg["entries_before"]),
     ]
-
-
-def reversal_window() -> timedelta:
-    return timedelta(hours=settings.UPAS_REVERSAL_WINDOW_HOURS)
 
 
 # --- integrity --------------------------------------------------------------------------------

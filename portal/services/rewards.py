@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.exceptions import PortalError
 from portal.models import Redemption, Reward, Role, StudentProfile, Transaction, User
+from portal.selectors.rewards import held_count
 
 from .audit import record_audit, save_audited, set_active_audited
 from .ledger import lock_profile, post_entry
@@ -99,10 +100,21 @@ def check_redeemable(profile: StudentProfile, reward: Reward, *, already: int) -
         )
 
 
-def count_held(profile: StudentProfile, reward: Reward) -> int:
-    return Redemption.objects.filter(
-        student=profile, reward=reward, status__in=Redemption.ACTIVE_STATUSES
-    ).count()
+def explain_refusals(profile: StudentProfile | None, rewards: list[Reward]) -> list[Reward]:
+    """Attach to each reward why `profile` cannot redeem it now ("" when they can), for the
+    catalogue to say so before the student clicks. Uses a `held` annotation when present."""
+    for reward in rewards:
+        reward.refusal = ""
+        if profile is None:
+            continue
+        held = getattr(reward, "held", None)
+        if held is None:
+            held = held_count(profile, reward)
+        try:
+            check_redeemable(profile, reward, already=held)
+        except RewardError as exc:
+            reward.refusal = exc.message
+    return rewards
 
 
 @transaction.atomic
@@ -126,7 +138,7 @@ def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redem
             raise RewardError("key_conflict", "This form was already used. Reload the page.")
         return existing
     reward = _lock_reward(reward_id)
-    check_redeemable(profile, reward, already=count_held(profile, reward))
+    check_redeemable(profile, reward, already=held_count(profile, reward))
 
     redemption = Redemption.objects.create(
         student=profile, reward=reward, cost=reward.cost, idempotency_key=idempotency_key

@@ -3,7 +3,6 @@ the organiser's attendance tools."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 import segno
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from portal.exceptions import BulkError, PortalError
+from portal.exports import csv_response
 from portal.forms.events import (
     AttendanceUploadForm,
     CodeForm,
@@ -32,7 +32,6 @@ from portal.permissions import role_required
 from portal.selectors import accounts as account_selectors
 from portal.selectors import events as event_selectors
 from portal.services import events as event_services
-from portal.views.ledger import _csv_safe, _Echo
 
 STAFF = (Role.FACULTY, Role.ADMIN)
 
@@ -255,28 +254,21 @@ def event_attendance_upload(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def event_attendance_export(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
     event = event_selectors.access_event_for_organiser(request.user, pk)
-    rows = event_selectors.list_attendance(event).order_by("created_at")
-    writer = csv.writer(_Echo())
-
-    def stream() -> Any:
-        yield "\ufeff"
-        yield writer.writerow(
-            ["enrollment_number", "name", "department", "checked_in_at", "method"]
-        )
-        for c in rows.iterator(chunk_size=1000):
-            yield writer.writerow(
-                [
-                    _csv_safe(c.student.enrollment_number),
-                    _csv_safe(c.student.user.name),
-                    c.student.department.code if c.student.department else "",
-                    timezone.localtime(c.created_at).isoformat(timespec="seconds"),
-                    c.method,
-                ]
-            )
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="attendance-{event.pk}.csv"'
-    return response
+    rows = event_selectors.list_attendance(event).order_by("created_at").iterator(chunk_size=1000)
+    return csv_response(
+        f"attendance-{event.pk}.csv",
+        ["enrollment_number", "name", "department", "checked_in_at", "method"],
+        (
+            [
+                c.student.enrollment_number,
+                c.student.user.name,
+                c.student.department.code if c.student.department else "",
+                timezone.localtime(c.created_at).isoformat(timespec="seconds"),
+                c.method,
+            ]
+            for c in rows
+        ),
+    )
 
 
 @role_required(*STAFF)

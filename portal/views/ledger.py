@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import BulkError, PortalError
+from portal.exports import csv_response
 from portal.filters.ledger import HistoryFilter
 from portal.forms.ledger import AwardForm, BulkAwardForm, ReverseForm
 from portal.htmx import HtmxHttpRequest, render_page
@@ -243,21 +243,6 @@ def history(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, "portal/ledger/history.html", context, partial="history-table")
 
 
-def _csv_safe(value: object) -> object:
-    """Cells a spreadsheet would run as a formula (names and reasons are user-supplied) are
-    prefixed with an apostrophe so they show as text."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def history_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
@@ -278,33 +263,29 @@ def history_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
         "actor__email",
         "reverses_id",
     )
-    writer = csv.writer(_Echo())
+    header = [
+        "id",
+        "time",
+        "enrollment_number",
+        "student",
+        "kind",
+        "category",
+        "points",
+        "reason",
+        "by",
+        "reverses",
+    ]
 
-    def stream() -> Iterator[str]:
-        yield "\ufeff"  # a byte-order mark, so spreadsheet programs read the UTF-8 (Müller) right
-        yield writer.writerow(
-            [
-                "id",
-                "time",
-                "enrollment_number",
-                "student",
-                "kind",
-                "category",
-                "points",
-                "reason",
-                "by",
-                "reverses",
-            ]
-        )
-        for row in rows.iterator(chunk_size=2000):
+    def localised(rows: Iterator[tuple]) -> Iterator[list]:
+        for row in rows:
             values = list(row)
             values[1] = timezone.localtime(values[1]).isoformat(timespec="seconds")
-            yield writer.writerow([_csv_safe(v) for v in values])
+            yield values
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="upas-history-{stamp}.csv"'
-    return response
+    return csv_response(
+        f"upas-history-{stamp}.csv", header, localised(rows.iterator(chunk_size=2000))
+    )
 
 
 @role_required(Role.STUDENT)

@@ -37,21 +37,6 @@ def _viewer_profile(request: HtmxHttpRequest) -> StudentProfile | None:
     return student_profile_of(request.user) if request.user.role == Role.STUDENT else None
 
 
-def _with_refusals(profile: StudentProfile | None, rewards: list[Reward]) -> list[Reward]:
-    """Attach to each reward why the viewer cannot redeem it now ("" when they can)."""
-    for reward in rewards:
-        reward.refusal = ""
-        if profile is not None:
-            held = getattr(reward, "held", None)
-            if held is None:
-                held = reward_selectors.held_count(profile, reward)
-            try:
-                reward_services.check_redeemable(profile, reward, already=held)
-            except reward_services.RewardError as exc:
-                reward.refusal = exc.message
-    return rewards
-
-
 def _visible_reward(request: HtmxHttpRequest, pk: int) -> Reward:
     """Admins see every reward; others only what the catalogue shows."""
     rewards = (
@@ -69,7 +54,11 @@ def catalogue(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(
         request,
         CATALOG,
-        {"filters": filters, "rewards": _with_refusals(profile, rewards), "profile": profile},
+        {
+            "filters": filters,
+            "rewards": reward_services.explain_refusals(profile, rewards),
+            "profile": profile,
+        },
         partial="reward-grid",
     )
 
@@ -78,7 +67,7 @@ def catalogue(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def reward_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     profile = _viewer_profile(request)
-    reward = _with_refusals(profile, [_visible_reward(request, pk)])[0]
+    reward = reward_services.explain_refusals(profile, [_visible_reward(request, pk)])[0]
     return render_page(
         request,
         "portal/rewards/detail.html",
@@ -94,7 +83,7 @@ def reward_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def _action_context(request: HtmxHttpRequest, reward: Reward, **extra: Any) -> dict[str, Any]:
     profile = _viewer_profile(request)
     return {
-        "reward": _with_refusals(profile, [reward])[0],
+        "reward": reward_services.explain_refusals(profile, [reward])[0],
         "profile": profile,
         "form": RedeemForm(),
         **extra,
