@@ -117,6 +117,14 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Claim and task evidence: outside MEDIA_ROOT, so no web server ever serves it directly;
+    # only the permission-checked evidence view does.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")),
+        },
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -165,6 +173,8 @@ UPAS_REVERSAL_WINDOW_HOURS = env.int("REVERSAL_WINDOW_HOURS", default=24)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="UPAS <no-reply@upas.test>")
+# The portal's public address, for links in emails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- forms, tables ---------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "tailwind"

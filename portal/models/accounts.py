@@ -50,6 +50,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Notification kinds (Notification.Kind values) this user does NOT want by email.
+    email_opt_outs = models.JSONField(default=list, blank=True)
 
     objects = UserManager()
 

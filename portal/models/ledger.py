@@ -126,6 +126,27 @@ class Transaction(models.Model):
         blank=True,
         related_name="transaction",
     )
+    claim = models.OneToOneField(
+        "portal.ActivityClaim",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transaction",
+    )
+    task_assignment = models.OneToOneField(
+        "portal.TaskAssignment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transaction",
+    )
+    draw_winner = models.OneToOneField(
+        "portal.DrawWinner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transaction",
+    )
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )

@@ -98,10 +98,22 @@ class Redemption(models.Model):
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, unique=True)
+    # Set when the redemption hands over a draw prize: it cost nothing, took no stock and does
+    # not count towards the per-student limit.
+    prize = models.OneToOneField(
+        "portal.DrawWinner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="redemption",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(prize__isnull=True) | Q(cost=0), name="redemption_prize_is_free"
+            ),
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(admin_note=""),
                 name="redemption_reject_has_note",
@@ -115,3 +127,7 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reward} for {self.student_id} ({self.status})"
+
+    @property
+    def is_prize(self) -> bool:
+        return self.prize_id is not None

@@ -50,7 +50,9 @@ def list_catalogue(
             held=Count(
                 "redemptions",
                 filter=Q(
-                    redemptions__student=profile, redemptions__status__in=Redemption.ACTIVE_STATUSES
+                    redemptions__student=profile,
+                    redemptions__status__in=Redemption.ACTIVE_STATUSES,
+                    redemptions__prize__isnull=True,
                 ),
             )
         )
@@ -70,7 +72,7 @@ def affordable_rewards(profile: StudentProfile, *, limit: int = 4) -> list[Rewar
 
 def held_count(profile: StudentProfile, reward: Reward) -> int:
     return Redemption.objects.filter(
-        student=profile, reward=reward, status__in=Redemption.ACTIVE_STATUSES
+        student=profile, reward=reward, status__in=Redemption.ACTIVE_STATUSES, prize__isnull=True
     ).count()
 
 

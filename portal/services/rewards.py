@@ -177,7 +177,10 @@ def _lock_redemption(redemption_id: int) -> tuple[StudentProfile, Reward, Redemp
 
 def _refund(profile: StudentProfile, reward: Reward, redemption: Redemption, actor: User) -> None:
     """Give the points back and return the unit to stock. The key is derived from the
-    redemption: a second refund would violate the unique constraint."""
+    redemption: a second refund would violate the unique constraint. A draw prize cost nothing
+    and took no stock, so there is nothing to give back."""
+    if redemption.is_prize:
+        return
     if reward.stock is not None:
         reward.stock += 1
         reward.save(update_fields=["stock"])
@@ -212,6 +215,8 @@ def cancel_redemption(*, actor: User, redemption_id: int) -> Redemption:
         raise RewardError("not_found", "This redemption does not exist.")
     if redemption.status != Status.PENDING:
         raise _wrong_state(redemption)
+    if redemption.is_prize:
+        raise RewardError("prize", "A prize you won cannot be cancelled; it is yours to collect.")
     redemption.status = Status.CANCELLED
     redemption.cancelled_at = timezone.now()
     redemption.save(update_fields=["status", "cancelled_at"])
