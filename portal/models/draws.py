@@ -5,7 +5,6 @@ sorted entrant list: see portal.services.draw_algorithm."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from django.conf import settings
@@ -14,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.services.draw_algorithm import commitment
+
 from .accounts import StudentProfile
 from .events import Event
 from .rewards import Reward
@@ -21,10 +22,6 @@ from .rewards import Reward
 
 def new_seed() -> str:
     return secrets.token_hex(32)
-
-
-def commitment_of(seed_hex: str) -> str:
-    return hashlib.sha256(bytes.fromhex(seed_hex)).hexdigest()
 
 
 class Draw(models.Model):
@@ -108,7 +105,7 @@ class Draw(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self.commitment:
-            self.commitment = commitment_of(self.seed)
+            self.commitment = commitment(self.seed)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property

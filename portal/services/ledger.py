@@ -18,11 +18,14 @@ from django.utils import timezone
 from portal.exceptions import BulkError, LedgerError, RowError
 from portal.models import (
     MAX_POINTS_PER_ENTRY,
+    ActivityClaim,
     Category,
     CheckIn,
+    DrawWinner,
     Redemption,
     Role,
     StudentProfile,
+    TaskAssignment,
     Transaction,
     User,
 )
@@ -120,6 +123,9 @@ def post_entry(
     reverses: Transaction | None = None,
     redemption: Redemption | None = None,
     checkin: CheckIn | None = None,
+    claim: ActivityClaim | None = None,
+    task_assignment: TaskAssignment | None = None,
+    draw_winner: DrawWinner | None = None,
     at: datetime | None = None,
 ) -> Transaction:
     """Insert the entry and move the cached totals. Caller holds the profile lock (through
@@ -146,6 +152,9 @@ def post_entry(
                 reverses=reverses,
                 redemption=redemption,
                 checkin=checkin,
+                claim=claim,
+                task_assignment=task_assignment,
+                draw_winner=draw_winner,
                 created_at=at or timezone.now(),
             )
     except IntegrityError as exc:

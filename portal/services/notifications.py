@@ -49,7 +49,7 @@ def send_notification_email(notification_id: int) -> None:
             from_email=None,
             recipient_list=[notification.user.email],
         )
-    except Exception as exc:  # noqa: BLE001 (any transport error is recorded, not raised)
+    except Exception as exc:  # any transport error is recorded, not raised
         log.warning("notification email %s failed: %s", notification_id, exc)
         Notification.objects.filter(pk=notification_id).update(email_error=str(exc)[:300])
     else:
