@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portal.views import dashboards, events, health, leaderboard, ledger, rewards, settings, staff
+from portal.views import (
+    dashboards,
+    draws,
+    events,
+    health,
+    leaderboard,
+    ledger,
+    rewards,
+    settings,
+    staff,
+)
 
 app_name = "portal"
 
@@ -60,6 +70,17 @@ urlpatterns = [
         name="event-attendance-export",
     ),
     path("events/<int:pk>/students/", events.event_student_search, name="event-student-search"),
+    # draws
+    path("draws/", draws.draw_list, name="draws"),
+    path("draws/new/", draws.draw_edit, name="draw-create"),
+    path("draws/<int:pk>/", draws.draw_detail, name="draw-detail"),
+    path("draws/<int:pk>/edit/", draws.draw_edit, name="draw-edit"),
+    path("draws/<int:pk>/enter/", draws.draw_enter, name="draw-enter"),
+    path("draws/<int:pk>/perform/", draws.draw_perform, name="draw-perform"),
+    path("draws/<int:pk>/screen/", draws.draw_screen, name="draw-screen"),
+    path("draws/<int:pk>/verify/", draws.draw_verify, name="draw-verify"),
+    path("draws/prizes/<int:pk>/claim/", draws.prize_claim, name="prize-claim"),
+    path("draws/prizes/<int:pk>/pass/", draws.prize_pass, name="prize-pass"),
     # admin pages
     path("staff/people/", staff.user_list, name="user-list"),
     path("staff/people/new/", staff.user_create, name="user-create"),

@@ -6,7 +6,16 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from portal.models import Category, Department, Event, Reward, Role, StudentProfile, User
+from portal.models import (
+    Category,
+    Department,
+    Draw,
+    Event,
+    Reward,
+    Role,
+    StudentProfile,
+    User,
+)
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -89,3 +98,20 @@ class EventFactory(factory.django.DjangoModelFactory):
     category = factory.SubFactory(CategoryFactory)
     attendance_points = 10
     status = Event.Status.PUBLISHED
+
+
+class DrawFactory(factory.django.DjangoModelFactory):
+    """An open draw students enter themselves: one winner, one alternate, entries closing in a
+    week and prizes claimable for three weeks. The seed and its commitment are made on save."""
+
+    class Meta:
+        model = Draw
+
+    title = factory.Sequence(lambda n: f"Draw {n}")
+    prize = "A hoodie"
+    eligibility = Draw.Eligibility.ENTRANTS
+    winners_count = 1
+    alternates_count = 1
+    entry_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    claim_deadline = factory.LazyAttribute(lambda o: o.entry_deadline + timedelta(days=14))
+    created_by = factory.SubFactory(UserFactory, role=Role.ADMIN)

@@ -107,3 +107,25 @@ document.addEventListener("keydown", function (evt) {
     evt.preventDefault();
   }
 });
+
+// A plain (non-htmx) form's [data-disable-on-submit] button is disabled once the form is sent,
+// so a double click cannot send it twice. Deferred, so the button's own value is still sent.
+document.addEventListener("submit", function (evt) {
+  var buttons = evt.target.querySelectorAll ? evt.target.querySelectorAll("[data-disable-on-submit]") : [];
+  setTimeout(function () {
+    buttons.forEach(function (b) { b.disabled = true; b.setAttribute("aria-busy", "true"); });
+  }, 0);
+});
+
+// [data-copy="ID"] copies the text of element ID to the clipboard and says so.
+document.addEventListener("click", function (evt) {
+  var button = evt.target.closest && evt.target.closest("[data-copy]");
+  if (!button || !navigator.clipboard) return;
+  var source = document.getElementById(button.getAttribute("data-copy"));
+  if (!source) return;
+  navigator.clipboard.writeText(source.textContent).then(function () {
+    var label = button.textContent;
+    button.textContent = button.getAttribute("data-copied") || "Copied";
+    setTimeout(function () { button.textContent = label; }, 2000);
+  });
+});

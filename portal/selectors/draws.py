@@ -1,0 +1,136 @@
+"""Reads for the draws pages: lists with the viewer's standing in each draw, one draw's
+result, and the frozen entrant list for verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from portal.models import CheckIn, Draw, DrawEntry, DrawWinner, Role, StudentProfile, User
+from portal.selectors.ledger import name_visible
+
+Status = Draw.Status
+
+
+def _with_viewer(draws: QuerySet[Draw], profile: StudentProfile | None) -> QuerySet[Draw]:
+    """Annotate `entered`, `checked_in` and the viewer's pick (`my_pick_id`, `my_pick_status`)."""
+    if profile is None:
+        return draws
+    my_pick = DrawWinner.objects.filter(draw=OuterRef("pk"), entry__student=profile)
+    return draws.annotate(
+        entered=Exists(DrawEntry.objects.filter(draw=OuterRef("pk"), student=profile)),
+        checked_in=Exists(CheckIn.objects.filter(event=OuterRef("event"), student=profile)),
+        my_pick_id=Subquery(my_pick.values("pk")[:1]),
+        my_pick_status=Subquery(my_pick.values("status")[:1]),
+    )
+
+
+def list_draws(viewer: User, *, drawn: bool, limit: int = 30) -> list[Draw]:
+    """Open draws (soonest deadline first) or performed ones (latest first), with the entrant
+    count and, for a student, their standing in each. One query."""
+    profile = getattr(viewer, "student_profile", None) if viewer.role == Role.STUDENT else None
+    draws = Draw.objects.select_related("event", "reward").annotate(
+        entries_count=Count("entries", distinct=True)
+    )
+    if drawn:
+        draws = draws.filter(status=Status.DRAWN).order_by("-performed_at", "-id")
+    else:
+        draws = draws.filter(status=Status.OPEN).order_by("entry_deadline", "id")
+    return list(_with_viewer(draws, profile)[:limit])
+
+
+def open_draws_for(profile: StudentProfile, *, limit: int = 3) -> list[Draw]:
+    """Open draws a student could still enter or is in, for the dashboard."""
+    draws = Draw.objects.select_related("event").filter(
+        status=Status.OPEN, entry_deadline__gt=timezone.now()
+    )
+    return list(_with_viewer(draws, profile).order_by("entry_deadline", "id")[:limit])
+
+
+def prizes_to_claim(profile: StudentProfile) -> list[DrawWinner]:
+    return list(
+        DrawWinner.objects.filter(entry__student=profile, status=DrawWinner.Status.OFFERED)
+        .select_related("draw")
+        .order_by("claim_deadline")
+    )
+
+
+def get_draw(draw_id: int, viewer: User | None) -> Draw | None:
+    profile = (
+        getattr(viewer, "student_profile", None)
+        if viewer is not None and viewer.is_authenticated and viewer.role == Role.STUDENT
+        else None
+    )
+    draws = Draw.objects.select_related("event", "reward", "created_by", "performed_by").annotate(
+        entries_count=Count("entries")
+    )
+    return _with_viewer(draws, profile).filter(pk=draw_id).first()
+
+
+@dataclass
+class PickRow:
+    pick: DrawWinner
+    name: str  # the student's name, or a pseudonym when they keep it private
+    is_viewer: bool
+
+
+def list_picks(draw: Draw, viewer: User | None) -> list[PickRow]:
+    """Winners and alternates in order, named as the leaderboard would name them."""
+    viewer = viewer if viewer is not None and viewer.is_authenticated else None
+    picks = DrawWinner.objects.filter(draw=draw).select_related("entry__student__user")
+    rows = []
+    for pick in picks.order_by("position"):
+        student = pick.entry.student
+        visible = name_visible(student, viewer)
+        rows.append(
+            PickRow(
+                pick=pick,
+                name=student.user.name if visible else pseudonym(pick.entry_id),
+                is_viewer=viewer is not None and student.user_id == viewer.pk,
+            )
+        )
+    return rows
+
+
+def pseudonym(entry_id: int) -> str:
+    return f"Entrant #{entry_id}"
+
+
+@dataclass
+class FrozenEntrant:
+    entry_id: int
+    label: str
+    is_viewer: bool
+
+
+def frozen_entrants(draw: Draw, viewer: User | None) -> list[FrozenEntrant]:
+    """The entrant list in sorted order: entry ids for everyone, the viewer's own name beside
+    their entry. One query, and no names of others ever leave the server."""
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    entry_ids = DrawEntry.objects.filter(draw=draw).order_by("pk").values_list("pk", flat=True)
+    own: dict[int, str] = {}
+    if viewer_id is not None:
+        own = dict(
+            DrawEntry.objects.filter(draw=draw, student__user_id=viewer_id).values_list(
+                "pk", "student__user__name"
+            )
+        )
+    return [
+        FrozenEntrant(
+            pk, f"{pseudonym(pk)} · {own[pk]} (you)" if pk in own else pseudonym(pk), pk in own
+        )
+        for pk in entry_ids
+    ]
+
+
+def drawn_count_needing_attention() -> int:
+    """Prizes whose claim deadline passed unclaimed: the admin can pass them on."""
+    return DrawWinner.objects.filter(
+        status=DrawWinner.Status.OFFERED, claim_deadline__lt=timezone.now()
+    ).count()
+
+
+def draw_id_of_pick(pick_id: int) -> int | None:
+    return DrawWinner.objects.filter(pk=pick_id).values_list("draw_id", flat=True).first()

@@ -1,0 +1,430 @@
+"""Prize draws: create, enter, perform, claim, pass to an alternate, verify.
+
+The draw row is the lock that orders everything about one draw: entering, performing and passing
+a prize on all lock it first (after the student's profile, when points move), so an entry cannot
+slip in while the draw is performed and a draw is performed once. Winners are picked by
+`draw_algorithm.pick_winners` from the seed committed at creation, the draw id and the sorted
+entry ids; `verify_draw` recomputes all of it from what is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.exceptions import PortalError
+from portal.models import (
+    CheckIn,
+    Draw,
+    DrawEntry,
+    DrawWinner,
+    Notification,
+    Redemption,
+    Role,
+    StudentProfile,
+    Transaction,
+    User,
+)
+
+from . import draw_algorithm
+from .audit import record_audit, save_audited
+from .ledger import lock_profile, post_entry
+from .notifications import notify
+
+Status = Draw.Status
+Eligibility = Draw.Eligibility
+Pick = DrawWinner.Status
+
+DRAW_FIELDS = (
+    "title",
+    "prize",
+    "reward",
+    "prize_points",
+    "event",
+    "eligibility",
+    "winners_count",
+    "alternates_count",
+    "entry_deadline",
+    "claim_deadline",
+)
+# An alternate who is offered a prize gets at least this long to claim it.
+MIN_ALTERNATE_WINDOW = timedelta(days=3)
+
+
+class DrawError(PortalError):
+    pass
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != Role.ADMIN or not actor.is_active:
+        raise DrawError("forbidden", "Only admins can run draws.")
+
+
+def _lock_draw(draw_id: int) -> Draw:
+    draw = Draw.objects.select_for_update().filter(pk=draw_id).first()
+    if draw is None:
+        raise DrawError("not_found", "This draw does not exist.")
+    return draw
+
+
+def entrants_digest(entry_ids: list[int]) -> str:
+    """A fingerprint of the frozen entrant list, stored when the draw is performed."""
+    return hashlib.sha256(",".join(str(i) for i in sorted(entry_ids)).encode()).hexdigest()
+
+
+# --- creating -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_draw(*, actor: User, draw: Draw) -> Draw:
+    """Create a draw (its seed and commitment are made here, once) or edit an open one. The
+    seed never changes, so editing cannot steer the result. Audited."""
+    _require_admin(actor)
+    if draw.pk:
+        current = _lock_draw(draw.pk)
+        if current.status != Status.OPEN:
+            raise DrawError("already_drawn", "A performed draw cannot be changed.")
+        draw.seed, draw.commitment = current.seed, current.commitment
+    else:
+        draw.created_by = actor
+    return save_audited(actor=actor, instance=draw, fields=DRAW_FIELDS, name="draw")
+
+
+# --- entering -----------------------------------------------------------------------------------
+
+
+def ineligibility(draw: Draw, profile: StudentProfile, *, checked_in: bool) -> str:
+    """Why `profile` cannot enter `draw` now ("" when they can). `checked_in` says whether they
+    attended the draw's event (ignored when it has none)."""
+    if draw.status != Status.OPEN or timezone.now() >= draw.entry_deadline:
+        return "Entries for this draw have closed."
+    if draw.event_id is not None and not checked_in:
+        return f"Check in to {draw.event.title} first: this draw is for its attendees."
+    if draw.eligibility == Eligibility.ATTENDEES:
+        return "Everyone checked in to the event is entered automatically."
+    return ""
+
+
+@transaction.atomic
+def enter_draw(*, actor: User, draw_id: int) -> DrawEntry:
+    """Enter the signed-in student into an open draw; entering twice returns the first entry.
+
+    Raises DrawError: forbidden, not_found, ineligible (with the reason)."""
+    if actor.role != Role.STUDENT or not actor.is_active:
+        raise DrawError("forbidden", "Only students can enter draws.")
+    profile = StudentProfile.objects.filter(user=actor).first()
+    if profile is None:
+        raise DrawError("forbidden", "Only students can enter draws.")
+    draw = _lock_draw(draw_id)
+    existing = DrawEntry.objects.filter(draw=draw, student=profile).first()
+    if existing is not None:
+        return existing
+    checked_in = (
+        draw.event_id is not None
+        and CheckIn.objects.filter(event_id=draw.event_id, student=profile).exists()
+    )
+    reason = ineligibility(draw, profile, checked_in=checked_in)
+    if reason:
+        raise DrawError("ineligible", reason)
+    try:
+        with transaction.atomic():  # the unique constraint is the last line
+            return DrawEntry.objects.create(draw=draw, student=profile)
+    except IntegrityError:
+        return DrawEntry.objects.get(draw=draw, student=profile)
+
+
+# --- performing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PerformResult:
+    draw: Draw
+    winners: list[DrawWinner]
+    alternates: list[DrawWinner]
+    shortfall: bool  # fewer entrants than winners: everyone won
+
+
+def _enter_attendees(draw: Draw) -> None:
+    """For an attendees draw, every active student checked in to the event, in check-in order."""
+    students = (
+        CheckIn.objects.filter(event_id=draw.event_id, student__user__is_active=True)
+        .exclude(student__draw_entries__draw=draw)
+        .order_by("pk")
+        .values_list("student_id", flat=True)
+    )
+    now = timezone.now()
+    DrawEntry.objects.bulk_create(
+        [DrawEntry(draw=draw, student_id=sid, created_at=now) for sid in students]
+    )
+
+
+@transaction.atomic
+def perform_draw(*, actor: User, draw_id: int) -> PerformResult:
+    """Close entries, freeze the entrant list, pick winners then alternates, reveal the seed and
+    notify everyone picked. A draw is performed once: a second call (another admin, a double
+    click) is refused. With fewer entrants than winners, everyone wins and `shortfall` says so.
+
+    Raises DrawError: forbidden, not_found, already_drawn, no_entrants."""
+    _require_admin(actor)
+    draw = _lock_draw(draw_id)
+    if draw.status != Status.OPEN:
+        raise DrawError("already_drawn", "This draw has already been performed.")
+    if draw.eligibility == Eligibility.ATTENDEES:
+        _enter_attendees(draw)
+    entry_ids = list(DrawEntry.objects.filter(draw=draw).values_list("pk", flat=True))
+    if not entry_ids:
+        raise DrawError("no_entrants", "Nobody has entered this draw yet; there is no one to pick.")
+    picks = draw_algorithm.pick_winners(
+        draw.seed, draw.pk, entry_ids, draw.winners_count + draw.alternates_count
+    )
+    now = timezone.now()
+    draw.status = Status.DRAWN
+    draw.performed_by, draw.performed_at = actor, now
+    draw.entrant_count = len(entry_ids)
+    draw.entrants_digest = entrants_digest(entry_ids)
+    draw.save()
+    rows = []
+    for position, entry_id in enumerate(picks, start=1):
+        alternate = position > draw.winners_count
+        rows.append(
+            DrawWinner(
+                draw=draw,
+                entry_id=entry_id,
+                position=position,
+                is_alternate=alternate,
+                status=Pick.WAITING if alternate else Pick.OFFERED,
+                offered_at=None if alternate else now,
+                claim_deadline=None if alternate else draw.claim_deadline,
+            )
+        )
+    DrawWinner.objects.bulk_create(rows)
+    picked = list(
+        DrawWinner.objects.filter(draw=draw)
+        .select_related("entry__student__user")
+        .order_by("position")
+    )
+    link = reverse("portal:draw-detail", args=[draw.pk])
+    for pick in picked:
+        user = pick.entry.student.user
+        if pick.is_alternate:
+            message = (
+                f"You are alternate no. {pick.position - draw.winners_count} in “{draw.title}”: "
+                "if a winner does not claim the prize, it passes to you."
+            )
+        else:
+            deadline = timezone.localtime(draw.claim_deadline).strftime("%d %b %Y, %H:%M")
+            message = f"You won “{draw.prize}” in “{draw.title}”! Claim it by {deadline}."
+        notify(user, kind=Notification.Kind.DRAW, message=message, link=link)
+    record_audit(
+        actor=actor,
+        action="draw.perform",
+        target=draw,
+        after={"entrants": len(entry_ids), "picks": picks, "seed": draw.seed},
+    )
+    winners = [p for p in picked if not p.is_alternate]
+    return PerformResult(
+        draw=draw,
+        winners=winners,
+        alternates=[p for p in picked if p.is_alternate],
+        shortfall=len(entry_ids) < draw.winners_count,
+    )
+
+
+# --- claiming -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_prize(*, actor: User, winner_id: int) -> DrawWinner:
+    """A winner claims their prize before its deadline: a points prize is credited as a ledger
+    entry; a reward prize becomes a free redemption in the fulfilment queue. Once only.
+
+    Locks the profile, then the draw, then the pick. Raises DrawError: not_found (also for
+    someone else's pick), not_offered, already_claimed, deadline_passed."""
+    found = (
+        DrawWinner.objects.filter(pk=winner_id, entry__student__user=actor)
+        .values("entry__student_id", "draw_id")
+        .first()
+    )
+    if found is None or actor.role != Role.STUDENT:
+        raise DrawError("not_found", "This prize does not exist.")
+    profile = lock_profile(found["entry__student_id"])
+    draw = _lock_draw(found["draw_id"])
+    pick = DrawWinner.objects.select_for_update().get(pk=winner_id)
+    if pick.status == Pick.CLAIMED:
+        raise DrawError("already_claimed", "You have already claimed this prize.")
+    if pick.status != Pick.OFFERED:
+        raise DrawError("not_offered", "This prize is not yours to claim.")
+    now = timezone.now()
+    if pick.claim_deadline is not None and now > pick.claim_deadline:
+        raise DrawError("deadline_passed", "The deadline to claim this prize has passed.")
+    pick.status, pick.claimed_at = Pick.CLAIMED, now
+    pick.save(update_fields=["status", "claimed_at"])
+    if draw.prize_points:
+        post_entry(
+            profile,
+            amount=draw.prize_points,
+            kind=Transaction.Kind.PRIZE,
+            actor=None,
+            category=None,
+            reason=f"Prize: {draw.title}",
+            idempotency_key=f"prize:{pick.pk}",
+            counts_for_lifetime=True,
+            draw_winner=pick,
+        )
+    elif draw.reward_id:
+        Redemption.objects.create(
+            student=profile,
+            reward_id=draw.reward_id,
+            cost=0,
+            prize=pick,
+            idempotency_key=f"prize:{pick.pk}",
+        )
+    return pick
+
+
+@transaction.atomic
+def pass_to_alternate(*, actor: User, winner_id: int) -> DrawWinner | None:
+    """After its deadline, mark an unclaimed prize forfeited and offer it to the next waiting
+    alternate, who is notified and gets a fresh claim window. Returns that alternate, or None
+    when there is none left. Raises DrawError: forbidden, not_found, not_offered, still_open."""
+    _require_admin(actor)
+    draw_id = DrawWinner.objects.filter(pk=winner_id).values_list("draw_id", flat=True).first()
+    if draw_id is None:
+        raise DrawError("not_found", "This pick does not exist.")
+    draw = _lock_draw(draw_id)
+    pick = DrawWinner.objects.select_for_update().get(pk=winner_id)
+    if pick.status != Pick.OFFERED:
+        raise DrawError("not_offered", f"This prize is {pick.get_status_display().lower()}.")
+    now = timezone.now()
+    if pick.claim_deadline is not None and now <= pick.claim_deadline:
+        when = timezone.localtime(pick.claim_deadline).strftime("%d %b %Y, %H:%M")
+        raise DrawError("still_open", f"The winner can still claim it until {when}.")
+    alternate = (
+        DrawWinner.objects.select_for_update()
+        .filter(draw=draw, status=Pick.WAITING)
+        .order_by("position")
+        .first()
+    )
+    pick.status, pick.forfeited_at, pick.replaced_by = Pick.FORFEITED, now, alternate
+    pick.save(update_fields=["status", "forfeited_at", "replaced_by"])
+    if alternate is not None:
+        window = max(draw.claim_deadline - (draw.performed_at or now), MIN_ALTERNATE_WINDOW)
+        alternate.status, alternate.offered_at = Pick.OFFERED, now
+        alternate.claim_deadline = now + window
+        alternate.save(update_fields=["status", "offered_at", "claim_deadline"])
+        deadline = timezone.localtime(alternate.claim_deadline).strftime("%d %b %Y, %H:%M")
+        notify(
+            alternate.entry.student.user,
+            kind=Notification.Kind.DRAW,
+            message=f"A prize in “{draw.title}” passed to you: “{draw.prize}”. "
+            f"Claim it by {deadline}.",
+            link=reverse("portal:draw-detail", args=[draw.pk]),
+        )
+    record_audit(
+        actor=actor,
+        action="draw.pass_to_alternate",
+        target=draw,
+        before={"pick": pick.position},
+        after={"alternate": alternate.position if alternate else None},
+    )
+    return alternate
+
+
+# --- verifying ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PickStep:
+    pick: int  # 0-based, as in the HMAC message
+    remaining: int
+    message: str
+    index: int
+    entry_id: int
+
+
+@dataclass
+class Verification:
+    draw: Draw
+    entry_ids: list[int] = field(default_factory=list)
+    steps: list[PickStep] = field(default_factory=list)
+    recomputed: list[int] = field(default_factory=list)
+    recorded: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def explain_picks(seed_hex: str, draw_id: int, entry_ids: list[int], count: int) -> list[PickStep]:
+    """`draw_algorithm.pick_winners`, one step at a time, for the verification page."""
+    remaining = sorted(entry_ids)
+    steps = []
+    for pick in range(min(count, len(remaining))):
+        n = len(remaining)
+        index = draw_algorithm.pick_index(seed_hex, draw_id, pick, n)
+        steps.append(PickStep(pick, n, f"{draw_id}:{pick}", index, remaining.pop(index)))
+    return steps
+
+
+def verify_draw(draw: Draw) -> Verification:
+    """Recompute a performed draw from what is stored and list every disagreement: a seed that
+    does not match its commitment, an entrant list changed after the draw, or other winners."""
+    result = Verification(draw=draw)
+    if draw.status != Status.DRAWN:
+        result.problems.append("The draw has not been performed yet.")
+        return result
+    entries = list(DrawEntry.objects.filter(draw=draw).values_list("pk", "created_at"))
+    result.entry_ids = sorted(pk for pk, _at in entries)
+    result.recorded = list(
+        DrawWinner.objects.filter(draw=draw).order_by("position").values_list("entry_id", flat=True)
+    )
+    if draw_algorithm.commitment(draw.seed) != draw.commitment:
+        result.problems.append("The revealed seed does not match the published commitment.")
+    late = [pk for pk, at in entries if draw.performed_at and at > draw.performed_at]
+    if late:
+        result.problems.append(f"Entries added after the draw: {', '.join(map(str, late))}.")
+    if len(result.entry_ids) != draw.entrant_count:
+        result.problems.append(
+            f"The draw froze {draw.entrant_count} entrants; there are now {len(result.entry_ids)}."
+        )
+    if entrants_digest(result.entry_ids) != draw.entrants_digest:
+        result.problems.append("The entrant list differs from the one frozen at the draw.")
+    count = draw.winners_count + draw.alternates_count
+    result.steps = explain_picks(draw.seed, draw.pk, result.entry_ids, count)
+    result.recomputed = draw_algorithm.pick_winners(draw.seed, draw.pk, result.entry_ids, count)
+    if result.recomputed != result.recorded:
+        result.problems.append("Recomputed winners differ from the recorded ones.")
+    return result
+
+
+def verification_snippet(draw: Draw, entry_ids: list[int]) -> str:
+    """A self-contained Python program: the algorithm's own code, then the draw's published
+    inputs, printing the picks. Pasted into a plain `python3`, it prints the recorded result."""
+    with open(draw_algorithm.__file__, encoding="utf-8") as source:
+        code = source.read()
+    ids = textwrap.fill(
+        ", ".join(map(str, sorted(entry_ids))) + ",",
+        width=96,
+        initial_indent="    ",
+        subsequent_indent="    ",
+    )
+    title = " ".join(draw.title.split())
+    count = draw.winners_count + draw.alternates_count
+    return (
+        f"{code}\n\n"
+        f"# The published inputs of draw {draw.pk}, {title}\n"
+        f"DRAW_ID = {draw.pk}\n"
+        f'COMMITMENT = "{draw.commitment}"\n'
+        f'SEED = "{draw.revealed_seed}"\n'
+        f"ENTRANTS = [  # entry ids, frozen when the draw was performed\n{ids}\n]\n"
+        f"PICKS = {count}  # {draw.winners_count} winner(s), then {draw.alternates_count} "
+        "alternate(s)\n\n"
+        'assert commitment(SEED) == COMMITMENT, "the seed does not match the commitment"\n'
+        "print(pick_winners(SEED, DRAW_ID, ENTRANTS, PICKS))\n"
+    )
