@@ -17,10 +17,15 @@ MAX_SIDE = 1200
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
-def normalise_image(upload: UploadedFile) -> ContentFile:
-    """Validate an uploaded image and return a re-encoded copy. Raises ValidationError."""
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(f"The image is {upload.size / 1048576:.1f} MB; the limit is 2 MB.")
+def normalise_image(
+    upload: UploadedFile, *, max_bytes: int = MAX_UPLOAD_BYTES, max_side: int = MAX_SIDE
+) -> ContentFile:
+    """Validate an uploaded image and return a re-encoded copy. Raises ValidationError.
+    Evidence uploads pass a larger size and side, so a photographed certificate stays legible."""
+    if upload.size > max_bytes:
+        raise ValidationError(
+            f"The image is {upload.size / 1048576:.1f} MB; the limit is {max_bytes // 1048576} MB."
+        )
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
@@ -31,7 +36,7 @@ def normalise_image(upload: UploadedFile) -> ContentFile:
             image.load()
             has_alpha = image.mode in ("RGBA", "LA", "P")
             image = image.convert("RGBA" if has_alpha else "RGB")
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
+            image.thumbnail((max_side, max_side))
             out = io.BytesIO()
             if has_alpha:
                 image.save(out, format="PNG", optimize=True)

@@ -3,15 +3,19 @@ from __future__ import annotations
 from django.urls import path
 
 from portal.views import (
+    claims,
     dashboards,
     draws,
     events,
     health,
     leaderboard,
     ledger,
+    notifications,
+    reviews,
     rewards,
     settings,
     staff,
+    tasks,
 )
 
 app_name = "portal"
@@ -81,6 +85,15 @@ urlpatterns = [
     path("draws/<int:pk>/verify/", draws.draw_verify, name="draw-verify"),
     path("draws/prizes/<int:pk>/claim/", draws.prize_claim, name="prize-claim"),
     path("draws/prizes/<int:pk>/pass/", draws.prize_pass, name="prize-pass"),
+    # notifications
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/bell/", notifications.notification_bell, name="notification-bell"),
+    path(
+        "notifications/read-all/",
+        notifications.notification_read_all,
+        name="notifications-read-all",
+    ),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification-open"),
     # admin pages
     path("staff/people/", staff.user_list, name="user-list"),
     path("staff/people/new/", staff.user_create, name="user-create"),
@@ -89,4 +102,21 @@ urlpatterns = [
     path("staff/categories/new/", staff.category_edit, name="category-create"),
     path("staff/categories/<int:pk>/edit/", staff.category_edit, name="category-edit"),
     path("staff/categories/<int:pk>/toggle/", staff.category_toggle, name="category-toggle"),
+    # claims, tasks and reviews
+    path("claims/", claims.claim_list, name="claims"),
+    path("claims/new/", claims.claim_create, name="claim-create"),
+    path("claims/<int:pk>/withdraw/", claims.claim_withdraw, name="claim-withdraw"),
+    path("claims/<int:pk>/evidence/", claims.claim_evidence, name="claim-evidence"),
+    path("tasks/", tasks.task_list, name="tasks"),
+    path("tasks/new/", tasks.task_edit, name="task-create"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task-detail"),
+    path("tasks/<int:pk>/edit/", tasks.task_edit, name="task-edit"),
+    path("tasks/<int:pk>/claim/", tasks.task_claim, name="task-claim"),
+    path("tasks/assignments/<int:pk>/submit/", tasks.task_submit, name="task-submit"),
+    path("tasks/assignments/<int:pk>/abandon/", tasks.task_abandon, name="task-abandon"),
+    path("tasks/assignments/<int:pk>/file/", tasks.task_file, name="task-file"),
+    path("reviews/", reviews.review_queue, name="reviews"),
+    path("reviews/bulk/", reviews.review_bulk, name="review-bulk"),
+    path("reviews/count/", reviews.review_count, name="review-count"),
+    path("reviews/<str:kind>/<int:pk>/decide/", reviews.review_decide, name="review-decide"),
 ]

@@ -14,6 +14,7 @@ from portal.models import (
     Reward,
     Role,
     StudentProfile,
+    Task,
     User,
 )
 
@@ -115,3 +116,19 @@ class DrawFactory(factory.django.DjangoModelFactory):
     entry_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     claim_deadline = factory.LazyAttribute(lambda o: o.entry_deadline + timedelta(days=14))
     created_by = factory.SubFactory(UserFactory, role=Role.ADMIN)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """An open task: active, 20 points, 3 places, a deadline in a week, posted by a new faculty
+    member. Assignments are made only through portal.services.tasks (see tests.claims.helpers)."""
+
+    class Meta:
+        model = Task
+
+    title = factory.Sequence(lambda n: f"Task {n}")
+    description = "Help set up the robotics lab."
+    points = 20
+    category = factory.SubFactory(CategoryFactory)
+    max_claimants = 3
+    deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    created_by = factory.SubFactory(UserFactory, role=Role.FACULTY)

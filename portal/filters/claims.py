@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Category, Department
+from portal.selectors.claims import AGE_CHOICES, Kind, QueueStatus
+
+
+class ReviewFilterForm(forms.Form):
+    """The review queue's filters. A plain form rather than a FilterSet: the queue is a union of
+    two models, which can only be filtered before the union (see `list_review_queue`)."""
+
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("Claims and tasks")), *Kind.CHOICES], required=False
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=QueueStatus.CHOICES, required=False)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.order_by("name"), required=False, empty_label=_("All categories")
+    )
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        empty_label=_("All departments"),
+    )
+    age = forms.ChoiceField(
+        label=_("Age"), choices=[("", _("Any age")), *AGE_CHOICES], required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "input")
+
+    def options(self) -> dict[str, Any]:
+        """Arguments for `list_review_queue`; an invalid choice falls back to the default."""
+        if not self.is_valid():
+            return {"status": QueueStatus.WAITING}
+        data = self.cleaned_data
+        department = data.get("department")
+        return {
+            "kind": data.get("kind") or "",
+            "status": data.get("status") or QueueStatus.WAITING,
+            "category": data.get("category"),
+            "department_id": department.pk if department else None,
+            "age": data.get("age") or "",
+        }

@@ -1,0 +1,425 @@
+"""Reads for activity claims, tasks and the review queue, and the permission-checked fetches
+(`access_*`) that return an object or raise Http404 for anyone who may not see it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from portal.models import (
+    ActivityClaim,
+    Category,
+    ReviewStatus,
+    Role,
+    StudentProfile,
+    Task,
+    TaskAssignment,
+    Transaction,
+    User,
+)
+
+Status = TaskAssignment.Status
+STAFF = (Role.FACULTY, Role.ADMIN)
+
+
+def _is_reviewer(viewer: User) -> bool:
+    return viewer.role in STAFF and viewer.is_active
+
+
+# --- caps -------------------------------------------------------------------------------------
+
+
+def year_start(now: datetime | None = None) -> datetime:
+    """The start of the calendar year the yearly caps count in (as the ledger's cap check)."""
+    return timezone.localtime(now).replace(
+        month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def _credited_this_year(profile: StudentProfile) -> QuerySet[Transaction]:
+    return (
+        Transaction.objects.filter(
+            student=profile,
+            category=OuterRef("pk"),
+            counts_for_lifetime=True,
+            created_at__gte=year_start(),
+        )
+        .order_by()
+        .values("category")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+
+
+def _pending_claims(profile: StudentProfile) -> QuerySet[ActivityClaim]:
+    return (
+        ActivityClaim.objects.filter(
+            student=profile, category=OuterRef("pk"), status=ReviewStatus.PENDING
+        )
+        .order_by()
+        .values("category")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+
+
+def with_cap_usage(categories: QuerySet[Category], profile: StudentProfile) -> list[Category]:
+    """The categories, each carrying `credited` (points this calendar year, net of reversals),
+    `pending` (points in the student's claims waiting for review) and `left` (what a new claim
+    may still ask for; None when the category has no cap). One query."""
+    rows = list(
+        categories.annotate(
+            credited=Coalesce(Subquery(_credited_this_year(profile)), 0),
+            pending=Coalesce(Subquery(_pending_claims(profile)), 0),
+        )
+    )
+    for category in rows:
+        category.left = (
+            None
+            if category.yearly_cap is None
+            else max(category.yearly_cap - category.credited - category.pending, 0)
+        )
+    return rows
+
+
+def claim_categories(profile: StudentProfile) -> list[Category]:
+    """Active categories for the claim form, with the student's cap usage."""
+    return with_cap_usage(Category.objects.filter(is_active=True), profile)
+
+
+def get_claim_category(profile: StudentProfile, category_id: int | None) -> Category | None:
+    """One active category with the student's cap usage, or None."""
+    if not category_id:
+        return None
+    found = with_cap_usage(Category.objects.filter(pk=category_id, is_active=True), profile)
+    return found[0] if found else None
+
+
+# --- a student's claims and tasks ---------------------------------------------------------------
+
+
+def list_claims_for(profile: StudentProfile, *, limit: int = 100) -> list[ActivityClaim]:
+    return list(
+        ActivityClaim.objects.filter(student=profile).select_related("category", "decided_by")[
+            :limit
+        ]
+    )
+
+
+def open_claims_for(profile: StudentProfile, *, limit: int = 4) -> list[ActivityClaim]:
+    """Claims still waiting for review, for the student's dashboard."""
+    return list(
+        ActivityClaim.objects.filter(student=profile, status=ReviewStatus.PENDING).select_related(
+            "category"
+        )[:limit]
+    )
+
+
+def current_assignment(profile: StudentProfile) -> TaskAssignment | None:
+    """The one task the student is working on or waiting to hear about, if any."""
+    return (
+        TaskAssignment.objects.filter(student=profile, status__in=TaskAssignment.UNFINISHED)
+        .select_related("task__category")
+        .first()
+    )
+
+
+def past_assignments(profile: StudentProfile, *, limit: int = 10) -> list[TaskAssignment]:
+    return list(
+        TaskAssignment.objects.filter(student=profile)
+        .exclude(status__in=TaskAssignment.UNFINISHED)
+        .select_related("task", "decided_by")[:limit]
+    )
+
+
+def _with_held(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """`held`: places taken (claimed, submitted or approved)."""
+    return tasks.annotate(
+        held=Count("assignments", filter=Q(assignments__status__in=TaskAssignment.HOLDING))
+    )
+
+
+def available_tasks(profile: StudentProfile) -> list[Task]:
+    """Tasks a student can take now: active, before the deadline, with a free place, and not
+    one they already took (an abandoned one can be taken again). One query."""
+    taken = TaskAssignment.objects.filter(task=OuterRef("pk"), student=profile).exclude(
+        status=Status.ABANDONED
+    )
+    return list(
+        _with_held(Task.objects.filter(is_active=True, deadline__gt=timezone.now()))
+        .exclude(Exists(taken))
+        .filter(held__lt=F("max_claimants"))
+        .select_related("category")
+        .order_by("deadline", "id")
+    )
+
+
+def tasks_posted(viewer: User) -> list[Task]:
+    """Staff's task list: faculty see what they posted, admins every task; with counts per
+    assignment status. One query."""
+    tasks = (
+        Task.objects.all() if viewer.role == Role.ADMIN else Task.objects.filter(created_by=viewer)
+    )
+    return list(
+        _with_held(tasks)
+        .annotate(
+            working=Count("assignments", filter=Q(assignments__status=Status.CLAIMED)),
+            waiting=Count("assignments", filter=Q(assignments__status=Status.SUBMITTED)),
+            done=Count("assignments", filter=Q(assignments__status=Status.APPROVED)),
+        )
+        .select_related("category", "created_by")
+        .order_by("-is_active", "-deadline", "-id")[:200]
+    )
+
+
+def list_task_assignments(task: Task) -> list[TaskAssignment]:
+    """Everyone who took the task, for its staff view."""
+    return list(
+        task.assignments.select_related("student__user", "decided_by").order_by("claimed_at", "id")
+    )
+
+
+def get_assignment_of(profile: StudentProfile, task: Task) -> TaskAssignment | None:
+    """The student's latest assignment of this task (an abandoned one included)."""
+    return task.assignments.filter(student=profile).order_by("-claimed_at", "-id").first()
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def access_task(viewer: User, pk: int) -> Task:
+    """A task the viewer may open: staff any; a student an active one, or one they took."""
+    tasks = _with_held(Task.objects.select_related("category", "created_by"))
+    task = get_object_or_404(tasks, pk=pk)
+    if viewer.role in STAFF:
+        return task
+    if task.is_active:
+        return task
+    if task.assignments.filter(student__user=viewer).exists():
+        return task
+    raise Http404
+
+
+def access_task_for_editing(viewer: User, pk: int) -> Task:
+    """A task the viewer may edit: the faculty member who posted it, or any admin; 404 for
+    everyone else."""
+    task = get_object_or_404(_with_held(Task.objects.select_related("category")), pk=pk)
+    if viewer.role == Role.ADMIN:
+        return task
+    if viewer.role == Role.FACULTY and task.created_by_id == viewer.pk:
+        return task
+    raise Http404
+
+
+def access_own_claim(viewer: User, pk: int) -> ActivityClaim:
+    """One of the viewer's own claims (404 for anyone else's)."""
+    return get_object_or_404(
+        ActivityClaim.objects.select_related("category", "decided_by"), pk=pk, student__user=viewer
+    )
+
+
+def access_own_assignment(viewer: User, pk: int) -> TaskAssignment:
+    """One of the viewer's own task assignments (404 for anyone else's)."""
+    return get_object_or_404(
+        TaskAssignment.objects.select_related("task__category"), pk=pk, student__user=viewer
+    )
+
+
+def access_claim_evidence(viewer: User, pk: int) -> ActivityClaim:
+    """A claim whose evidence the viewer may open: its student, or a reviewer."""
+    claim = get_object_or_404(ActivityClaim.objects.select_related("student"), pk=pk)
+    if _is_reviewer(viewer):
+        return claim
+    if claim.student.user_id == viewer.pk:
+        return claim
+    raise Http404
+
+
+def access_assignment_file(viewer: User, pk: int) -> TaskAssignment:
+    """A task submission whose file the viewer may open: its student, or a reviewer; 404 when
+    there is no file."""
+    assignment = get_object_or_404(
+        TaskAssignment.objects.select_related("student").exclude(submission_file=""), pk=pk
+    )
+    if _is_reviewer(viewer):
+        return assignment
+    if assignment.student.user_id == viewer.pk:
+        return assignment
+    raise Http404
+
+
+# --- the review queue ---------------------------------------------------------------------------
+
+
+class Kind:
+    CLAIM = "claim"
+    TASK = "task"
+    CHOICES = ((CLAIM, "Activity claims"), (TASK, "Task submissions"))
+
+
+class QueueStatus:
+    WAITING = "waiting"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHOICES = (
+        (WAITING, "Waiting for review"),
+        (APPROVED, "Approved"),
+        (REJECTED, "Rejected"),
+    )
+    CLAIM = {
+        WAITING: ReviewStatus.PENDING,
+        APPROVED: ReviewStatus.APPROVED,
+        REJECTED: ReviewStatus.REJECTED,
+    }
+    TASK = {WAITING: Status.SUBMITTED, APPROVED: Status.APPROVED, REJECTED: Status.REJECTED}
+
+
+# Every row of the queue has these columns, in this order, whichever model it comes from. The
+# names avoid the models' field names (an annotation may not shadow a field).
+QUEUE_COLUMNS = (
+    "kind",
+    "item_id",
+    "submitted",
+    "student_name",
+    "enrollment",
+    "department",
+    "category_name",
+    "title",
+    "detail",
+    "activity_on",
+    "amount",
+    "file_kind",
+    "state",
+    "decider",
+    "decided",
+    "comment",
+)
+
+
+def _claim_rows(claims: QuerySet[ActivityClaim]) -> QuerySet[ActivityClaim]:
+    return (
+        claims.order_by()
+        .annotate(
+            kind=Value(Kind.CLAIM, output_field=CharField()),
+            item_id=F("pk"),
+            submitted=F("created_at"),
+            student_name=F("student__user__name"),
+            enrollment=F("student__enrollment_number"),
+            department=Coalesce(F("student__department__code"), Value("")),
+            category_name=F("category__name"),
+            title=F("category__name"),
+            detail=F("description"),
+            activity_on=F("activity_date"),
+            amount=F("points"),
+            file_kind=F("evidence_type"),
+            state=F("status"),
+            decider=Coalesce(F("decided_by__name"), Value("")),
+            decided=F("decided_at"),
+            comment=F("review_comment"),
+        )
+        .values(*QUEUE_COLUMNS)
+    )
+
+
+def _task_rows(assignments: QuerySet[TaskAssignment]) -> QuerySet[TaskAssignment]:
+    return (
+        assignments.order_by()
+        .annotate(
+            kind=Value(Kind.TASK, output_field=CharField()),
+            item_id=F("pk"),
+            submitted=F("submitted_at"),
+            student_name=F("student__user__name"),
+            enrollment=F("student__enrollment_number"),
+            department=Coalesce(F("student__department__code"), Value("")),
+            category_name=F("task__category__name"),
+            title=F("task__title"),
+            detail=F("submission_text"),
+            activity_on=Value(None, output_field=DateField()),
+            amount=F("task__points"),
+            file_kind=F("file_type"),
+            state=F("status"),
+            decider=Coalesce(F("decided_by__name"), Value("")),
+            decided=F("decided_at"),
+            comment=F("review_comment"),
+        )
+        .values(*QUEUE_COLUMNS)
+    )
+
+
+AGE_CHOICES = (
+    ("new", "Less than a day old"),
+    ("3", "Waiting over 3 days"),
+    ("7", "Waiting over a week"),
+    ("30", "Waiting over a month"),
+)
+
+
+def list_review_queue(
+    *,
+    kind: str = "",
+    status: str = QueueStatus.WAITING,
+    category: Category | None = None,
+    department_id: int | None = None,
+    age: str = "",
+) -> QuerySet:
+    """Claims and task submissions as one queryset of dicts (QUEUE_COLUMNS), oldest first.
+
+    Two models, one table: each side is filtered first, then reduced to the same columns with
+    `.values()` and the two are combined with UNION ALL. The database sorts, counts and slices
+    the union, so a page costs one query for the rows and one for the count, whatever its
+    length or the queue's; the dicts carry every name the table shows, so rendering a row
+    touches the database no more. Filtering is only possible before the union (Django allows
+    nothing but ordering, slicing and counting on a combined query), which is why the filters
+    are arguments here and not a FilterSet."""
+    claims = ActivityClaim.objects.filter(
+        status=QueueStatus.CLAIM.get(status, ReviewStatus.PENDING)
+    )
+    tasks = TaskAssignment.objects.filter(status=QueueStatus.TASK.get(status, Status.SUBMITTED))
+    if category is not None:
+        claims = claims.filter(category=category)
+        tasks = tasks.filter(task__category=category)
+    if department_id:
+        claims = claims.filter(student__department_id=department_id)
+        tasks = tasks.filter(student__department_id=department_id)
+    if age:
+        now = timezone.now()
+        if age == "new":
+            claims = claims.filter(created_at__gte=now - timedelta(days=1))
+            tasks = tasks.filter(submitted_at__gte=now - timedelta(days=1))
+        elif age.isdigit():
+            cutoff = now - timedelta(days=int(age))
+            claims = claims.filter(created_at__lt=cutoff)
+            tasks = tasks.filter(submitted_at__lt=cutoff)
+    if kind == Kind.CLAIM:
+        return _claim_rows(claims).order_by("submitted", "item_id")
+    if kind == Kind.TASK:
+        return _task_rows(tasks).order_by("submitted", "item_id")
+    return (
+        _claim_rows(claims)
+        .union(_task_rows(tasks), all=True)
+        .order_by("submitted", "kind", "item_id")
+    )
+
+
+def pending_review_count() -> int:
+    """Claims and task submissions waiting for a decision (the navigation badge). One query."""
+    claims = ActivityClaim.objects.filter(status=ReviewStatus.PENDING).order_by().values("pk")
+    tasks = TaskAssignment.objects.filter(status=Status.SUBMITTED).order_by().values("pk")
+    return claims.union(tasks, all=True).count()

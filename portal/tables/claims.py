@@ -1,0 +1,117 @@
+"""The review queue: claims and task submissions in one table. Rows are the dicts of
+`portal.selectors.claims.list_review_queue` (a union of two models), so every cell reads its
+values from the row and rendering a page makes no query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from portal.selectors.claims import Kind
+
+
+class ItemCheckBoxColumn(tables.CheckBoxColumn):
+    """A checkbox whose value names the model too ("claim:12", "task:7")."""
+
+    def render(self, value: Any, bound_column: Any, record: dict[str, Any]) -> SafeString:
+        return super().render(f"{record['kind']}:{record['item_id']}", bound_column, record)
+
+
+class ReviewTable(tables.Table):
+    selected = ItemCheckBoxColumn(
+        accessor="item_id",
+        attrs={
+            "th__input": {
+                "aria-label": _("Select all on this page"),
+                "data-select-all": "selected",
+            },
+            "td__input": {
+                "form": "review-bulk-form",
+                "class": "h-4 w-4 rounded border-slate-300 text-brand-600",
+            },
+        },
+        orderable=False,
+    )
+    submitted = tables.Column(
+        verbose_name=_("Waiting"),
+        order_by=("submitted", "item_id"),
+        attrs={"td": {"class": "whitespace-nowrap"}},
+    )
+    student_name = tables.Column(verbose_name=_("Student"), order_by=("student_name", "item_id"))
+    title = tables.Column(verbose_name=_("Claim or task"), orderable=False)
+    amount = tables.Column(
+        verbose_name=_("Points"),
+        order_by=("amount", "item_id"),
+        attrs={"td": {"class": "tabular-nums font-semibold text-slate-900"}},
+    )
+    evidence = tables.TemplateColumn(
+        template_name="portal/reviews/evidence_cell.html",
+        verbose_name=_("Evidence"),
+        accessor="file_kind",
+        orderable=False,
+    )
+    actions = tables.TemplateColumn(
+        template_name="portal/reviews/actions_cell.html",
+        verbose_name="",
+        accessor="kind",
+        orderable=False,
+    )
+
+    class Meta:
+        order_by = ("submitted",)
+        empty_text = _("Nothing waiting for review. New claims and task submissions appear here.")
+        row_attrs = {"id": lambda record: f"review-{record['kind']}-{record['item_id']}"}
+
+    def render_submitted(self, value: Any) -> SafeString:
+        local = timezone.localtime(value)
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            local.isoformat(),
+            local.strftime("%d %b %Y, %H:%M"),
+            naturaltime(value),
+        )
+
+    def render_student_name(self, record: dict[str, Any]) -> SafeString:
+        return format_html(
+            '<span class="font-medium text-slate-900">{}</span>'
+            '<span class="block text-xs text-slate-500">{}{}{}</span>',
+            record["student_name"],
+            record["enrollment"],
+            " · " if record["department"] else "",
+            record["department"],
+        )
+
+    def render_title(self, record: dict[str, Any]) -> SafeString:
+        if record["kind"] == Kind.CLAIM:
+            badge = format_html(
+                '<span class="badge bg-violet-50 text-violet-700 ring-1 ring-violet-200">{}</span>',
+                _("Claim"),
+            )
+            heading = record["category_name"]
+            when = record["activity_on"]
+            meta = format_html(
+                " · {} {}", _("activity on"), when.strftime("%d %b %Y") if when else ""
+            )
+        else:
+            badge = format_html(
+                '<span class="badge bg-sky-50 text-sky-700 ring-1 ring-sky-200">{}</span>',
+                _("Task"),
+            )
+            heading = record["title"]
+            meta = format_html(" · {}", record["category_name"])
+        return format_html(
+            '<div class="min-w-48 max-w-md"><p class="flex flex-wrap items-center gap-x-2 gap-y-1">'
+            '{}<span class="font-medium text-slate-900">{}</span>'
+            '<span class="text-xs text-slate-500">{}</span></p>'
+            '<p class="mt-1 line-clamp-3 whitespace-pre-line text-sm text-slate-600">{}</p></div>',
+            badge,
+            heading,
+            meta,
+            record["detail"],
+        )
