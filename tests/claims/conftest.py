@@ -29,5 +29,9 @@ def capped() -> Category:
 def task(faculty: User, category: Category) -> Task:
     """An open task worth 20 points in Academic merit, two places, posted by `faculty`."""
     return TaskFactory(
-        title="Guide the open day", category=category, points=20, max_claimants=2, created_by=faculty
+        title="Guide the open day",
+        category=category,
+        points=20,
+        max_claimants=2,
+        created_by=faculty,
     )

@@ -1,0 +1,321 @@
+"""The review queue: claims and task submissions in one table, its filters, inline and bulk
+decisions through htmx, and the waiting count for the navigation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import ActivityClaim, TaskAssignment, Transaction
+from portal.services.claims import decide_claim
+from portal.services.reviews import decide_many
+from tests.claims.helpers import hand_in, make_claim
+from tests.factories import CategoryFactory, DepartmentFactory, StudentFactory
+from tests.helpers import award, balance
+from tests.html import HX, find, find_all, text
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("portal:reviews")
+BULK = reverse("portal:review-bulk")
+
+
+@pytest.fixture
+def queue(student, other_student, capped, task, faculty):
+    """Alice's pending PDF claim, Bob's submitted task (with an image), and Alice's approved
+    claim (which the default queue does not show)."""
+    found = {
+        "claim": make_claim(student, capped, 20, kind="pdf"),
+        "task": hand_in(other_student, task, kind="png"),
+        "approved": make_claim(student, capped, 10),
+    }
+    decide_claim(actor=faculty, claim_id=found["approved"].pk, decision="approve")
+    return found
+
+
+def rows(response) -> set[str]:
+    table = find(response.content, id="review-table")
+    ids = (dict(tr.attributes).get("id", "") for tr in find_all(table, "tr"))
+    return {i.removeprefix("review-") for i in ids if i.startswith("review-")}
+
+
+def decide_url(kind: str, item) -> str:
+    return reverse("portal:review-decide", kwargs={"kind": kind, "pk": item.pk})
+
+
+def notice(response) -> str:
+    return text(find(find(response.content, id="review-table"), role="status"))
+
+
+def error(response) -> str:
+    return text(find(find(response.content, id="review-table"), role="alert"))
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+def test_claims_and_task_submissions_wait_in_one_table(client_as, faculty, queue):
+    response = client_as(faculty).get(QUEUE)
+    assert rows(response) == {f"claim-{queue['claim'].pk}", f"task-{queue['task'].pk}"}
+
+
+def test_evidence_is_viewable_inline_or_downloadable(client_as, faculty, queue):
+    response = client_as(faculty).get(QUEUE)
+    claim_row = find(response.content, id=f"review-claim-{queue['claim'].pk}")
+    pdf_link = find(
+        claim_row, "a", href=reverse("portal:claim-evidence", kwargs={"pk": queue["claim"].pk})
+    )
+    assert "download" in dict(pdf_link.attributes)
+    task_row = find(response.content, id=f"review-task-{queue['task'].pk}")
+    find(task_row, "img", src=reverse("portal:task-file", kwargs={"pk": queue["task"].pk}))
+
+
+def test_a_task_still_in_progress_is_not_in_the_queue(client_as, faculty, student, category):
+    from tests.claims.helpers import take
+    from tests.factories import TaskFactory
+
+    take(student, TaskFactory(category=category))
+    assert rows(client_as(faculty).get(QUEUE)) == set()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?kind=claim", {"claim"}),
+        ("?kind=task", {"task"}),
+        ("?status=approved", {"approved"}),
+        ("?kind=claim&status=approved", {"approved"}),
+        ("?age=new", {"claim", "task"}),
+        ("?age=3", set()),
+        ("?kind=bogus", {"claim", "task"}),
+    ],
+)
+def test_the_queue_filters(client_as, faculty, queue, query, expected):
+    response = client_as(faculty).get(QUEUE + query, **HX)
+    assert b"<html" not in response.content
+    names = {"claim": "claim", "task": "task", "approved": "claim"}
+    assert rows(response) == {f"{names[e]}-{queue[e].pk}" for e in expected}
+
+
+def test_the_queue_filters_by_category_and_department(client_as, faculty, queue, capped, task):
+    client = client_as(faculty)
+    assert rows(client.get(f"{QUEUE}?category={capped.pk}", **HX)) == {f"claim-{queue['claim'].pk}"}
+    assert rows(client.get(f"{QUEUE}?category={task.category_id}", **HX)) == {
+        f"task-{queue['task'].pk}"
+    }
+    elsewhere = StudentFactory(department=DepartmentFactory(code="EE", name="Electrical"))
+    theirs = make_claim(elsewhere, capped, 10)
+    response = client.get(f"{QUEUE}?department={elsewhere.department_id}", **HX)
+    assert rows(response) == {f"claim-{theirs.pk}"}
+
+
+def test_old_items_are_found_by_age(client_as, faculty, queue):
+    ActivityClaim.objects.filter(pk=queue["claim"].pk).update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+    response = client_as(faculty).get(f"{QUEUE}?age=7", **HX)
+    assert rows(response) == {f"claim-{queue['claim'].pk}"}
+
+
+def test_decided_items_show_who_decided_and_when(client_as, admin, queue):
+    response = client_as(admin).get(f"{QUEUE}?status=approved")
+    row = text(find(response.content, id=f"review-claim-{queue['approved'].pk}"))
+    assert "Approved" in row and "by Dr Faculty" in row
+    assert not find_all(response.content, id="review-bulk-form")
+
+
+@pytest.mark.parametrize(("sort", "first"), [("student_name", "claim"), ("-student_name", "task")])
+def test_the_queue_sorts_across_both_kinds(client_as, faculty, queue, sort, first):
+    response = client_as(faculty).get(f"{QUEUE}?sort={sort}", **HX)
+    table = find(response.content, id="review-table")
+    ids = [dict(tr.attributes)["id"] for tr in find_all(table, "tr") if "id" in dict(tr.attributes)]
+    assert ids[0] == f"review-{first}-{queue[first].pk}"
+
+
+# --- deciding one -------------------------------------------------------------------------------
+
+
+def test_approving_a_claim_inline_credits_it_and_refreshes_the_table(
+    client_as, faculty, student, queue
+):
+    response = client_as(faculty).post(
+        decide_url("claim", queue["claim"]), {"decision": "approve"}, **HX
+    )
+    assert b"<html" not in response.content
+    assert "Approved: Volunteering claim by Alice Student (20 points)." in notice(response)
+    assert f"claim-{queue['claim'].pk}" not in rows(response)
+    assert "review-decided" in response["HX-Trigger"]
+    assert balance(student) == 30
+
+
+def test_approving_a_task_inline_credits_it(client_as, admin, other_student, queue):
+    response = client_as(admin).post(
+        decide_url("task", queue["task"]), {"decision": "approve"}, **HX
+    )
+    assert "Approved: “Guide the open day” by Bob Student (20 points)." in notice(response)
+    assert Transaction.objects.get(task_assignment=queue["task"]).amount == 20
+    assert balance(other_student) == 20
+
+
+def test_rejecting_without_a_comment_says_so_and_changes_nothing(client_as, faculty, queue):
+    response = client_as(faculty).post(
+        decide_url("claim", queue["claim"]), {"decision": "reject"}, **HX
+    )
+    assert "the student reads this comment" in error(response)
+    assert "HX-Trigger" not in response
+    queue["claim"].refresh_from_db()
+    assert queue["claim"].status == "pending"
+
+
+def test_rejecting_with_a_comment(client_as, faculty, queue):
+    response = client_as(faculty).post(
+        decide_url("task", queue["task"]),
+        {"decision": "reject", "comment": "No photo of the stand"},
+        **HX,
+    )
+    assert "Rejected" in notice(response)
+    queue["task"].refresh_from_db()
+    assert (queue["task"].status, queue["task"].review_comment) == (
+        "rejected",
+        "No photo of the stand",
+    )
+
+
+def test_a_second_decision_is_refused_with_who_made_the_first(
+    client_as, faculty, other_faculty, queue
+):
+    client_as(faculty).post(decide_url("claim", queue["claim"]), {"decision": "approve"}, **HX)
+    before = Transaction.objects.count()
+    response = client_as(other_faculty).post(
+        decide_url("claim", queue["claim"]), {"decision": "reject", "comment": "x"}, **HX
+    )
+    assert "already approved by Dr Faculty" in error(response)
+    assert Transaction.objects.count() == before
+
+
+def test_a_decision_without_htmx_redirects_with_a_message(client_as, faculty, queue):
+    response = client_as(faculty).post(
+        decide_url("claim", queue["claim"]), {"decision": "approve"}, follow=True
+    )
+    assert response.redirect_chain == [(QUEUE, 302)]
+    assert "Approved" in text(find(response.content, id="messages"))
+
+
+def test_the_decision_keeps_the_page_filters(client_as, faculty, queue):
+    response = client_as(faculty).post(
+        decide_url("claim", queue["claim"]),
+        {"decision": "approve"},
+        HTTP_HX_CURRENT_URL=f"http://testserver{QUEUE}?kind=claim",
+        **HX,
+    )
+    assert rows(response) == set()  # the task row stays filtered out
+
+
+@pytest.mark.parametrize(("kind", "pk"), [("claim", 999_999), ("task", 999_999), ("redemption", 1)])
+def test_deciding_something_unknown_is_not_found(client_as, faculty, kind, pk):
+    url = reverse("portal:review-decide", kwargs={"kind": kind, "pk": pk})
+    assert client_as(faculty).post(url, {"decision": "approve"}, **HX).status_code == 404
+
+
+def test_the_cap_refusal_is_clear(client_as, faculty, student, capped):
+    claim = make_claim(student, capped, 50)
+    award(faculty, student, capped, 50)
+    award(faculty, student, capped, 20)
+    response = client_as(faculty).post(decide_url("claim", claim), {"decision": "approve"}, **HX)
+    assert (
+        "Not approved: Alice Student can get 30 more points in Volunteering this year (cap 100)."
+        in error(response)
+    )
+
+
+# --- bulk ---------------------------------------------------------------------------------------
+
+
+def test_bulk_approval_of_claims_and_tasks(client_as, faculty, student, other_student, queue):
+    response = client_as(faculty).post(
+        BULK,
+        {
+            "decision": "approve",
+            "selected": [f"claim:{queue['claim'].pk}", f"task:{queue['task'].pk}"],
+        },
+        **HX,
+    )
+    assert "Approved 2 item(s)." in notice(response)
+    assert rows(response) == set()
+    assert (balance(student), balance(other_student)) == (30, 20)
+
+
+def test_bulk_skips_what_was_decided_meanwhile(client_as, faculty, queue):
+    response = client_as(faculty).post(
+        BULK,
+        {
+            "decision": "reject",
+            "comment": "Not enough detail",
+            "selected": [f"claim:{queue['claim'].pk}", f"claim:{queue['approved'].pk}"],
+        },
+        **HX,
+    )
+    assert "Rejected 1 item(s)." in notice(response)
+    assert f"claim #{queue['approved'].pk}: This claim was already approved" in error(response)
+
+
+def test_bulk_rejection_needs_a_comment_and_decides_nothing(client_as, faculty, queue):
+    response = client_as(faculty).post(
+        BULK, {"decision": "reject", "selected": [f"claim:{queue['claim'].pk}"]}, **HX
+    )
+    assert "the student reads this comment" in error(response)
+    queue["claim"].refresh_from_db()
+    assert queue["claim"].status == "pending"
+
+
+@pytest.mark.parametrize("selected", [[], ["claim:x"], ["draw:1"], ["1"]])
+def test_a_bad_selection_is_refused(client_as, faculty, queue, selected):
+    response = client_as(faculty).post(BULK, {"decision": "approve", "selected": selected}, **HX)
+    assert error(response)
+    assert ActivityClaim.objects.filter(status="pending").count() == 1
+
+
+def test_decide_many_reports_each_refusal(faculty, student, capped, task, other_student):
+    claim = make_claim(student, capped, 20)
+    submission = hand_in(other_student, task)
+    outcome = decide_many(
+        actor=faculty,
+        items=[("claim", claim.pk), ("task", submission.pk), ("claim", 999_999)],
+        decision="approve",
+    )
+    assert len(outcome.done) == 2
+    assert outcome.skipped == [("claim #999999", "This claim does not exist.")]
+
+
+# --- the count ----------------------------------------------------------------------------------
+
+
+def test_the_waiting_count_covers_claims_and_submissions(client_as, faculty, queue):
+    response = client_as(faculty).get(reverse("portal:review-count"))
+    badge = find(response.content, id="review-badge")
+    assert text(badge) == "2"
+    assert dict(badge.attributes)["hx-trigger"] == "review-decided from:body"
+
+
+def test_the_count_is_empty_when_nothing_waits(client_as, faculty):
+    response = client_as(faculty).get(reverse("portal:review-count"))
+    assert text(find(response.content, id="review-badge")) == ""
+
+
+def test_only_submitted_assignments_count(faculty, student, task):
+    from portal.selectors.claims import pending_review_count
+    from tests.claims.helpers import take
+
+    take(student, task)
+    assert pending_review_count() == 0
+    TaskAssignment.objects.update(status="submitted")
+    assert pending_review_count() == 1
+
+
+def test_a_category_filter_for_a_category_without_items(client_as, faculty, queue):
+    empty = CategoryFactory()
+    response = client_as(faculty).get(f"{QUEUE}?category={empty.pk}", **HX)
+    assert "Nothing waiting for review" in text(find(response.content, id="review-table"))
