@@ -32,6 +32,11 @@ PAGES = {
         "/rewards/mine/",
         "/events/",
         "/events/4/",
+        "/draws/",
+        "/draws/2/",
+        "/draws/4/",
+        "/draws/2/verify/",
+        "/notifications/",
     ],
     "faculty": [
         "/",
@@ -49,6 +54,12 @@ PAGES = {
         "/staff/redemptions/",
         "/staff/rewards/",
         "/staff/rewards/new/",
+        "/draws/",
+        "/draws/new/",
+        "/draws/1/",
+        "/draws/3/",
+        "/draws/3/screen/",
+        "/draws/1/screen/",
     ],
 }
 WIDTHS = {"desktop": 1280, "phone": 375}
@@ -69,6 +80,7 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="comma-separated roles (anonymous, student, ...)"
     )
+    parser.add_argument("--match", default="", help="only paths containing this text")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -80,11 +92,16 @@ def main() -> None:
             if only and name not in only:
                 continue
             for label, width in WIDTHS.items():
-                context = browser.new_context(viewport={"width": width, "height": 900})
+                # Reduced motion: pages are captured in their final state, not mid-animation.
+                context = browser.new_context(
+                    viewport={"width": width, "height": 900}, reduced_motion="reduce"
+                )
                 page = context.new_page()
                 if role:
                     login(page, args.base, role)
                 for path in paths:
+                    if args.match not in path:
+                        continue
                     page.goto(args.base + path)
                     slug = path.strip("/").replace("/", "-") or "dashboard"
                     target = out / f"{name}-{slug}-{label}.png"

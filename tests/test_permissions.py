@@ -16,10 +16,11 @@ import pytest
 from django.urls import reverse
 
 from portal import urls as portal_urls
-from portal.models import Event, Redemption, Role
+from portal.models import Event, Notification, Redemption, Role
+from portal.services import draws as draw_services
 from portal.services import events as event_services
 from tests.conftest import ledger_total
-from tests.factories import EventFactory, RewardFactory
+from tests.factories import DrawFactory, EventFactory, RewardFactory
 from tests.helpers import redeem
 from tests.html import HX
 
@@ -62,6 +63,20 @@ def admins_only(status: int) -> dict[str, int]:
 # open reward, "withdrawn" one taken out of the catalogue, and "redemption" is `student`'s
 # pending redemption of "reward".
 TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
+    # notifications: "notification" is `student`'s; opening it marks it read and follows its link
+    ("notifications", {}, "GET", signed_in(200)),
+    ("notifications", {}, "POST", signed_in(405)),
+    ("notification-bell", {}, "GET", signed_in(200)),
+    ("notification-bell", {}, "POST", signed_in(405)),
+    ("notifications-read-all", {}, "POST", signed_in(302)),
+    ("notifications-read-all", {}, "GET", signed_in(405)),
+    (
+        "notification-open",
+        {"pk": "notification"},
+        "GET",
+        {ANONYMOUS: 302, STUDENT: 302, OTHER_STUDENT: 404, FACULTY: 404, ADMIN: 404},
+    ),
+    ("notification-open", {"pk": "notification"}, "POST", signed_in(405)),
     ("dashboard", {}, "GET", signed_in(200)),
     ("healthz", {}, "GET", everyone(200)),
     ("healthz", {}, "POST", everyone(405)),
@@ -198,6 +213,44 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("event-attendance-export", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
     ("event-student-search", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
     ("event-student-search", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
+    # draws: "draw" is open (students enter it themselves), "drawn" one `student` entered alone
+    # and won ("pick" is their prize). Students never perform nor see the projector screen; the
+    # verification page is public once drawn, and answers 404 before, for everyone.
+    ("draws", {}, "GET", signed_in(200)),
+    ("draws", {}, "POST", signed_in(405)),
+    ("draw-create", {}, "GET", admins_only(200)),
+    # An empty form: re-displayed with its errors, nothing written.
+    ("draw-create", {}, "POST", admins_only(200)),
+    ("draw-detail", {"pk": "draw"}, "GET", signed_in(200)),
+    ("draw-detail", {"pk": "drawn"}, "GET", signed_in(200)),
+    ("draw-detail", {"pk": "draw"}, "POST", signed_in(405)),
+    ("draw-edit", {"pk": "draw"}, "GET", admins_only(200)),
+    ("draw-edit", {"pk": "draw"}, "POST", admins_only(200)),
+    # A performed draw cannot be changed: back to its page with a message.
+    ("draw-edit", {"pk": "drawn"}, "GET", admins_only(302)),
+    ("draw-edit", {"pk": "drawn"}, "POST", admins_only(302)),
+    ("draw-enter", {"pk": "draw"}, "GET", students_only(405)),
+    ("draw-enter", {"pk": "draw"}, "POST", students_only(302)),
+    ("draw-enter", {"pk": "draw"}, "HX POST", students_only(200)),
+    # Entries closed: the reason, back on the draw's page or in the entry panel.
+    ("draw-enter", {"pk": "drawn"}, "POST", students_only(302)),
+    ("draw-enter", {"pk": "drawn"}, "HX POST", students_only(200)),
+    ("draw-perform", {"pk": "draw"}, "GET", admins_only(405)),
+    # Nobody entered "draw": refused with a message; "drawn" was already performed.
+    ("draw-perform", {"pk": "draw"}, "POST", admins_only(302)),
+    ("draw-perform", {"pk": "drawn"}, "POST", admins_only(302)),
+    ("draw-screen", {"pk": "draw"}, "GET", admins_only(200)),
+    ("draw-screen", {"pk": "drawn"}, "GET", admins_only(200)),
+    ("draw-screen", {"pk": "draw"}, "POST", admins_only(405)),
+    ("draw-verify", {"pk": "drawn"}, "GET", everyone(200)),
+    ("draw-verify", {"pk": "drawn"}, "POST", everyone(405)),
+    ("draw-verify", {"pk": "draw"}, "GET", everyone(404)),
+    ("prize-claim", {"pk": "pick"}, "GET", students_only(405)),
+    # The winner claims (back to the draw); another student must not learn the prize exists.
+    ("prize-claim", {"pk": "pick"}, "POST", {**students_only(302), OTHER_STUDENT: 404}),
+    ("prize-pass", {"pk": "pick"}, "GET", admins_only(405)),
+    # Still claimable: refused, back to the draw's page with a message.
+    ("prize-pass", {"pk": "pick"}, "POST", admins_only(302)),
 ]
 
 # Public URLs whose 302 for anonymous visitors is not the login page.
@@ -211,14 +264,21 @@ MATRIX = [
 
 
 @pytest.fixture
-def objects(student, faculty, category, give) -> dict[str, int | str]:
+def objects(student, faculty, admin, category, give) -> dict[str, int | str]:
     award = give(student, 20, actor=faculty, category=category)
     reward = RewardFactory(cost=10)
     withdrawn = RewardFactory(cost=10, is_active=False)
     redemption = redeem(student, reward)
     event = EventFactory(organiser=faculty, category=category)
     draft = EventFactory(organiser=faculty, category=category, status=Event.Status.DRAFT)
+    draw = DrawFactory(created_by=admin)
+    drawn = DrawFactory(created_by=admin, alternates_count=0)
+    draw_services.enter_draw(actor=student.user, draw_id=drawn.pk)
+    pick = draw_services.perform_draw(actor=admin, draw_id=drawn.pk).winners[0]
     return {
+        "draw": draw.pk,
+        "drawn": drawn.pk,
+        "pick": pick.pk,
         "event": event.pk,
         "draft": draft.pk,
         "code": event_services.current_code(event),
@@ -229,6 +289,9 @@ def objects(student, faculty, category, give) -> dict[str, int | str]:
         "reward": reward.pk,
         "withdrawn": withdrawn.pk,
         "redemption": redemption.pk,
+        "notification": Notification.objects.create(
+            user=student.user, kind="points", message="You got points", link="/history/"
+        ).pk,
     }
 
 

@@ -116,8 +116,9 @@ def count_queries(client: Client, url: str) -> int:
 def test_student_dashboard_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
     # session, user, own profile, standing, recent activity, top five, rank outside the top
-    # five, own department, rewards they can afford, their latest redemptions, upcoming events
-    with django_assert_num_queries(11):
+    # five, own department, rewards they can afford, their latest redemptions, upcoming events,
+    # prizes to claim, open draws
+    with django_assert_num_queries(13):
         client.get("/")
 
 
@@ -131,8 +132,9 @@ def test_faculty_dashboard_query_count(small_data, client_as, faculty, django_as
 def test_admin_dashboard_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
     # session, user, active categories, recent awards, their events with live counts, week
-    # figures, queue counts, check-ins this week, pending count in the navigation
-    with django_assert_num_queries(9):
+    # figures, queue counts, check-ins this week, open draws, overdue prizes, pending count in
+    # the navigation
+    with django_assert_num_queries(11):
         client.get("/")
 
 

@@ -22,11 +22,14 @@ class DrawForm(forms.ModelForm):
         label=_("Or points for each winner"),
         help_text=_("Credited to the winner's balance when they claim."),
     )
-    winners_count = forms.IntegerField(min_value=1, max_value=MAX_PICKS, initial=1)
+    winners_count = forms.IntegerField(
+        min_value=1, max_value=MAX_PICKS, initial=1, label=_("Number of winners")
+    )
     alternates_count = forms.IntegerField(
         min_value=0,
         max_value=MAX_PICKS,
         initial=2,
+        label=_("Number of alternates"),
         help_text=_("Offered the prize, in order, when a winner does not claim in time."),
     )
 

@@ -125,7 +125,7 @@ def frozen_entrants(draw: Draw, viewer: User | None) -> list[FrozenEntrant]:
     ]
 
 
-def drawn_count_needing_attention() -> int:
+def count_overdue_prizes() -> int:
     """Prizes whose claim deadline passed unclaimed: the admin can pass them on."""
     return DrawWinner.objects.filter(
         status=DrawWinner.Status.OFFERED, claim_deadline__lt=timezone.now()

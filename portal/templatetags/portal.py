@@ -18,7 +18,12 @@ def active_nav(context: template.Context, url_name: str) -> str:
         match = resolve(request.path_info)
     except Resolver404:
         return ""
-    return "nav-link-active" if match.view_name == url_name else ""
+    # "portal:draw*" marks a whole area active (the list, a draw's page, its screen ...).
+    if url_name.endswith("*"):
+        active = match.view_name.startswith(url_name[:-1])
+    else:
+        active = match.view_name == url_name
+    return "nav-link-active" if active else ""
 
 
 @register.filter

@@ -7,6 +7,7 @@ from portal.forms.ledger import AwardForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role
 from portal.permissions import student_profile_of
+from portal.selectors import draws as draw_selectors
 from portal.selectors import events as event_selectors
 from portal.selectors import ledger as ledger_selectors
 from portal.selectors import rewards as reward_selectors
@@ -30,6 +31,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
                 "affordable": reward_selectors.affordable_rewards(profile),
                 "redemptions": reward_selectors.list_redemptions_for(profile, limit=4),
                 "events": event_selectors.upcoming_for_student(user),
+                "prizes": draw_selectors.prizes_to_claim(profile),
+                "open_draws": draw_selectors.open_draws_for(profile),
             },
         )
     context = {
@@ -41,5 +44,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         context["figures"] = ledger_selectors.get_week_figures()
         context["queue"] = reward_selectors.get_queue_counts()
         context["checkins_week"] = event_selectors.checkins_this_week()
+        context["open_draws"] = draw_selectors.list_draws(user, drawn=False, limit=5)
+        context["prizes_overdue"] = draw_selectors.count_overdue_prizes()
         return render_page(request, "portal/dashboards/admin.html", context)
     return render_page(request, "portal/dashboards/faculty.html", context)

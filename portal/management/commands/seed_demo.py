@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
@@ -23,6 +24,8 @@ from portal.exceptions import LedgerError
 from portal.models import (
     Category,
     Department,
+    Draw,
+    DrawEntry,
     Event,
     Reward,
     Role,
@@ -30,7 +33,7 @@ from portal.models import (
     Transaction,
     User,
 )
-from portal.services import ledger
+from portal.services import draws, ledger
 from portal.services.events import check_in
 from portal.services.rewards import Decision, RewardError, decide_redemption, redeem_reward
 
@@ -293,12 +296,15 @@ class Command(BaseCommand):
         before = Transaction.objects.count()
         # Activity is generated once, in one transaction: a second run finds the marker entry
         # and changes nothing (retrying refused demo actions later could succeed and differ).
+        # The demo people have no real mailboxes: notifications are kept in-app only.
+        quiet_mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
         if not Transaction.objects.filter(idempotency_key=DONE_MARKER).exists():
-            with transaction.atomic():
+            with quiet_mail, transaction.atomic():
                 self._history(rng, students, [*faculty, admin], categories)
                 self._events(rng, students, faculty, categories)
                 rewards = self._rewards()
                 self._redemptions(rng, students, rewards, admin)
+                self._draws(rng, students, rewards, admin)
                 ledger.award_points(
                     actor=faculty[0],
                     student_id=students[1].pk,
@@ -404,6 +410,75 @@ class Command(BaseCommand):
                         if step == Decision.REJECT
                         else "",
                     )
+
+    def _draws(
+        self, rng: random.Random, students: list[StudentProfile], rewards: list[Reward], admin: User
+    ) -> None:
+        """A performed draw for a past event's attendees, a performed draw the demo student
+        entered, an open draw anyone can enter, and one for the event on now (check in first)."""
+        now = timezone.now()
+        hackathon = Event.objects.get(title="Hackathon kick-off")
+        workshop = Event.objects.get(title="Study skills workshop")
+        past = draws.save_draw(
+            actor=admin,
+            draw=Draw(
+                title="Hackathon kick-off prize draw",
+                prize="50 bonus points",
+                prize_points=50,
+                event=hackathon,
+                eligibility=Draw.Eligibility.ATTENDEES,
+                winners_count=3,
+                alternates_count=2,
+                entry_deadline=hackathon.ends_at,
+                claim_deadline=now + timedelta(days=10),
+            ),
+        )
+        draws.perform_draw(actor=admin, draw_id=past.pk)
+        coffee = draws.save_draw(
+            actor=admin,
+            draw=Draw(
+                title="Coffee week giveaway",
+                prize="A campus café voucher",
+                reward=rewards[0],
+                winners_count=4,
+                alternates_count=2,
+                entry_deadline=now - timedelta(days=1),
+                claim_deadline=now + timedelta(days=6),
+            ),
+        )
+        # Entries made last week (its entry deadline has passed), the demo student's among them.
+        for profile in [students[0], *rng.sample(students[1:], min(15, len(students) - 1))]:
+            DrawEntry.objects.create(draw=coffee, student=profile)
+        draws.perform_draw(actor=admin, draw_id=coffee.pk)
+        # Most winners claimed straight away.
+        for pick in coffee.winners.filter(is_alternate=False).select_related("entry__student"):
+            if pick.entry.student_id != students[0].pk and rng.random() < 0.7:
+                draws.claim_prize(actor=pick.entry.student.user, winner_id=pick.pk)
+        hoodie = draws.save_draw(
+            actor=admin,
+            draw=Draw(
+                title="End-of-term hoodie draw",
+                prize="A UPAS hoodie in your size",
+                winners_count=2,
+                alternates_count=3,
+                entry_deadline=now + timedelta(days=5),
+                claim_deadline=now + timedelta(days=19),
+            ),
+        )
+        for profile in rng.sample(students[1:], min(40, len(students) - 1)):
+            draws.enter_draw(actor=profile.user, draw_id=hoodie.pk)
+        draws.save_draw(
+            actor=admin,
+            draw=Draw(
+                title="Study skills: book token draw",
+                prize="A £20 book token",
+                event=workshop,
+                winners_count=1,
+                alternates_count=1,
+                entry_deadline=workshop.ends_at,
+                claim_deadline=workshop.ends_at + timedelta(days=14),
+            ),
+        )
 
     def _user(self, email: str, name: str, role: str, password: str) -> User:
         user, _created = User.objects.get_or_create(
