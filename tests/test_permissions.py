@@ -16,11 +16,12 @@ import pytest
 from django.urls import reverse
 
 from portal import urls as portal_urls
-from portal.models import Event, Notification, Redemption, Role
+from portal.models import ActivityClaim, Event, Notification, Redemption, Role
 from portal.services import draws as draw_services
 from portal.services import events as event_services
+from tests.claims.helpers import hand_in, make_claim
 from tests.conftest import ledger_total
-from tests.factories import DrawFactory, EventFactory, RewardFactory
+from tests.factories import DrawFactory, EventFactory, RewardFactory, TaskFactory
 from tests.helpers import redeem
 from tests.html import HX
 
@@ -251,6 +252,85 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("prize-pass", {"pk": "pick"}, "GET", admins_only(405)),
     # Still claimable: refused, back to the draw's page with a message.
     ("prize-pass", {"pk": "pick"}, "POST", admins_only(302)),
+    # claims, tasks and reviews: "claim" is `student`'s pending claim (an image); "task" an open
+    # task posted by `faculty`, which `student` submitted ("assignment", with an image);
+    # "closed_task" is inactive and nobody took it. Evidence is for its student and reviewers.
+    ("claims", {}, "GET", students_only(200)),
+    ("claims", {}, "POST", students_only(405)),
+    ("claim-create", {}, "GET", students_only(200)),
+    ("claim-create", {}, "HX GET", students_only(200)),
+    # An empty form: re-displayed with its errors, nothing written.
+    ("claim-create", {}, "POST", students_only(200)),
+    ("claim-withdraw", {"pk": "claim"}, "GET", students_only(405)),
+    ("claim-withdraw", {"pk": "claim"}, "POST", {**students_only(302), OTHER_STUDENT: 404}),
+    ("claim-withdraw", {"pk": "claim"}, "HX POST", {**students_only(200), OTHER_STUDENT: 404}),
+    (
+        "claim-evidence",
+        {"pk": "claim"},
+        "GET",
+        {**signed_in(200), OTHER_STUDENT: 404, OTHER_FACULTY: 200},
+    ),
+    ("claim-evidence", {"pk": "claim"}, "POST", signed_in(405)),
+    ("tasks", {}, "GET", signed_in(200)),
+    ("tasks", {}, "POST", signed_in(405)),
+    ("task-create", {}, "GET", staff_only(200)),
+    # An empty form: re-displayed with its errors, nothing written.
+    ("task-create", {}, "POST", staff_only(200)),
+    ("task-detail", {"pk": "task"}, "GET", {**signed_in(200), OTHER_FACULTY: 200}),
+    ("task-detail", {"pk": "task"}, "POST", signed_in(405)),
+    (
+        "task-detail",
+        {"pk": "closed_task"},
+        "GET",
+        {**signed_in(404), FACULTY: 200, ADMIN: 200, OTHER_FACULTY: 200},
+    ),
+    ("task-edit", {"pk": "task"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("task-edit", {"pk": "task"}, "POST", {**staff_only(200), OTHER_FACULTY: 404}),
+    ("task-claim", {"pk": "task"}, "GET", students_only(405)),
+    # `student` is told they already hold it, another student takes a place: both land on the
+    # task's page (or get its panel).
+    ("task-claim", {"pk": "task"}, "POST", students_only(302)),
+    ("task-claim", {"pk": "task"}, "HX POST", students_only(200)),
+    ("task-claim", {"pk": "closed_task"}, "POST", students_only(404)),
+    ("task-submit", {"pk": "assignment"}, "GET", students_only(405)),
+    # An empty form: the page (or panel) again with its errors; nobody else learns it exists.
+    ("task-submit", {"pk": "assignment"}, "POST", {**students_only(200), OTHER_STUDENT: 404}),
+    ("task-submit", {"pk": "assignment"}, "HX POST", {**students_only(200), OTHER_STUDENT: 404}),
+    ("task-abandon", {"pk": "assignment"}, "GET", students_only(405)),
+    ("task-abandon", {"pk": "assignment"}, "POST", {**students_only(302), OTHER_STUDENT: 404}),
+    ("task-abandon", {"pk": "assignment"}, "HX POST", {**students_only(200), OTHER_STUDENT: 404}),
+    (
+        "task-file",
+        {"pk": "assignment"},
+        "GET",
+        {**signed_in(200), OTHER_STUDENT: 404, OTHER_FACULTY: 200},
+    ),
+    ("task-file", {"pk": "assignment"}, "POST", signed_in(405)),
+    ("reviews", {}, "GET", staff_only(200)),
+    ("reviews", {}, "HX GET", staff_only(200)),
+    ("reviews", {}, "POST", staff_only(405)),
+    ("review-bulk", {}, "GET", staff_only(405)),
+    # Nothing ticked: refused, back to the queue or into the re-rendered table.
+    ("review-bulk", {}, "POST", staff_only(302)),
+    ("review-bulk", {}, "HX POST", staff_only(200)),
+    ("review-count", {}, "GET", staff_only(200)),
+    ("review-count", {}, "POST", staff_only(405)),
+    # No decision chosen: refused with a message. Any reviewer may decide any item.
+    ("review-decide", {"kind": "claim_kind", "pk": "claim"}, "GET", staff_only(405)),
+    (
+        "review-decide",
+        {"kind": "claim_kind", "pk": "claim"},
+        "POST",
+        {**staff_only(302), OTHER_FACULTY: 302},
+    ),
+    (
+        "review-decide",
+        {"kind": "claim_kind", "pk": "claim"},
+        "HX POST",
+        {**staff_only(200), OTHER_FACULTY: 200},
+    ),
+    ("review-decide", {"kind": "task_kind", "pk": "assignment"}, "POST", staff_only(302)),
+    ("review-decide", {"kind": "task_kind", "pk": "assignment"}, "HX POST", staff_only(200)),
 ]
 
 # Public URLs whose 302 for anonymous visitors is not the login page.
@@ -275,6 +355,7 @@ def objects(student, faculty, admin, category, give) -> dict[str, int | str]:
     drawn = DrawFactory(created_by=admin, alternates_count=0)
     draw_services.enter_draw(actor=student.user, draw_id=drawn.pk)
     pick = draw_services.perform_draw(actor=admin, draw_id=drawn.pk).winners[0]
+    task = TaskFactory(created_by=faculty, category=category, max_claimants=5)
     return {
         "draw": draw.pk,
         "drawn": drawn.pk,
@@ -292,6 +373,12 @@ def objects(student, faculty, admin, category, give) -> dict[str, int | str]:
         "notification": Notification.objects.create(
             user=student.user, kind="points", message="You got points", link="/history/"
         ).pk,
+        "claim": make_claim(student, category, 20).pk,
+        "claim_kind": "claim",
+        "task": task.pk,
+        "closed_task": TaskFactory(created_by=faculty, category=category, is_active=False).pk,
+        "assignment": hand_in(student, task, kind="png").pk,
+        "task_kind": "task",
     }
 
 
@@ -423,4 +510,53 @@ def test_another_faculty_members_screen_does_not_show_the_code(client_as, object
 )
 def test_unknown_event_is_not_found(client_as, admin, name, method):
     url = reverse(f"portal:{name}", kwargs={"pk": 999_999})
+    assert getattr(client_as(admin), method)(url).status_code == 404
+
+
+def test_another_students_withdrawal_leaves_the_claim_pending(client_as, objects, other_student):
+    url = reverse("portal:claim-withdraw", kwargs={"pk": objects["claim"]})
+    assert client_as(other_student).post(url, **HX).status_code == 404
+    assert ActivityClaim.objects.get(pk=objects["claim"]).status == ActivityClaim.Status.PENDING
+
+
+def test_a_student_cannot_decide_their_own_claim(client_as, objects, student):
+    before = ledger_total()
+    url = reverse("portal:review-decide", kwargs={"kind": "claim", "pk": objects["claim"]})
+    assert client_as(student).post(url, {"decision": "approve"}).status_code == 403
+    assert ledger_total() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "method"),
+    [
+        ("claim-withdraw", {"pk": 999_999}, "post"),
+        ("claim-evidence", {"pk": 999_999}, "get"),
+        ("task-detail", {"pk": 999_999}, "get"),
+        ("task-claim", {"pk": 999_999}, "post"),
+        ("task-submit", {"pk": 999_999}, "post"),
+        ("task-abandon", {"pk": 999_999}, "post"),
+        ("task-file", {"pk": 999_999}, "get"),
+    ],
+)
+def test_unknown_claims_and_tasks_are_not_found_for_students(
+    client_as, student, name, kwargs, method
+):
+    url = reverse(f"portal:{name}", kwargs=kwargs)
+    assert getattr(client_as(student), method)(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "method"),
+    [
+        ("task-edit", {"pk": 999_999}, "get"),
+        ("claim-evidence", {"pk": 999_999}, "get"),
+        ("review-decide", {"kind": "claim", "pk": 999_999}, "post"),
+        ("review-decide", {"kind": "task", "pk": 999_999}, "post"),
+        ("review-decide", {"kind": "draw", "pk": 1}, "post"),
+    ],
+)
+def test_unknown_claims_and_tasks_are_not_found_for_reviewers(
+    client_as, admin, name, kwargs, method
+):
+    url = reverse(f"portal:{name}", kwargs=kwargs)
     assert getattr(client_as(admin), method)(url).status_code == 404
