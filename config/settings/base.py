@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.PrivatePagesNoStoreMiddleware",
+    "portal.middleware.RequireTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -160,6 +161,10 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[UPAS] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "UPAS"
+MFA_ADAPTER = "portal.adapters.PortalMFAAdapter"
+# Roles that must use an authenticator app (comma separated: admin, faculty). Production
+# defaults to admins; development and the demo logins have no second factor.
+UPAS_REQUIRE_MFA_FOR = env.list("REQUIRE_MFA_FOR", default=[])
 
 # Sign-up is open only to these email domains (comma separated). Students are created by sign-up
 # or by import; faculty and admins only by an admin.
