@@ -98,6 +98,7 @@ urlpatterns = [
     path("staff/people/", staff.user_list, name="user-list"),
     path("staff/people/new/", staff.user_create, name="user-create"),
     path("staff/people/<int:pk>/role/", staff.user_role, name="user-role"),
+    path("staff/audit/", staff.audit_log, name="audit-log"),
     path("staff/categories/", staff.category_list, name="category-list"),
     path("staff/categories/new/", staff.category_edit, name="category-create"),
     path("staff/categories/<int:pk>/edit/", staff.category_edit, name="category-edit"),

@@ -64,6 +64,8 @@ def admins_only(status: int) -> dict[str, int]:
 # open reward, "withdrawn" one taken out of the catalogue, and "redemption" is `student`'s
 # pending redemption of "reward".
 TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
+    ("audit-log", {}, "GET", admins_only(200)),
+    ("audit-log", {}, "POST", admins_only(405)),
     # notifications: "notification" is `student`'s; opening it marks it read and follows its link
     ("notifications", {}, "GET", signed_in(200)),
     ("notifications", {}, "POST", signed_in(405)),

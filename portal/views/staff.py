@@ -1,4 +1,4 @@
-"""Admin pages inside the portal: people and roles, point categories."""
+"""Admin pages inside the portal: people and roles, point categories, the audit log."""
 
 from __future__ import annotations
 
@@ -8,18 +8,21 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import PortalError
+from portal.filters.audit import AuditFilter
 from portal.forms.accounts import RoleForm, StaffUserForm, UserFilterForm
 from portal.forms.categories import CategoryForm
 from portal.htmx import HtmxHttpRequest, render_page
-from portal.models import Category, Role, User
+from portal.models import AuditLog, Category, Role, User
 from portal.permissions import role_required
 from portal.selectors.accounts import list_users
 from portal.services import accounts as account_services
 from portal.services import categories as category_services
+from portal.tables.audit import AuditTable
 from portal.tables.staff import CategoryTable
 
 
@@ -128,3 +131,30 @@ def category_toggle(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     state = _("reactivated") if category.is_active else _("deactivated")
     messages.success(request, _("“%(name)s” %(state)s.") % {"name": category.name, "state": state})
     return redirect("portal:category-list")
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def audit_log(request: HtmxHttpRequest) -> HttpResponse:
+    """The audit log, newest first, filterable; read-only (there is no view that changes it)."""
+    entries = AuditLog.objects.select_related("actor").only(
+        "created_at",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "before",
+        "after",
+        "actor__name",
+    )
+    filters = AuditFilter(request.GET or None, queryset=entries)
+    table = AuditTable(filters.qs)
+    RequestConfig(request, paginate={"per_page": 30, "paginator_class": LazyPaginator}).configure(
+        table
+    )
+    return render_page(
+        request,
+        "portal/staff/audit.html",
+        {"filter": filters, "table": table},
+        partial="audit-table",
+    )
