@@ -14,7 +14,7 @@ class AuditFilter(django_filters.FilterSet):
     """The audit log: who, what kind of action, on what, when."""
 
     actor = django_filters.ModelChoiceFilter(
-        queryset=User.objects.filter(role=Role.ADMIN).order_by("name"),
+        queryset=User.objects.filter(role__in=(Role.ADMIN, Role.FACULTY)).order_by("name"),
         empty_label=_("Anyone"),
         label=_("Who"),
     )

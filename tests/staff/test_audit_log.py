@@ -75,7 +75,7 @@ def test_the_page_query_count_does_not_grow(
     for i in range(count):
         record_audit(actor=admin, action=f"reward.update{i}", target=category)
     client = client_as(admin)
-    # session, user, the admins for the "who" filter, one page of rows (lazy paginator, no
+    # session, user, the staff for the "who" filter, one page of rows (lazy paginator, no
     # COUNT), pending redemptions in the navigation
     with django_assert_num_queries(5):
         client.get(reverse("portal:audit-log"))
