@@ -56,5 +56,10 @@ check-deploy: $(STAMP)
 	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
 	ALLOWED_HOSTS=upas.example.edu \
 	$(PY) manage.py check --deploy --fail-level WARNING
+	@# The hashed, compressed static files must build (a missing file referenced by CSS/JS fails).
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
+	ALLOWED_HOSTS=upas.example.edu \
+	$(PY) manage.py collectstatic --noinput --clear -v0
 
 ci: lint check-deploy test

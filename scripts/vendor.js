@@ -12,7 +12,10 @@ for (const f of fs.readdirSync(out)) fs.unlinkSync(path.join(out, f));
 function copy(pkg, file, name, suffix) {
   const version = require(path.join(root, "node_modules", pkg, "package.json")).version;
   const target = `${name}-${version}${suffix}`;
-  fs.copyFileSync(path.join(root, "node_modules", pkg, file), path.join(out, target));
+  // The source map is not shipped, so its reference goes: collectstatic's manifest storage
+  // would otherwise fail on the missing file.
+  const code = fs.readFileSync(path.join(root, "node_modules", pkg, file), "utf8");
+  fs.writeFileSync(path.join(out, target), code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n"));
   console.log(`static/js/vendor/${target}`);
 }
 

@@ -30,8 +30,9 @@ if not SECURE_HSTS_PRELOAD:
     # Preloading commits the whole university domain (every subdomain) to HTTPS in browsers for
     # good; that is the domain owner's decision, so it is opt-in and its check is silenced.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Off only for a local compose stack without TLS; check --deploy warns if so.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 UPAS_REQUIRE_MFA_FOR = env.list("REQUIRE_MFA_FOR", default=["admin"])
 
