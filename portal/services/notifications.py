@@ -66,3 +66,10 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
     return unread.update(read_at=timezone.now())
+
+
+def set_email_preferences(user: User, *, wanted: list[str]) -> None:
+    """Email `user` about the kinds in `wanted` only (the rest stay in-app)."""
+    kinds = set(Kind.values)
+    user.email_opt_outs = sorted(kinds - set(wanted))
+    user.save(update_fields=["email_opt_outs"])

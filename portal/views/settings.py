@@ -8,8 +8,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from portal.htmx import HtmxHttpRequest, render_page
-from portal.models import Role, StudentProfile
+from portal.models import Notification, Role, StudentProfile
 from portal.services.accounts import set_leaderboard_visibility
+from portal.services.notifications import set_email_preferences
 
 
 class PrivacyForm(forms.ModelForm):
@@ -19,16 +20,42 @@ class PrivacyForm(forms.ModelForm):
         labels = {"show_on_leaderboard": _("Show my name on the leaderboard")}
 
 
+class EmailPreferencesForm(forms.Form):
+    wanted = forms.MultipleChoiceField(
+        choices=Notification.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(
+            attrs={"class": "h-4 w-4 rounded border-slate-300 text-brand-600"}
+        ),
+        label=_("Email me about"),
+    )
+
+
 @login_required
 def account_settings(request: HtmxHttpRequest) -> HttpResponse:
     """Profile, privacy and links to password, email and two-factor settings."""
     profile = request.user.student_profile if request.user.role == Role.STUDENT else None
-    data = request.POST if request.method == "POST" else None
+    which = request.POST.get("form", "privacy") if request.method == "POST" else None
+    email_form = EmailPreferencesForm(
+        request.POST if which == "email" else None,
+        initial={
+            "wanted": [k for k in Notification.Kind.values if k not in request.user.email_opt_outs]
+        },
+    )
+    if which == "email" and email_form.is_valid():
+        set_email_preferences(request.user, wanted=email_form.cleaned_data["wanted"])
+        messages.success(request, _("Your email preferences were saved."))
+        return redirect("portal:settings")
+    data = request.POST if which == "privacy" else None
     form = PrivacyForm(data, instance=profile) if profile else None
-    if request.method == "POST" and form is not None and form.is_valid():
+    if which == "privacy" and form is not None and form.is_valid():
         set_leaderboard_visibility(
             profile=profile, visible=form.cleaned_data["show_on_leaderboard"]
         )
         messages.success(request, _("Your privacy setting was saved."))
         return redirect("portal:settings")
-    return render_page(request, "portal/settings.html", {"profile": profile, "privacy_form": form})
+    return render_page(
+        request,
+        "portal/settings.html",
+        {"profile": profile, "privacy_form": form, "email_form": email_form},
+    )

@@ -156,3 +156,26 @@ def test_the_page_query_count_does_not_grow(client_as, student, count, django_as
     # session, user, the paginator's count, the unread count, the header balance, the page
     with django_assert_num_queries(6):
         client.get(reverse("portal:notifications"))
+
+
+def test_settings_choose_which_kinds_are_emailed(client_as, student):
+    client = client_as(student)
+    page = client.get(reverse("portal:settings")).content.decode()
+    assert page.count('name="wanted"') == len(Notification.Kind.values)
+    response = client.post(
+        reverse("portal:settings"), {"form": "email", "wanted": ["draw", "claim"]}
+    )
+    assert response.status_code == 302
+    student.user.refresh_from_db()
+    assert set(student.user.email_opt_outs) == set(Notification.Kind.values) - {"draw", "claim"}
+    assert student.show_on_leaderboard is True  # the privacy form was not touched
+
+
+def test_an_unknown_kind_is_refused_and_nothing_changes(client_as, student):
+    response = client_as(student).post(
+        reverse("portal:settings"), {"form": "email", "wanted": ["draw", "bogus"]}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    student.user.refresh_from_db()
+    assert student.user.email_opt_outs == []
