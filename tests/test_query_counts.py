@@ -117,24 +117,25 @@ def test_student_dashboard_query_count(small_data, client_as, student, django_as
     client = client_as(student)
     # session, user, own profile, standing, recent activity, top five, rank outside the top
     # five, own department, rewards they can afford, their latest redemptions, upcoming events,
-    # prizes to claim, open draws
-    with django_assert_num_queries(13):
+    # prizes to claim, open draws, current task, claims waiting for review
+    with django_assert_num_queries(15):
         client.get("/")
 
 
 def test_faculty_dashboard_query_count(small_data, client_as, faculty, django_assert_num_queries):
     client = client_as(faculty)
-    # session, user, active categories, recent awards, their events with live counts
-    with django_assert_num_queries(5):
+    # session, user, active categories, recent awards, their events with live counts, claims
+    # and task submissions waiting for review
+    with django_assert_num_queries(6):
         client.get("/")
 
 
 def test_admin_dashboard_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
     # session, user, active categories, recent awards, their events with live counts, week
-    # figures, queue counts, check-ins this week, open draws, overdue prizes, pending count in
-    # the navigation
-    with django_assert_num_queries(11):
+    # figures, queue counts, check-ins this week, open draws, overdue prizes, claims and task
+    # submissions waiting for review, pending count in the navigation
+    with django_assert_num_queries(12):
         client.get("/")
 
 

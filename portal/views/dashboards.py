@@ -7,6 +7,7 @@ from portal.forms.ledger import AwardForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role
 from portal.permissions import student_profile_of
+from portal.selectors import claims as claim_selectors
 from portal.selectors import draws as draw_selectors
 from portal.selectors import events as event_selectors
 from portal.selectors import ledger as ledger_selectors
@@ -33,12 +34,15 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
                 "events": event_selectors.upcoming_for_student(user),
                 "prizes": draw_selectors.prizes_to_claim(profile),
                 "open_draws": draw_selectors.open_draws_for(profile),
+                "current_task": claim_selectors.current_assignment(profile),
+                "open_claims": claim_selectors.open_claims_for(profile),
             },
         )
     context = {
         **award_form_context(AwardForm()),
         **recent_awards_context(user),
         "my_events": event_selectors.organised_by(user),
+        "reviews_waiting": claim_selectors.pending_review_count(),
     }
     if user.role == Role.ADMIN:
         context["figures"] = ledger_selectors.get_week_figures()

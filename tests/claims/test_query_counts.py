@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 def add_items(faculty: User, other_faculty: User, category: Category) -> Callable[..., None]:
     """`add_items(n)`: n new students over two departments, each with a claim (PDF or image)
     and a task submission (with a file or without) on a new task; from the second on, every
-    third claim and task is decided (approved or rejected), so every kind of row the pages show is there."""
+    third claim and task is decided (approved or rejected), so every kind of row the pages
+    show is there."""
     capped = CategoryFactory(min_points=1, max_points=50, yearly_cap=500)
     departments = [DepartmentFactory(code="CS"), DepartmentFactory(code="EE")]
     counter = itertools.count()
