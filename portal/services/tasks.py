@@ -245,7 +245,7 @@ def decide_task(
             kind=Transaction.Kind.TASK,
             actor=actor,
             category=task.category,
-            reason=f"Task: {task.title}",
+            reason=task.title[:500],  # the entry's kind already says "Task"
             idempotency_key=f"task:{assignment.pk}",
             counts_for_lifetime=True,
             task_assignment=assignment,
