@@ -50,8 +50,13 @@ def open_draws_for(profile: StudentProfile, *, limit: int = 3) -> list[Draw]:
 
 
 def prizes_to_claim(profile: StudentProfile) -> list[DrawWinner]:
+    """Prizes offered to `profile` whose claim deadline has not passed."""
     return list(
-        DrawWinner.objects.filter(entry__student=profile, status=DrawWinner.Status.OFFERED)
+        DrawWinner.objects.filter(
+            entry__student=profile,
+            status=DrawWinner.Status.OFFERED,
+            claim_deadline__gte=timezone.now(),
+        )
         .select_related("draw")
         .order_by("claim_deadline")
     )
