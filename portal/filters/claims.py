@@ -14,20 +14,18 @@ class ReviewFilterForm(forms.Form):
     two models, which can only be filtered before the union (see `list_review_queue`)."""
 
     kind = forms.ChoiceField(
-        label=_("Type"), choices=[("", _("Claims and tasks")), *Kind.CHOICES], required=False
+        label=_("Type"), choices=[("", _("All")), *Kind.CHOICES], required=False
     )
     status = forms.ChoiceField(label=_("Status"), choices=QueueStatus.CHOICES, required=False)
     category = forms.ModelChoiceField(
-        queryset=Category.objects.order_by("name"), required=False, empty_label=_("All categories")
+        queryset=Category.objects.order_by("name"), required=False, empty_label=_("All")
     )
     department = forms.ModelChoiceField(
         queryset=Department.objects.order_by("name"),
         required=False,
-        empty_label=_("All departments"),
+        empty_label=_("All"),
     )
-    age = forms.ChoiceField(
-        label=_("Age"), choices=[("", _("Any age")), *AGE_CHOICES], required=False
-    )
+    age = forms.ChoiceField(label=_("Age"), choices=[("", _("Any")), *AGE_CHOICES], required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import (
     ActivityClaim,
@@ -271,7 +272,7 @@ def access_assignment_file(viewer: User, pk: int) -> TaskAssignment:
 class Kind:
     CLAIM = "claim"
     TASK = "task"
-    CHOICES = ((CLAIM, "Activity claims"), (TASK, "Task submissions"))
+    CHOICES = ((CLAIM, _("Claims")), (TASK, _("Tasks")))
 
 
 class QueueStatus:
@@ -279,9 +280,9 @@ class QueueStatus:
     APPROVED = "approved"
     REJECTED = "rejected"
     CHOICES = (
-        (WAITING, "Waiting for review"),
-        (APPROVED, "Approved"),
-        (REJECTED, "Rejected"),
+        (WAITING, _("Waiting")),
+        (APPROVED, _("Approved")),
+        (REJECTED, _("Rejected")),
     )
     CLAIM = {
         WAITING: ReviewStatus.PENDING,
@@ -364,10 +365,10 @@ def _task_rows(assignments: QuerySet[TaskAssignment]) -> QuerySet[TaskAssignment
 
 
 AGE_CHOICES = (
-    ("new", "Less than a day old"),
-    ("3", "Waiting over 3 days"),
-    ("7", "Waiting over a week"),
-    ("30", "Waiting over a month"),
+    ("new", _("Under a day")),
+    ("3", _("Over 3 days")),
+    ("7", _("Over a week")),
+    ("30", _("Over a month")),
 )
 
 

@@ -4,6 +4,7 @@ values from the row and rendering a page makes no query."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import django_tables2 as tables
@@ -11,6 +12,7 @@ from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
 from portal.selectors.claims import Kind
@@ -21,6 +23,12 @@ class ItemCheckBoxColumn(tables.CheckBoxColumn):
 
     def render(self, value: Any, bound_column: Any, record: dict[str, Any]) -> SafeString:
         return super().render(f"{record['kind']}:{record['item_id']}", bound_column, record)
+
+
+def cell(phone: str, td: str = "") -> dict[str, dict[str, str]]:
+    """Column attributes. Below the `sm` breakpoint the header is hidden and each row wraps
+    like a card (see Meta.row_attrs): `phone` sizes the cell there."""
+    return {"th": {"class": "max-sm:hidden"}, "td": {"class": f"{phone} {td}".strip()}}
 
 
 class ReviewTable(tables.Table):
@@ -35,46 +43,63 @@ class ReviewTable(tables.Table):
                 "form": "review-bulk-form",
                 "class": "h-4 w-4 rounded border-slate-300 text-brand-600",
             },
+            "th": {"class": "max-sm:hidden"},
         },
         orderable=False,
     )
     submitted = tables.Column(
-        verbose_name=_("Waiting"),
+        verbose_name=_("Sent"),
         order_by=("submitted", "item_id"),
-        attrs={"td": {"class": "whitespace-nowrap"}},
+        attrs=cell("max-sm:order-2 max-sm:text-xs max-sm:text-slate-500", "whitespace-nowrap"),
     )
-    student_name = tables.Column(verbose_name=_("Student"), order_by=("student_name", "item_id"))
-    title = tables.Column(verbose_name=_("Claim or task"), orderable=False)
+    student_name = tables.Column(
+        verbose_name=_("Student"),
+        order_by=("student_name", "item_id"),
+        attrs=cell("max-sm:flex-1 max-sm:order-1"),
+    )
+    title = tables.Column(
+        verbose_name=_("Claim or task"), orderable=False, attrs=cell("max-sm:order-3 max-sm:w-full")
+    )
     amount = tables.Column(
         verbose_name=_("Points"),
         order_by=("amount", "item_id"),
-        attrs={"td": {"class": "tabular-nums font-semibold text-slate-900"}},
+        attrs=cell("max-sm:order-2", "tabular-nums font-semibold text-slate-900"),
     )
     evidence = tables.TemplateColumn(
         template_name="portal/reviews/evidence_cell.html",
         verbose_name=_("Evidence"),
         accessor="file_kind",
         orderable=False,
+        attrs=cell("max-sm:order-4"),
     )
     actions = tables.TemplateColumn(
         template_name="portal/reviews/actions_cell.html",
         verbose_name="",
         accessor="kind",
         orderable=False,
+        attrs=cell("max-sm:order-5"),
     )
 
     class Meta:
         order_by = ("submitted",)
         empty_text = _("Nothing waiting for review. New claims and task submissions appear here.")
-        row_attrs = {"id": lambda record: f"review-{record['kind']}-{record['item_id']}"}
+        row_attrs = {
+            "id": lambda record: f"review-{record['kind']}-{record['item_id']}",
+            "class": "max-sm:flex max-sm:flex-wrap max-sm:items-start max-sm:py-2",
+        }
 
     def render_submitted(self, value: Any) -> SafeString:
         local = timezone.localtime(value)
+        # "3 days ago" rather than "3 days, 4 hours ago": the column is for scanning.
+        if timezone.now() - value < timedelta(days=1):
+            shown = naturaltime(value)
+        else:
+            shown = _("%(age)s ago") % {"age": timesince(value, depth=1)}
         return format_html(
             '<time datetime="{}" title="{}">{}</time>',
             local.isoformat(),
             local.strftime("%d %b %Y, %H:%M"),
-            naturaltime(value),
+            shown,
         )
 
     def render_student_name(self, record: dict[str, Any]) -> SafeString:

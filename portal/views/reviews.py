@@ -42,12 +42,16 @@ def _page_query(request: HtmxHttpRequest) -> QueryDict:
 def _queue_context(request: HtmxHttpRequest, query: QueryDict, **extra: Any) -> dict[str, Any]:
     filters = ReviewFilterForm(query)
     options = filters.options()
-    table = ReviewTable(claim_selectors.list_review_queue(**options))
+    waiting = options["status"] == QueueStatus.WAITING
+    # Decided items cannot be decided again: no checkboxes for them.
+    table = ReviewTable(
+        claim_selectors.list_review_queue(**options), exclude=() if waiting else ("selected",)
+    )
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
     return {
         "filter": filters,
         "table": table,
-        "waiting_view": options["status"] == QueueStatus.WAITING,
+        "waiting_view": waiting,
         **extra,
     }
 

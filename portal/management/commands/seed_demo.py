@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -20,8 +21,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
-from portal.exceptions import LedgerError
+from portal.exceptions import LedgerError, PortalError
 from portal.models import (
+    ActivityClaim,
     Category,
     Department,
     Draw,
@@ -30,15 +32,22 @@ from portal.models import (
     Reward,
     Role,
     StudentProfile,
+    Task,
+    TaskAssignment,
     Transaction,
     User,
 )
+from portal.services import claims as claim_services
 from portal.services import draws, ledger
+from portal.services import tasks as task_services
 from portal.services.events import check_in
 from portal.services.rewards import Decision, RewardError, decide_redemption, redeem_reward
+from portal.uploads import check_evidence
 
 # The last entry the demo writes: one recent award, reversible from the faculty dashboard.
 DONE_MARKER = "seed:recent:1"
+# The first demo claim: claims and tasks came later, so they have their own marker.
+CLAIMS_MARKER = "seed:claim:0"
 DEMO_PASSWORD = "upas-demo"  # noqa: S105 - printed in the README; refused unless DEBUG
 
 DEPARTMENTS = [
@@ -172,6 +181,65 @@ REWARDS = [
         "#a16207",
         "Lunch for six high achievers with the Dean each term.",
     ),
+]
+
+# title, category, points, places, days to the deadline, cover colour, description
+TASKS = [
+    (
+        "Guide visitors at the spring open day",
+        "Volunteering",
+        30,
+        6,
+        9,
+        "#0e7490",
+        "Show prospective students and their families around campus for a morning.",
+    ),
+    (
+        "Photograph the robotics open lab",
+        "Volunteering",
+        25,
+        2,
+        5,
+        "#7c3aed",
+        "Ten good photos of the open lab for the department newsletter.",
+    ),
+    (
+        "Proofread the first-year lab handbook",
+        "Academic merit",
+        40,
+        3,
+        12,
+        "#4338ca",
+        "Check the 30-page handbook for errors and unclear steps; send a list of fixes.",
+    ),
+    (
+        "Run a peer-tutoring evening for MATH101",
+        "Leadership",
+        35,
+        4,
+        14,
+        "#15803d",
+        "Two hours in the library with first-years before the mid-term.",
+    ),
+    (
+        "Collect survey responses for the library study",
+        "Research",
+        30,
+        10,
+        3,
+        "#be123c",
+        "Ask 20 students the five survey questions and enter their answers in the form.",
+    ),
+]
+# category, what the student did (activity claims)
+CLAIMS = [
+    ("Volunteering", "Volunteered at the city food bank every Saturday in March."),
+    ("Sports", "Played for the university football team in the regional cup final."),
+    ("Research", "Presented a poster at the undergraduate research conference."),
+    ("Leadership", "Organised the Computing Society's welcome week."),
+    ("Volunteering", "Beach clean-up with the Environmental Society."),
+    ("Academic merit", "Won second prize in the national programming olympiad."),
+    ("Sports", "Represented the university at the inter-university chess league."),
 ]
 
 FIRST = [
@@ -313,6 +381,9 @@ class Command(BaseCommand):
                     reason="Best lab report this week",
                     idempotency_key=DONE_MARKER,
                 )
+        if not ActivityClaim.objects.filter(idempotency_key=CLAIMS_MARKER).exists():
+            with quiet_mail, transaction.atomic():
+                self._claims_and_tasks(students, faculty, admin, categories)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
@@ -480,6 +551,94 @@ class Command(BaseCommand):
             ),
         )
 
+    def _claims_and_tasks(
+        self,
+        students: list[StudentProfile],
+        faculty: list[User],
+        admin: User,
+        categories: list[Category],
+    ) -> None:
+        """Tasks in every state (the demo student is working on one), and activity claims with
+        generated certificates: most wait in the review queue, some decided."""
+        rng = random.Random(6)  # noqa: S311 - demo data, deterministic on purpose
+        now = timezone.now()
+        by_name = {c.name: c for c in categories}
+        reviewers = [*faculty, admin]
+        tasks = []
+        for n, (title, category, points, places, days, colour, text) in enumerate(TASKS):
+            task = Task(
+                title=title,
+                description=text,
+                category=by_name[category],
+                points=points,
+                max_claimants=places,
+                deadline=now + timedelta(days=days),
+            )
+            if n % 2 == 0:
+                task.image.save(
+                    f"{slugify(title)}.png", ContentFile(_cover(title, colour)), save=False
+                )
+            tasks.append(task_services.save_task(actor=faculty[n % len(faculty)], task=task))
+        # The demo student is working on one; others are in progress, submitted (some with a
+        # photo), approved or rejected.
+        task_services.claim_task(actor=students[0].user, task_id=tasks[2].pk)
+        for n, profile in enumerate(students[2:24]):
+            task = tasks[n % len(tasks)]
+            with contextlib.suppress(PortalError):  # full: fine for a demo
+                taken = task_services.claim_task(actor=profile.user, task_id=task.pk)
+                taken_at = now - timedelta(days=rng.uniform(2, 6))
+                TaskAssignment.objects.filter(pk=taken.pk).update(claimed_at=taken_at)
+                if n % 4 == 0:
+                    continue
+                task_services.submit_task(
+                    actor=profile.user,
+                    assignment_id=taken.pk,
+                    text=f"Done: {task.title.lower()}. Notes and photos attached.",
+                    file=_evidence(profile.user.name, task.title, "png") if n % 3 else None,
+                )
+                TaskAssignment.objects.filter(pk=taken.pk).update(
+                    submitted_at=taken_at + timedelta(days=rng.uniform(0.2, 1.5))
+                )
+                if n % 4 == 3:
+                    task_services.decide_task(
+                        actor=reviewers[n % len(reviewers)],
+                        assignment_id=taken.pk,
+                        decision="approve" if n % 8 == 3 else "reject",
+                        comment="" if n % 8 == 3 else "Please add a photo of the finished work.",
+                    )
+        # Activity claims, the demo student's first (one waiting, one approved).
+        claimants = [students[0], students[0], *students[25:45]]
+        for n, profile in enumerate(claimants):
+            category, what = CLAIMS[n % len(CLAIMS)]
+            category = by_name[category]
+            try:
+                claim = claim_services.submit_claim(
+                    actor=profile.user,
+                    category_id=category.pk,
+                    points=min(category.max_points, category.default_points + 5 * (n % 3)),
+                    description=what,
+                    activity_date=timezone.localdate() - timedelta(days=3 + n * 2),
+                    evidence=_evidence(profile.user.name, what, "pdf" if n % 3 == 1 else "png"),
+                    idempotency_key=f"seed:claim:{n}",
+                )
+            except PortalError:
+                continue  # over a yearly cap: the demo skips it
+            ActivityClaim.objects.filter(pk=claim.pk).update(
+                created_at=now - timedelta(days=rng.uniform(0.1, 9))
+            )
+            if n == 1 or (n > 1 and n % 5 == 0):
+                with contextlib.suppress(PortalError):
+                    claim_services.decide_claim(
+                        actor=reviewers[n % len(reviewers)], claim_id=claim.pk, decision="approve"
+                    )
+            elif n % 7 == 3:
+                claim_services.decide_claim(
+                    actor=reviewers[n % len(reviewers)],
+                    claim_id=claim.pk,
+                    decision="reject",
+                    comment="The certificate does not show the date; please claim again.",
+                )
+
     def _user(self, email: str, name: str, role: str, password: str) -> User:
         user, _created = User.objects.get_or_create(
             email=email, defaults={"name": name, "role": role, "password": password}
@@ -540,6 +699,31 @@ class Command(BaseCommand):
                         idempotency_key=f"seed:deduct:{profile.enrollment_number}",
                         at=now - timedelta(days=rng.uniform(1, 30)),
                     )
+
+
+def _evidence(name: str, what: str, kind: str) -> Any:
+    """A generated certificate (PNG or PDF), checked by content like a real upload."""
+    image = Image.new("RGB", (1000, 700), "#fffbeb")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((24, 24, 976, 676), outline="#b45309", width=10)
+    draw.text(
+        (500, 190), "Certificate", fill="#78350f", font=ImageFont.load_default(size=64), anchor="mm"
+    )
+    draw.text((500, 300), name, fill="#1e293b", font=ImageFont.load_default(size=44), anchor="mm")
+    draw.text(
+        (500, 390), what[:60], fill="#334155", font=ImageFont.load_default(size=26), anchor="mm"
+    )
+    draw.text(
+        (500, 560),
+        "University of Demo · UPAS",
+        fill="#64748b",
+        font=ImageFont.load_default(size=22),
+        anchor="mm",
+    )
+    out = io.BytesIO()
+    image.save(out, format="PDF" if kind == "pdf" else "PNG")
+    upload = SimpleUploadedFile(f"certificate.{kind}", out.getvalue())
+    return check_evidence(upload)
 
 
 def _cover(name: str, colour: str) -> bytes:
