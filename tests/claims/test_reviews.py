@@ -319,3 +319,23 @@ def test_a_category_filter_for_a_category_without_items(client_as, faculty, queu
     empty = CategoryFactory()
     response = client_as(faculty).get(f"{QUEUE}?category={empty.pk}", **HX)
     assert "Nothing waiting for review" in text(find(response.content, id="review-table"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?sort=detail",
+        "?sort=selected",
+        "?sort=-evidence",
+        "?page=999",
+        "?page=x",
+        "?department=abc",
+        "?category=-1",
+        "?age=999999999999",
+        "?status=withdrawn",
+    ],
+)
+def test_odd_query_parameters_fall_back_to_defaults(client_as, faculty, queue, query):
+    response = client_as(faculty).get(QUEUE + query, **HX)
+    assert response.status_code == 200
+    assert rows(response) <= {f"claim-{queue['claim'].pk}", f"task-{queue['task'].pk}"}
