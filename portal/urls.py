@@ -8,6 +8,7 @@ from portal.views import (
     draws,
     events,
     health,
+    imports,
     leaderboard,
     ledger,
     notifications,
@@ -97,6 +98,12 @@ urlpatterns = [
     # admin pages
     path("staff/people/", staff.user_list, name="user-list"),
     path("staff/people/new/", staff.user_create, name="user-create"),
+    path("staff/people/import/", imports.student_import, name="student-import"),
+    path(
+        "staff/people/import/template.csv",
+        imports.student_import_template,
+        name="student-import-template",
+    ),
     path("staff/people/<int:pk>/role/", staff.user_role, name="user-role"),
     path("staff/audit/", staff.audit_log, name="audit-log"),
     path("staff/categories/", staff.category_list, name="category-list"),

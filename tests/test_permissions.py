@@ -110,6 +110,12 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("user-list", {}, "GET", admins_only(200)),
     ("user-create", {}, "GET", admins_only(200)),
     ("user-create", {}, "POST", admins_only(200)),
+    # student import: an empty POST is an invalid form (200); the template is a CSV download
+    ("student-import", {}, "GET", admins_only(200)),
+    ("student-import", {}, "POST", admins_only(200)),
+    ("student-import", {}, "HX POST", admins_only(200)),
+    ("student-import-template", {}, "GET", admins_only(200)),
+    ("student-import-template", {}, "POST", admins_only(405)),
     ("user-role", {"pk": "student_user"}, "GET", admins_only(405)),
     ("user-role", {"pk": "student_user"}, "POST", admins_only(302)),
     ("category-list", {}, "GET", admins_only(200)),
