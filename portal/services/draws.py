@@ -89,6 +89,13 @@ def save_draw(*, actor: User, draw: Draw) -> Draw:
         current = _lock_draw(draw.pk)
         if current.status != Status.OPEN:
             raise DrawError("already_drawn", "A performed draw cannot be changed.")
+        changes_who = (current.event_id, current.eligibility) != (draw.event_id, draw.eligibility)
+        if changes_who and DrawEntry.objects.filter(draw=current).exists():
+            raise DrawError(
+                "has_entrants",
+                "Students have already entered: the event and who takes part can no longer "
+                "change. Create a new draw instead.",
+            )
         draw.seed, draw.commitment = current.seed, current.commitment
     else:
         draw.created_by = actor

@@ -762,3 +762,21 @@ def test_the_snippet_refuses_a_seed_that_does_not_match_the_commitment(verified)
 def test_the_snippet_of_an_open_draw_does_not_contain_the_seed(draw):
     entrants(draw, 2)
     assert draw.seed not in verification_snippet(draw, [])
+
+
+def test_who_takes_part_cannot_change_once_students_have_entered(admin, student):
+    from portal.services.draws import DrawError, enter_draw, save_draw
+    from tests.factories import DrawFactory, EventFactory
+
+    draw = DrawFactory(created_by=admin)
+    enter_draw(actor=student.user, draw_id=draw.pk)
+    draw.event = EventFactory()
+    with pytest.raises(DrawError) as refused:
+        save_draw(actor=admin, draw=draw)
+    assert refused.value.code == "has_entrants"
+    draw.refresh_from_db()
+    assert draw.event_id is None
+    draw.title = "A better title"  # other fields still change
+    save_draw(actor=admin, draw=draw)
+    draw.refresh_from_db()
+    assert draw.title == "A better title"
