@@ -37,6 +37,9 @@ PAGES = {
         "/draws/4/",
         "/draws/2/verify/",
         "/notifications/",
+        "/tasks/",
+        "/claims/",
+        "/claims/new/",
     ],
     "faculty": [
         "/",
@@ -45,6 +48,9 @@ PAGES = {
         "/events/",
         "/events/new/",
         "/events/3/attendance/",
+        "/reviews/",
+        "/tasks/",
+        "/tasks/new/",
     ],
     "admin": [
         "/",
@@ -60,6 +66,8 @@ PAGES = {
         "/draws/3/",
         "/draws/3/screen/",
         "/draws/1/screen/",
+        "/staff/audit/",
+        "/staff/people/import/",
     ],
 }
 WIDTHS = {"desktop": 1280, "phone": 375}
