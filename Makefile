@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast test-browser lint fmt css vendor check-deploy ci install
+.PHONY: run test test-fast test-browser lint fmt css vendor check-deploy ci install bench
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Scale benchmark (issue 9) on DATABASE_URL, which it empties: see the README's Benchmark section.
+STUDENTS ?= 10000
+bench: $(STAMP)
+	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to a database of its own"; exit 1)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py generate_scale_data --students $(STUDENTS) --reset
+	$(PY) bench/run.py
 
 ## Front-end (needs Node): rebuild the committed Tailwind CSS / re-vendor htmx and Chart.js.
 css:

@@ -4,9 +4,19 @@ Each returns what a page needs in a fixed number of queries, whatever the data s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +34,34 @@ def ranked_students() -> QuerySet[StudentProfile]:
     return active_students()
 
 
+def unranked_students() -> QuerySet[StudentProfile]:
+    """Profiles that do not appear on leaderboards: the user was deactivated or is no longer a
+    student. Few, and found through the partial index portal_user_unranked_idx (migration
+    0006), so excluding them is cheaper than joining every profile to its user."""
+    return StudentProfile.objects.exclude(user__is_active=True, user__role=Role.STUDENT)
+
+
+class CountOf(Subquery):
+    """COUNT(*) of a queryset as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+def ranked_counts(**conditions: Q) -> dict[str, int]:
+    """How many ranked students match each condition (on profile fields), in one query: all
+    profiles matching it, counted on the rank indexes without touching the users, minus the
+    unranked ones, counted over the few unranked profiles. Joining 50,000 profiles to their
+    users to check the role took ~80 ms; this takes a few."""
+    return unranked_students().aggregate(
+        **{
+            name: CountOf(StudentProfile.objects.filter(condition).order_by().values("pk"))
+            - Count("pk", filter=condition or None)
+            for name, condition in conditions.items()
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Standing:
     balance: int
@@ -36,14 +74,11 @@ class Standing:
 
 def get_standing(profile: StudentProfile) -> Standing:
     """Balance, lifetime points and competition rank (ties share a rank) overall and in the
-    department, in one query."""
+    department, in one query of index range counts (see `ranked_counts`)."""
     higher = Q(lifetime_points__gt=profile.lifetime_points)
     same_dept = Q(department_id=profile.department_id)
-    counts = ranked_students().aggregate(
-        higher=Count("id", filter=higher),
-        total=Count("id"),
-        dept_higher=Count("id", filter=higher & same_dept),
-        dept_total=Count("id", filter=same_dept),
+    counts = ranked_counts(
+        higher=higher, total=Q(), dept_higher=higher & same_dept, dept_total=same_dept
     )
     has_dept = profile.department_id is not None
     return Standing(
@@ -109,8 +144,10 @@ def get_leaderboard(
     viewer's own rank when they are a student outside the top. Privacy opt-outs show as
     "Anonymous student" to everyone but themselves. Constant query count."""
     students = ranked_students()
+    scope = Q()  # on profile fields, for ranked_counts
     if department is not None:
         students = students.filter(department=department)
+        scope = Q(department=department)
     start = period_start(period)
     viewer_profile = (
         getattr(viewer, "student_profile", None) if viewer and viewer.is_authenticated else None
@@ -124,14 +161,8 @@ def get_leaderboard(
         )
         scored = [(p, p.lifetime_points) for p in top_profiles]
     else:
-        totals = list(
-            Transaction.objects.earning()
-            .filter(created_at__gte=start, student__in=students)
-            .values("student")
-            .annotate(points=Sum("amount"))
-            .filter(points__gt=0)
-            .order_by("-points", "student")[:top]
-        )
+        period_totals = _period_totals(start, department)
+        totals = list(period_totals.filter(points__gt=0).order_by("-points", "student")[:top])
         by_id = students.select_related("user", "department").in_bulk(
             [t["student"] for t in totals]
         )
@@ -157,19 +188,15 @@ def get_leaderboard(
     if in_scope and not any(r.is_viewer for r in rows):
         if start is None:
             mine = viewer_profile.lifetime_points
-            higher = students.filter(lifetime_points__gt=mine).count()
+            higher = ranked_counts(n=scope & Q(lifetime_points__gt=mine))["n"]
         else:
-            period_entries = Transaction.objects.earning().filter(created_at__gte=start)
             mine = (
-                period_entries.filter(student=viewer_profile).aggregate(s=Sum("amount"))["s"] or 0
+                Transaction.objects.earning()
+                .filter(created_at__gte=start, student=viewer_profile)
+                .aggregate(s=Sum("amount"))["s"]
+                or 0
             )
-            higher = (
-                period_entries.filter(student__in=students)
-                .values("student")
-                .annotate(points=Sum("amount"))
-                .filter(points__gt=mine)
-                .count()
-            )
+            higher = period_totals.filter(points__gt=mine).count()
         viewer_row = LeaderboardRow(
             rank=higher + 1,
             name=viewer_profile.user.name,
@@ -178,6 +205,26 @@ def get_leaderboard(
             is_viewer=True,
         )
     return Leaderboard(rows=rows, viewer_row=viewer_row, period=period, department=department)
+
+
+def _period_totals(start: datetime, department: Department | None) -> QuerySet[Transaction]:
+    """Points earned since `start` per ranked student (in `department`), grouped from the
+    covering index tx_period_points_idx (migration 0006). Unranked students are excluded after
+    the fact rather than by joining every entry's student to its user.
+
+    Still one pass over the period's entries per query: a term at 2,000,000 entries is ~170,000
+    rows. A per-period rollup kept by the ledger service would make this a top-N index read
+    (issue 9)."""
+    entries = Transaction.objects.earning().filter(created_at__gte=start)
+    if department is not None:
+        entries = entries.filter(
+            student__in=StudentProfile.objects.filter(department=department).values("pk")
+        )
+    return (
+        entries.exclude(student__in=unranked_students().values("pk"))
+        .values("student")
+        .annotate(points=Sum("amount"))
+    )
 
 
 # --- history ----------------------------------------------------------------------------------

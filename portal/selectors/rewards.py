@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.models import Redemption, Reward, StudentProfile
@@ -46,16 +47,21 @@ def list_catalogue(
     if affordable and profile is not None:
         rewards = rewards.filter(cost__lte=profile.balance)
     if profile is not None:
-        rewards = rewards.annotate(
-            held=Count(
-                "redemptions",
-                filter=Q(
-                    redemptions__student=profile,
-                    redemptions__status__in=Redemption.ACTIVE_STATUSES,
-                    redemptions__prize__isnull=True,
-                ),
+        # A correlated count on (reward, student, status) rather than Count() over a join:
+        # the join aggregates every redemption of every reward (all students) per request.
+        held = (
+            Redemption.objects.filter(
+                reward=OuterRef("pk"),
+                student=profile,
+                status__in=Redemption.ACTIVE_STATUSES,
+                prize__isnull=True,
             )
+            .order_by()
+            .values("reward")
+            .annotate(n=Count("id"))
+            .values("n")
         )
+        rewards = rewards.annotate(held=Coalesce(Subquery(held), 0))
     return list(rewards.order_by(*Sort.ORDER.get(sort, Sort.ORDER[Sort.COST])))
 
 
@@ -99,7 +105,9 @@ class QueueCounts:
 
 
 def get_queue_counts() -> QueueCounts:
-    counts = Redemption.objects.aggregate(
+    # Filtered first, so the count reads the open part of redemption_queue_idx instead of
+    # scanning every redemption ever made (~180,000 at 50,000 students).
+    counts = Redemption.objects.filter(status__in=[Status.PENDING, Status.APPROVED]).aggregate(
         pending=Count("id", filter=Q(status=Status.PENDING)),
         approved=Count("id", filter=Q(status=Status.APPROVED)),
     )

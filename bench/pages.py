@@ -1,0 +1,284 @@
+"""Server time and query count of every main page, per role, through Django's test client on
+the current database (filled by `manage.py generate_scale_data`)."""
+
+from __future__ import annotations
+
+import gc
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal.models import (
+    Category,
+    Draw,
+    Event,
+    Role,
+    StudentProfile,
+    Transaction,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    role: str  # student, faculty, admin or anonymous
+    url: str
+    htmx: bool = False
+
+
+@dataclass
+class PageResult:
+    page: Page
+    status: int
+    queries: int
+    sql_ms: float  # summed query time of the counted request
+    times_ms: list[float]
+    slowest: list[tuple[float, str]] = field(default_factory=list)  # (ms, sql), slowest first
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times_ms)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.times_ms, 95)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.page.name,
+            "role": self.page.role,
+            "url": self.page.url,
+            "status": self.status,
+            "queries": self.queries,
+            "sql_ms": round(self.sql_ms, 2),
+            "median_ms": round(self.median, 2),
+            "p95_ms": round(self.p95, 2),
+            "runs": len(self.times_ms),
+            "slowest": [(round(ms, 2), sql) for ms, sql in self.slowest],
+        }
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: with 30 runs, p95 is the second slowest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Cast:
+    student: User
+    faculty: User
+    admin: User
+
+
+def pick_cast() -> Cast:
+    """A typical student (median lifetime points, so outside every top list and on the slower
+    "your own rank" path), the faculty member running an event now (or organising the most),
+    and an admin."""
+    students = StudentProfile.objects.filter(user__role=Role.STUDENT, user__is_active=True)
+    total = students.count()
+    if not total:
+        raise SystemExit("No students: run `manage.py generate_scale_data` first.")
+    middle = students.order_by("lifetime_points", "id").select_related("user")[total // 2]
+    now = timezone.now()
+    live = (
+        Event.objects.filter(
+            organiser__role=Role.FACULTY, starts_at__lte=now, ends_at__gt=now, status="published"
+        )
+        .select_related("organiser")
+        .order_by("id")
+        .first()
+    )
+    faculty = live.organiser if live else None
+    faculty = faculty or (
+        User.objects.filter(role=Role.FACULTY, is_active=True)
+        .annotate(n=Count("events"))
+        .order_by("-n", "id")
+        .first()
+    )
+    admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("id").first()
+    if faculty is None or admin is None:
+        raise SystemExit("Needs at least one active faculty member and one admin.")
+    return Cast(student=middle.user, faculty=faculty, admin=admin)
+
+
+def main_pages(cast: Cast) -> list[Page]:
+    """Every main page per role, with the filters people use, on the largest objects there are
+    (the biggest event, the draw with the most entrants)."""
+    profile = cast.student.student_profile
+    now = timezone.localtime()
+    month_ago = (now - timedelta(days=30)).date().isoformat()
+    category = Category.objects.order_by("id").first()
+    big_event = (
+        Event.objects.filter(starts_at__lt=now)
+        .annotate(n=Count("checkins"))
+        .order_by("-n", "id")
+        .first()
+    )
+    live_event = (
+        Event.objects.filter(
+            organiser=cast.faculty, starts_at__lte=now, ends_at__gt=now, status="published"
+        )
+        .order_by("id")
+        .first()
+    ) or big_event
+    big_draw = Draw.objects.filter(status="drawn").order_by("-entrant_count", "id").first()
+    open_draw = Draw.objects.filter(status="open").order_by("id").first()
+    name_part = cast.student.name.split()[-1][:4]
+    pages = [
+        Page("Student dashboard", "student", "/"),
+        Page("Faculty dashboard", "faculty", "/"),
+        Page("Admin dashboard", "admin", "/"),
+        Page("Leaderboard, all time", "student", "/leaderboard/"),
+        Page("Leaderboard, this term", "student", "/leaderboard/?period=term"),
+        Page("Leaderboard, this month", "student", "/leaderboard/?period=month"),
+        Page("Leaderboard, this week", "student", "/leaderboard/?period=week"),
+        Page(
+            "Leaderboard, department, top 50",
+            "student",
+            f"/leaderboard/?department={profile.department_id}&top=50",
+        ),
+        Page(
+            "Leaderboard, department, this term",
+            "student",
+            f"/leaderboard/?department={profile.department_id}&period=term",
+        ),
+        Page("Leaderboard, public", "anonymous", "/leaderboard/"),
+        Page("History, own", "student", "/history/"),
+        Page("History, own, by kind", "student", "/history/?kind=award&sort=-amount"),
+        Page("History, all (staff)", "admin", "/history/"),
+        Page(
+            "History, by enrollment no.",
+            "faculty",
+            f"/history/?student={profile.enrollment_number}",
+        ),
+        Page("History, by name", "faculty", f"/history/?student={name_part}"),
+        Page("History, by category", "admin", f"/history/?category={category.pk}"),
+        Page("History, by kind", "admin", "/history/?kind=deduction"),
+        Page("History, by actor", "admin", f"/history/?actor={cast.faculty.pk}"),
+        Page(
+            "History, date range",
+            "admin",
+            f"/history/?date_after={month_ago}&date_before={now.date().isoformat()}",
+        ),
+        Page("History, sorted by points", "admin", "/history/?sort=-amount"),
+        Page("History, sorted by student", "admin", "/history/?sort=student"),
+        Page("History, page 200", "admin", "/history/?page=200"),
+        Page("Rewards catalogue", "student", "/rewards/"),
+        Page(
+            "Rewards, affordable, newest",
+            "student",
+            "/rewards/?affordable=on&in_stock=on&sort=newest",
+        ),
+        Page("Rewards catalogue (admin)", "admin", "/rewards/"),
+        Page("My redemptions", "student", "/rewards/mine/"),
+        Page("Redemption queue", "admin", "/staff/redemptions/"),
+        Page("Redemption queue, all statuses", "admin", "/staff/redemptions/?status="),
+        Page("Events, upcoming", "student", "/events/"),
+        Page("Events, past", "student", "/events/?when=past"),
+        Page("Events, upcoming (staff)", "faculty", "/events/"),
+        Page("Event detail, largest", "student", f"/events/{big_event.pk}/"),
+        Page("Event detail (organiser)", "faculty", f"/events/{live_event.pk}/"),
+        Page("Check-in screen", "faculty", f"/events/{live_event.pk}/screen/"),
+        Page(
+            "Check-in screen, live part",
+            "faculty",
+            f"/events/{live_event.pk}/screen/",
+            htmx=True,
+        ),
+        Page("Attendance, largest event", "admin", f"/events/{big_event.pk}/attendance/"),
+        Page("Draws", "student", "/draws/"),
+        Page("Draws (admin)", "admin", "/draws/"),
+        Page("Reviews queue", "faculty", "/reviews/"),
+        Page("Notifications", "student", "/notifications/"),
+        Page("Award search as you type", "faculty", f"/award/students/?q={name_part}", True),
+        Page("People (admin)", "admin", "/staff/people/"),
+        Page("My claims", "student", "/claims/"),
+        Page("Tasks", "student", "/tasks/"),
+        Page("Tasks (admin)", "admin", "/tasks/"),
+    ]
+    if big_draw is not None:
+        pages += [
+            Page("Draw detail, largest", "student", f"/draws/{big_draw.pk}/"),
+            Page("Draw verify, largest", "anonymous", f"/draws/{big_draw.pk}/verify/"),
+            Page("Draw verify (entrant view)", "student", f"/draws/{big_draw.pk}/verify/"),
+        ]
+    if open_draw is not None:
+        pages.append(Page("Draw detail, open", "student", f"/draws/{open_draw.pk}/"))
+    return pages
+
+
+def clients(cast: Cast) -> dict[str, Client]:
+    signed_in = {}
+    for role in ("student", "faculty", "admin"):
+        client = Client()
+        client.force_login(getattr(cast, role))
+        signed_in[role] = client
+    signed_in["anonymous"] = Client()
+    return signed_in
+
+
+def measure_page(
+    client: Client, page: Page, *, runs: int, warmup: int = 2, budget_s: float = 20.0
+) -> PageResult:
+    """Warm up, count the queries of one request (keeping the slowest three), then time
+    `runs` requests (fewer if the page uses up `budget_s`, but at least five)."""
+    headers = {"HTTP_HX_REQUEST": "true"} if page.htmx else {}
+    for _ in range(warmup):
+        client.get(page.url, **headers)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(page.url, **headers)
+    # Read now: the next request clears the connection's query log.
+    timed = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+    slowest = sorted(timed, key=lambda t: t[0], reverse=True)[:3]
+    times = []
+    gc.collect()
+    started = time.perf_counter()
+    for i in range(runs):
+        begin = time.perf_counter()
+        client.get(page.url, **headers)
+        times.append((time.perf_counter() - begin) * 1000)
+        if i >= 4 and time.perf_counter() - started > budget_s:
+            break
+    return PageResult(
+        page=page,
+        status=response.status_code,
+        queries=len(timed),
+        sql_ms=sum(ms for ms, _sql in timed),
+        times_ms=times,
+        slowest=slowest,
+    )
+
+
+def measure_pages(
+    cast: Cast,
+    pages: list[Page],
+    *,
+    runs: int,
+    warmup: int = 2,
+    budget_s: float = 20.0,
+    log=print,
+) -> list[PageResult]:
+    by_role = clients(cast)
+    results = []
+    for page in pages:
+        result = measure_page(by_role[page.role], page, runs=runs, warmup=warmup, budget_s=budget_s)
+        log(
+            f"  {page.name:<38} {page.role:<9} {result.status} {result.queries:>3} q "
+            f"median {result.median:7.1f} ms  p95 {result.p95:7.1f} ms"
+        )
+        results.append(result)
+    return results
+
+
+def ledger_size() -> tuple[int, int]:
+    return StudentProfile.objects.count(), Transaction.objects.count()

@@ -1,0 +1,151 @@
+"""The scale benchmark (issue 9), on the database DATABASE_URL names, as the portal would use it.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench9 python bench/run.py
+    python bench/run.py --summary        # summary.md and the chart over every size run so far
+
+Fill the database first with `manage.py generate_scale_data`. The run writes
+bench/results/<database>-<students>.md (and .json): every main page's median and p95 server
+time and query count per role, and on PostgreSQL the throughput of the award, redeem and
+check-in services with 1, 4 and 16 threads against pgbench, then check_ledger. The load part
+writes real, consistent ledger entries (and bench events and rewards) into that database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
+    # Production-like: no query log kept per request, no debug pages.
+    os.environ.setdefault("DEBUG", "false")
+    import django
+
+    django.setup()
+
+
+def git_commit() -> str:
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha
+
+
+def other_load_note() -> str:
+    """Who else was using the CPUs, from `ps`: the timings are only as quiet as the machine."""
+    try:
+        out = subprocess.run(
+            ["ps", "-eo", "pcpu,args", "--sort=-pcpu"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()[1:]
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    busy = []
+    for line in out:
+        cpu, _, command = line.strip().partition(" ")
+        if float(cpu or 0) < 20 or "bench/run.py" in command:
+            continue
+        busy.append(command.split()[0].rsplit("/", 1)[-1] + " " + " ".join(command.split()[1:3]))
+    return ("other busy processes at the start: " + "; ".join(busy[:4]) + ".") if busy else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds per page at most")
+    parser.add_argument("--only", default="", help="pages whose name contains this")
+    parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--skip-load", action="store_true", help="no service load or pgbench")
+    parser.add_argument("--load-seconds", type=float, default=10.0)
+    parser.add_argument("--threads", default="1,4,16")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--summary", action="store_true", help="only rebuild the summary")
+    args = parser.parse_args()
+    if args.summary:
+        sys.path.insert(0, str(ROOT))
+        from bench.report import summary
+
+        print(summary(args.out))
+        return
+    setup()
+    from django.db import connection
+
+    from bench import load, pages, report
+    from portal.selectors.ledger import find_ledger_mismatches
+
+    students, entries = pages.ledger_size()
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute("select version()" if vendor == "postgresql" else "select sqlite_version()")
+        version = cursor.fetchone()[0]
+    database = "PostgreSQL " + version.split()[1] if vendor == "postgresql" else f"SQLite {version}"
+    print(f"{database}: {students:,} students, {entries:,} ledger entries")
+    load_before = os.getloadavg()[0]
+    run: dict = {
+        "meta": {
+            "vendor": vendor,
+            "database": database,
+            "students": students,
+            "entries": entries,
+            "when": time.strftime("%Y-%m-%d %H:%M %Z"),
+            "commit": git_commit(),
+            "argv": shlex.join(sys.argv[1:]),
+            "cpus": os.cpu_count(),
+            "runs": args.runs,
+            "budget_s": args.budget,
+            "load_seconds": args.load_seconds,
+            "load_before": load_before,
+            "load_note": other_load_note()
+            or "no other busy process seen at the start (the machine is shared, so timings "
+            "still carry noise).",
+        },
+        "pages": [],
+    }
+    if not args.skip_pages:
+        cast = pages.pick_cast()
+        chosen = [p for p in pages.main_pages(cast) if args.only.lower() in p.name.lower()]
+        print(f"pages ({len(chosen)}), {args.runs} runs each:")
+        results = pages.measure_pages(cast, chosen, runs=args.runs, budget_s=args.budget)
+        run["pages"] = [r.as_dict() for r in results]
+    if vendor == "postgresql" and not args.skip_load:
+        threads = tuple(int(t) for t in args.threads.split(","))
+        print("service throughput:")
+        run["load"] = [r.as_dict() for r in load.service_load(args.load_seconds, threads)]
+        print("pgbench:")
+        run["pgbench"] = [r.as_dict() for r in load.pgbench_runs(round(args.load_seconds))]
+        started = time.perf_counter()
+        mismatches = find_ledger_mismatches()
+        took = time.perf_counter() - started
+        run["ledger_check"] = (
+            f"Ledger OK after the load runs: every balance and lifetime total matches "
+            f"({took:.1f} s)."
+            if not mismatches
+            else f"**{len(mismatches)} students do not match the ledger** after the load runs."
+        )
+        print(run["ledger_check"])
+    run["meta"]["load_after"] = os.getloadavg()[0]
+    path = report.write_run(run, args.out)
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+if __name__ == "__main__":
+    main()
