@@ -15,7 +15,8 @@ Status = Draw.Status
 
 
 def _with_viewer(draws: QuerySet[Draw], profile: StudentProfile | None) -> QuerySet[Draw]:
-    """Annotate `entered`, `checked_in` and the viewer's pick (`my_pick_id`, `my_pick_status`)."""
+    """Annotate `entered`, `checked_in` and the viewer's pick (`my_pick_id`, `my_pick_status`,
+    `my_pick_deadline`)."""
     if profile is None:
         return draws
     my_pick = DrawWinner.objects.filter(draw=OuterRef("pk"), entry__student=profile)
@@ -24,6 +25,7 @@ def _with_viewer(draws: QuerySet[Draw], profile: StudentProfile | None) -> Query
         checked_in=Exists(CheckIn.objects.filter(event=OuterRef("event"), student=profile)),
         my_pick_id=Subquery(my_pick.values("pk")[:1]),
         my_pick_status=Subquery(my_pick.values("status")[:1]),
+        my_pick_deadline=Subquery(my_pick.values("claim_deadline")[:1]),
     )
 
 
@@ -139,3 +141,8 @@ def count_overdue_prizes() -> int:
 
 def draw_id_of_pick(pick_id: int) -> int | None:
     return DrawWinner.objects.filter(pk=pick_id).values_list("draw_id", flat=True).first()
+
+
+def attendee_count(draw: Draw) -> int:
+    """Who an attendees draw would enter now: active students checked in to its event."""
+    return CheckIn.objects.filter(event_id=draw.event_id, student__user__is_active=True).count()

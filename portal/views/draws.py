@@ -38,7 +38,9 @@ def draw_list(request: HtmxHttpRequest) -> HttpResponse:
     open_draws = _explain(request, draw_selectors.list_draws(request.user, drawn=False))
     past_draws = draw_selectors.list_draws(request.user, drawn=True, limit=12)
     return render_page(
-        request, "portal/draws/list.html", {"open_draws": open_draws, "past_draws": past_draws}
+        request,
+        "portal/draws/list.html",
+        {"open_draws": open_draws, "past_draws": past_draws, "now": timezone.now()},
     )
 
 
@@ -154,7 +156,10 @@ def draw_perform(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def draw_screen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The draw-day screen for a projector: ready to draw, then the winners revealed."""
     draw = _get_draw(request, pk)
-    return render_page(request, "portal/draws/screen.html", _detail_context(request, draw))
+    context = _detail_context(request, draw)
+    if draw.eligibility == Draw.Eligibility.ATTENDEES and not draw.is_drawn:
+        context["attendees"] = draw_selectors.attendee_count(draw)
+    return render_page(request, "portal/draws/screen.html", context)
 
 
 @require_GET

@@ -634,3 +634,23 @@ def test_the_dashboard_lists_a_prize_to_claim_only_until_its_deadline(client_as,
     assert "You won a prize in “Autumn draw”!" in text(find(page(client.get("/")), "main"))
     expire(pick_of(drawn, student))
     assert "You won a prize" not in text(find(page(client.get("/")), "main"))
+
+
+def test_the_results_list_stops_inviting_a_claim_after_the_deadline(client_as, admin, student):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.models import DrawWinner
+    from portal.services.draws import enter_draw, perform_draw
+    from tests.factories import DrawFactory
+
+    draw = DrawFactory(created_by=admin, winners_count=1, alternates_count=0)
+    enter_draw(actor=student.user, draw_id=draw.pk)
+    perform_draw(actor=admin, draw_id=draw.pk)
+    client = client_as(student)
+    assert "You won — claim it" in client.get("/draws/").content.decode()
+    DrawWinner.objects.filter(draw=draw).update(claim_deadline=timezone.now() - timedelta(hours=1))
+    page = client.get("/draws/").content.decode()
+    assert "You won — claim it" not in page
+    assert "Prize not claimed in time" in page
