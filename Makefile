@@ -44,11 +44,12 @@ fmt: $(STAMP)
 
 ## Scale benchmark (issue 9) on DATABASE_URL, which it empties: see the README's Benchmark section.
 STUDENTS ?= 10000
+BENCH_ARGS ?=
 bench: $(STAMP)
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL to a database of its own"; exit 1)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py generate_scale_data --students $(STUDENTS) --reset
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## Front-end (needs Node): rebuild the committed Tailwind CSS / re-vendor htmx and Chart.js.
 css:

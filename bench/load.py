@@ -206,15 +206,22 @@ def redeem_op(fx: Fixtures, *, variant: str) -> Operation:
     return op
 
 
-def checkin_op(fx: Fixtures, events: list[Event], threads: int) -> Operation:
-    """Workers take disjoint slices of the students, so no pair is ever tried twice; with one
-    event a worker stops when its slice is used up."""
-    queues: list[list[tuple[Event, StudentProfile]]] = []
+def checkin_pairs(
+    fx: Fixtures, events: list[Event], threads: int
+) -> list[list[tuple[Event, StudentProfile]]]:
+    """(event, student) pairs per worker. Workers take disjoint slices of the students, so no
+    pair is ever tried twice; with one event a worker stops when its slice is used up."""
+    queues = []
     for index in range(threads):
         mine = fx.students[index::threads]
         pairs = [(event, s) for s in mine for event in events]
         random.Random(index).shuffle(pairs)
         queues.append(pairs)
+    return queues
+
+
+def checkin_op(fx: Fixtures, events: list[Event], threads: int) -> Operation:
+    queues = checkin_pairs(fx, events, threads)
 
     def op(index: int, rng: random.Random) -> None:
         if not queues[index]:

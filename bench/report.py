@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from html import escape
 from pathlib import Path
 
@@ -20,8 +21,12 @@ def page_meets(p: dict) -> bool:
     return p["median_ms"] < MEDIAN_MS and p["p95_ms"] < P95_MS and p["queries"] <= MAX_QUERIES
 
 
-def _sql(sql: str, limit: int = 260) -> str:
+def _sql(sql: str, limit: int = 300) -> str:
+    """One line, with a long column list elided: the FROM and WHERE are what matter."""
     sql = " ".join(sql.split())
+    columns = re.match(r"(\(?SELECT )(.*?)( FROM .*)", sql)
+    if columns and len(columns.group(2)) > 60:
+        sql = columns.group(1) + "…" + columns.group(3)
     sql = sql if len(sql) <= limit else sql[: limit - 1] + "…"
     return sql.replace("|", "\\|")
 
@@ -37,6 +42,7 @@ def markdown(run: dict) -> str:
         f"{meta['load_before']:.2f} before, {meta['load_after']:.2f} after; "
         f"{meta['load_note']}",
         "",
+        *([meta["note"], ""] if meta.get("note") else []),
         "Pages go through Django's test client with the full middleware and a signed-in "
         "database session (`config.settings.development` with DEBUG off), so the times are "
         "server time in one process: URL routing, session and user, queries, template "
@@ -103,7 +109,43 @@ def load_tables(run: dict) -> list[str]:
         "% of pgbench (16) | meets |",
         "|---|---|--:|--:|--:|--:|---|---|--:|---|",
     ]
-    for r in run["load"]:
+    lines += _throughput_rows(run["load"], reference)
+    if run.get("http"):
+        lines += [
+            "",
+            "## Through HTTP (gunicorn)",
+            "",
+            "`gunicorn -c gunicorn.conf.py config.wsgi` with the production settings (full "
+            "middleware; HTTPS redirect, secure cookies and the admins' 2FA requirement off "
+            "for plain HTTP on loopback), 16 client threads in the benchmark process on the same "
+            "two cores, each with a keep-alive connection, a signed-in session and a CSRF "
+            "token, posting the same htmx forms the pages post. A call counts when the answer "
+            "carries the `points-changed` event.",
+            "",
+            "| service | variant | clients | ok/s | p50 ms | p99 ms | refused | errors | "
+            "% of pgbench (16) | meets |",
+            "|---|---|--:|--:|--:|--:|---|---|--:|---|",
+        ]
+        lines += _throughput_rows(run["http"], reference)
+    lines += [
+        "",
+        "pgbench reference (`bench/pgbench_award.sql`: lock the profile row, insert the entry, "
+        "update the balance; same database, same machine, same run):",
+        "",
+        "| variant | clients | tps | latency ms | failed |",
+        "|---|--:|--:|--:|--:|",
+    ]
+    lines += [
+        f"| {r['variant']} | {r['clients']} | {r['tps']:.0f} | {r['latency_ms']:.2f} | "
+        f"{r['failed']} |"
+        for r in run.get("pgbench", [])
+    ]
+    return lines
+
+
+def _throughput_rows(results: list[dict], reference: float | None) -> list[str]:
+    lines = []
+    for r in results:
         share = r["per_second"] / reference if reference else 0.0
         needed = RANDOM_SHARE if r["variant"] == "random students" else HOT_SHARE
         meets = (
@@ -120,19 +162,6 @@ def load_tables(run: dict) -> list[str]:
             f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {refused} | {errors} | {share:.1%} | "
             f"{(_ok(meets) if r['threads'] == 16 else '')} |"
         )
-    lines += [
-        "",
-        "pgbench reference (`bench/pgbench_award.sql`: lock the profile row, insert the entry, "
-        "update the balance; same database, same machine, same run):",
-        "",
-        "| variant | clients | tps | latency ms | failed |",
-        "|---|--:|--:|--:|--:|",
-    ]
-    lines += [
-        f"| {r['variant']} | {r['clients']} | {r['tps']:.0f} | {r['latency_ms']:.2f} | "
-        f"{r['failed']} |"
-        for r in run.get("pgbench", [])
-    ]
     return lines
 
 
@@ -159,8 +188,12 @@ def load_runs(directory: Path) -> dict[str, list[dict]]:
 
 
 def summary(directory: Path) -> Path:
-    """summary.md (query counts and medians by data size) and latency-vs-size.svg."""
+    """summary.md (query counts and medians by data size) and latency-vs-size.svg; each run's
+    Markdown is rewritten from its JSON too, so a change here reaches every result."""
     runs = load_runs(directory)
+    for vendor_runs in runs.values():
+        for run in vendor_runs:
+            write_run(run, directory)
     lines = ["# Benchmark summary over data sizes", ""]
     lines.append(
         "Median server time (ms) and query count per page at each size; generated from the "
@@ -203,7 +236,7 @@ def chart(runs: dict[str, list[dict]], *, width: int = 860, height: int = 460) -
     at the largest size, and the median over all pages."""
     panels = list(runs.items())
     panel_w = width // max(1, len(panels))
-    left, right, top, bottom = 56, 12, 40, 150
+    left, right, top, bottom = 56, 36, 40, 150
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
@@ -213,7 +246,6 @@ def chart(runs: dict[str, list[dict]], *, width: int = 860, height: int = 460) -
         x0 = n * panel_w
         plot_w, plot_h = panel_w - left - right, height - top - bottom
         sizes = [r["meta"]["students"] for r in vendor_runs]
-        names = [(p["name"], p["role"]) for p in vendor_runs[-1]["pages"]]
         series: dict[str, list[float | None]] = {}
         slowest = sorted(vendor_runs[-1]["pages"], key=lambda p: p["median_ms"], reverse=True)[:8]
         for page in slowest:
@@ -226,8 +258,10 @@ def chart(runs: dict[str, list[dict]], *, width: int = 860, height: int = 460) -
             sorted(p["median_ms"] for p in r["pages"])[len(r["pages"]) // 2] for r in vendor_runs
         ]
         peak = max((v for vs in series.values() for v in vs if v is not None), default=1.0)
-        y_max = 10 ** math.ceil(math.log10(max(peak, 1.0)))
-        y_max = y_max / 2 if peak < y_max / 2 else y_max
+        floor = min((v for vs in series.values() for v in vs if v is not None), default=1.0)
+        # Log scales both ways: one slow page must not flatten the others.
+        y_low = 10 ** math.floor(math.log10(max(floor, 1.0)))
+        y_high = 10 ** math.ceil(math.log10(max(peak, y_low * 10)))
         low, high = math.log10(min(sizes)), math.log10(max(sizes))
         span = (high - low) or 1.0
 
@@ -236,16 +270,18 @@ def chart(runs: dict[str, list[dict]], *, width: int = 860, height: int = 460) -
         ) -> float:
             return x0 + left + (math.log10(size) - low) / span * plot_w
 
-        def y(ms: float, y_max: float = y_max, plot_h: int = plot_h) -> float:
-            return top + plot_h - ms / y_max * plot_h
+        def y(ms: float, lo: float = y_low, hi: float = y_high, plot_h: int = plot_h) -> float:
+            share = (math.log10(max(ms, lo)) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+            return top + plot_h - share * plot_h
 
         db = escape(vendor_runs[-1]["meta"]["database"])
         parts.append(
             f'<text x="{x0 + left}" y="20" font-size="13" font-weight="bold">'
-            f"{db}: median server time (ms) by students ({len(names)} pages)</text>"
+            f"{db}: median ms by students (log scales)</text>"
         )
-        for i in range(6):
-            ms = y_max * i / 5
+        for ms in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000):
+            if not y_low <= ms <= y_high:
+                continue
             parts.append(
                 f'<line x1="{x0 + left}" x2="{x0 + left + plot_w}" y1="{y(ms):.1f}" '
                 f'y2="{y(ms):.1f}" stroke="#e2e8f0"/>'
@@ -261,7 +297,7 @@ def chart(runs: dict[str, list[dict]], *, width: int = 860, height: int = 460) -
             'stroke="#dc2626" stroke-dasharray="4 3"/>'
             f'<text x="{x0 + left + plot_w}" y="{y(50) - 4:.1f}" text-anchor="end" '
             'fill="#dc2626">target 50 ms</text>'
-            if y_max >= 50
+            if y_low <= 50 <= y_high
             else ""
         )
         for i, (label, values) in enumerate(series.items()):

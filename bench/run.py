@@ -25,7 +25,8 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def setup() -> None:
-    sys.path.insert(0, str(ROOT))
+    # The repository, not bench/, goes first on the path: bench/ must not shadow a module.
+    sys.path[0] = str(ROOT)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
     # Production-like: no query log kept per request, no debug pages.
     os.environ.setdefault("DEBUG", "false")
@@ -45,7 +46,14 @@ def git_commit() -> str:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return sha
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "bench", "portal"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    ).stdout.strip()
+    return f"{sha} with uncommitted changes" if dirty else sha
 
 
 def other_load_note() -> str:
@@ -77,11 +85,15 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true", help="no service load or pgbench")
     parser.add_argument("--load-seconds", type=float, default=10.0)
     parser.add_argument("--threads", default="1,4,16")
+    parser.add_argument(
+        "--http", action="store_true", help="also through gunicorn (PostgreSQL; 16 clients)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--summary", action="store_true", help="only rebuild the summary")
+    parser.add_argument("--note", default="", help="a sentence for the results header")
     args = parser.parse_args()
     if args.summary:
-        sys.path.insert(0, str(ROOT))
+        sys.path[0] = str(ROOT)
         from bench.report import summary
 
         print(summary(args.out))
@@ -114,6 +126,7 @@ def main() -> None:
             "budget_s": args.budget,
             "load_seconds": args.load_seconds,
             "load_before": load_before,
+            "note": args.note,
             "load_note": other_load_note()
             or "no other busy process seen at the start (the machine is shared, so timings "
             "still carry noise).",
@@ -130,6 +143,11 @@ def main() -> None:
         threads = tuple(int(t) for t in args.threads.split(","))
         print("service throughput:")
         run["load"] = [r.as_dict() for r in load.service_load(args.load_seconds, threads)]
+        if args.http:
+            from bench.web import http_load
+
+            print("through HTTP (gunicorn):")
+            run["http"] = [r.as_dict() for r in http_load(args.load_seconds)]
         print("pgbench:")
         run["pgbench"] = [r.as_dict() for r in load.pgbench_runs(round(args.load_seconds))]
         started = time.perf_counter()
