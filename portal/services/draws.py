@@ -108,7 +108,7 @@ def save_draw(*, actor: User, draw: Draw) -> Draw:
 def ineligibility(draw: Draw, profile: StudentProfile, *, checked_in: bool) -> str:
     """Why `profile` cannot enter `draw` now ("" when they can). `checked_in` says whether they
     attended the draw's event (ignored when it has none)."""
-    if draw.status != Status.OPEN or timezone.now() >= draw.entry_deadline:
+    if not draw.entries_open:
         return "Entries for this draw have closed."
     if draw.event_id is not None and not checked_in:
         return f"Check in to {draw.event.title} first: this draw is for its attendees."

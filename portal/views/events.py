@@ -19,6 +19,7 @@ from django_htmx.http import trigger_client_event
 
 from portal.exceptions import BulkError, PortalError
 from portal.exports import csv_response
+from portal.forms import first_error
 from portal.forms.events import (
     AttendanceUploadForm,
     CodeForm,
@@ -217,7 +218,7 @@ def event_checkin_manual(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(n)s is checked in.") % {"n": checkin.student.user.name})
     else:
-        messages.error(request, next(iter(form.errors.values()))[0])
+        messages.error(request, first_error(form))
     return redirect("portal:event-attendance", pk=event.pk)
 
 

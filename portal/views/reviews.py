@@ -16,6 +16,7 @@ from django_tables2 import RequestConfig
 
 from portal.exceptions import PortalError
 from portal.filters.claims import ReviewFilterForm
+from portal.forms import first_error
 from portal.forms.claims import BulkReviewForm, DecisionForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import ActivityClaim, Role, TaskAssignment
@@ -124,8 +125,7 @@ def review_bulk(request: HtmxHttpRequest) -> HttpResponse:
     """One decision for every ticked row; rows decided meanwhile or refused are listed."""
     form = BulkReviewForm(request.POST)
     if not form.is_valid():
-        first = next(iter(form.errors.values()))[0]
-        return _after_decision(request, "", first)
+        return _after_decision(request, "", first_error(form))
     data = form.cleaned_data
     try:
         outcome = review_services.decide_many(

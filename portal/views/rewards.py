@@ -16,6 +16,7 @@ from django_tables2 import RequestConfig
 
 from portal.exceptions import PortalError
 from portal.filters.rewards import QueueFilter
+from portal.forms import first_error
 from portal.forms.rewards import (
     BulkDecisionForm,
     CatalogueFilterForm,
@@ -305,8 +306,7 @@ def redemption_bulk(request: HtmxHttpRequest) -> HttpResponse:
     """One decision for every selected redemption; any decided meanwhile is skipped and listed."""
     form = BulkDecisionForm(request.POST)
     if not form.is_valid():
-        first = next(iter(form.errors.values()))[0]
-        return _after_decision(request, "", first)
+        return _after_decision(request, "", first_error(form))
     data = form.cleaned_data
     try:
         outcome = reward_services.decide_many(
