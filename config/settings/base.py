@@ -7,6 +7,8 @@ from pathlib import Path
 
 import environ
 
+from portal.services.levels import DEFAULT_LEVELS, parse_levels
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -175,6 +177,9 @@ UPAS_PUBLIC_LEADERBOARD = env.bool("PUBLIC_LEADERBOARD", default=True)
 UPAS_TERM_STARTS = env.list("TERM_STARTS", default=["01-06", "04-20", "09-21"])
 # Faculty may reverse their own award for this long; admins may reverse any entry.
 UPAS_REVERSAL_WINDOW_HOURS = env.int("REVERSAL_WINDOW_HOURS", default=24)
+# Levels by lifetime points, "Name:points" from 0 upwards; checked here, so a bad value stops
+# the server at startup rather than on the first award. The parser is pure (no models).
+UPAS_LEVELS = parse_levels(env("LEVELS", default=DEFAULT_LEVELS))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="UPAS <no-reply@upas.test>")

@@ -6,11 +6,13 @@ from .claims import ActivityClaim, Evidence, ReviewStatus, Task, TaskAssignment
 from .draws import Draw, DrawEntry, DrawWinner
 from .events import CheckIn, Event
 from .ledger import MAX_POINTS_PER_ENTRY, Category, LedgerImmutableError, Transaction
+from .milestones import Achievement, Milestone
 from .notifications import Notification
 from .rewards import Redemption, Reward
 
 __all__ = [
     "MAX_POINTS_PER_ENTRY",
+    "Achievement",
     "ActivityClaim",
     "AuditLog",
     "Category",
@@ -22,6 +24,7 @@ __all__ = [
     "Event",
     "Evidence",
     "LedgerImmutableError",
+    "Milestone",
     "Notification",
     "Redemption",
     "ReviewStatus",

@@ -30,6 +30,8 @@ from portal.models import (
     User,
 )
 
+from . import milestones
+
 Kind = Transaction.Kind
 
 
@@ -168,6 +170,7 @@ def post_entry(
     if counts_for_lifetime:
         profile.lifetime_points += amount
     profile.save(update_fields=["balance", "lifetime_points"])
+    milestones.after_entry(profile, entry)  # levels and badges; no query for most entries
     return entry
 
 
