@@ -66,6 +66,13 @@ def admins_only(status: int) -> dict[str, int]:
 TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("audit-log", {}, "GET", admins_only(200)),
     ("audit-log", {}, "POST", admins_only(405)),
+    # reports: no dates means the current term
+    ("reports", {}, "GET", admins_only(200)),
+    ("reports", {}, "POST", admins_only(405)),
+    ("report-departments-csv", {}, "GET", admins_only(200)),
+    ("report-departments-csv", {}, "POST", admins_only(405)),
+    ("report-categories-csv", {}, "GET", admins_only(200)),
+    ("report-categories-csv", {}, "POST", admins_only(405)),
     # notifications: "notification" is `student`'s; opening it marks it read and follows its link
     ("notifications", {}, "GET", signed_in(200)),
     ("notifications", {}, "POST", signed_in(405)),

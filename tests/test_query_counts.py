@@ -213,6 +213,22 @@ def test_user_list_search_query_count(small_data, client_as, admin, django_asser
         client.get("/staff/people/?q=student&role=student", HTTP_HX_REQUEST="true")
 
 
+def test_reports_query_count(small_data, client_as, admin, django_assert_num_queries):
+    client = client_as(admin)
+    # session, user, departments, students per department, ledger per department, check-ins
+    # per department, ledger per category, categories, students reached overall, pending count
+    # in the navigation
+    with django_assert_num_queries(10):
+        client.get("/staff/reports/")
+
+
+def test_reports_fragment_query_count(small_data, client_as, admin, django_assert_num_queries):
+    client = client_as(admin)
+    # the same for the htmx swap of the report, less the navigation
+    with django_assert_num_queries(9):
+        client.get("/staff/reports/?from=2020-01-01&to=2024-12-31", HTTP_HX_REQUEST="true")
+
+
 # --- counts that must not grow with the data ----------------------------------------------
 
 
@@ -253,6 +269,14 @@ def test_leaderboard_query_count_does_not_grow(
     small = count_queries(client, url)
     populate(190, spread=True)
     assert count_queries(client, url) == small
+
+
+def test_reports_query_count_does_not_grow(populate, client_as, admin):
+    client = client_as(admin)
+    populate(10)
+    small = count_queries(client, "/staff/reports/")
+    populate(190, spread=True)
+    assert count_queries(client, "/staff/reports/") == small
 
 
 def test_user_list_query_count_does_not_grow(populate, client_as, admin):

@@ -1,0 +1,128 @@
+"""Admin reports: points per department and per category over a date range, and their CSVs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from portal.exports import csv_response
+from portal.forms.reports import DateRange, ReportRangeForm, quick_ranges, this_term
+from portal.htmx import HtmxHttpRequest, render_page
+from portal.models import Role
+from portal.permissions import role_required
+from portal.selectors.reports import Report, category_report, department_report
+
+# (CSV header, column heading, row attribute): the page and the CSV are built from the same
+# list, so they cannot disagree.
+DEPARTMENT_COLUMNS = [
+    ("department", _("Department"), "name"),
+    ("students", _("Students"), "students"),
+    ("active_students", _("Active"), "active_students"),
+    ("points_issued", _("Issued"), "issued"),
+    ("points_deducted_or_reversed", _("Deducted / reversed"), "taken_back"),
+    ("net_points", _("Net"), "net"),
+    ("points_spent", _("Spent"), "spent"),
+    ("redemptions", _("Redemptions"), "redemptions"),
+    ("check_ins", _("Check-ins"), "checkins"),
+]
+CATEGORY_COLUMNS = [
+    ("category", _("Category"), "name"),
+    ("awards", _("Awards"), "awards"),
+    ("students_reached", _("Students reached"), "students_reached"),
+    ("points_issued", _("Issued"), "issued"),
+    ("points_deducted_or_reversed", _("Deducted / reversed"), "taken_back"),
+    ("net_points", _("Net"), "net"),
+    ("share_of_issued_percent", _("Share of issued"), "share"),
+]
+
+
+def _cells(row: Any, columns: list[tuple[str, Any, str]]) -> list[Any]:
+    values = [getattr(row, attribute) for _header, _label, attribute in columns]
+    # The share is a float; the page and the CSV both show one decimal.
+    return [round(v, 1) if isinstance(v, float) else v for v in values]
+
+
+def _table(report: Report[Any], columns: list[tuple[str, Any, str]]) -> dict[str, Any]:
+    return {
+        "headings": [label for _header, label, _attribute in columns],
+        "rows": [_cells(row, columns) for row in report.rows],
+        "total": _cells(report.total, columns),
+        "percent_last": columns[-1][2] == "share",
+    }
+
+
+def _query(date_range: DateRange) -> str:
+    return f"from={date_range.first.isoformat()}&to={date_range.last.isoformat()}"
+
+
+def _range_from(request: HtmxHttpRequest) -> tuple[ReportRangeForm, DateRange | None]:
+    """The form and the range it asks for (the current term when nothing was asked); no range
+    when the input is invalid, so nothing is computed."""
+    default = this_term()
+    form = ReportRangeForm(
+        request.GET or None, initial={"start": default.first, "end": default.last}
+    )
+    if not form.is_bound:
+        return form, default
+    return form, form.date_range if form.is_valid() else None
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def reports(request: HtmxHttpRequest) -> HttpResponse:
+    form, date_range = _range_from(request)
+    context: dict[str, Any] = {
+        "form": form,
+        "date_range": date_range,
+        "quick_links": [(label, _query(r)) for label, r in quick_ranges()],
+        "time_zone": timezone.get_default_timezone_name(),
+    }
+    if date_range is not None:
+        context.update(
+            query=_query(date_range),
+            departments=_table(
+                department_report(date_range.start, date_range.end), DEPARTMENT_COLUMNS
+            ),
+            categories=_table(category_report(date_range.start, date_range.end), CATEGORY_COLUMNS),
+        )
+    return render_page(request, "portal/staff/reports.html", context, partial="report")
+
+
+def _csv(request: HtmxHttpRequest, name: str) -> HttpResponse | StreamingHttpResponse:
+    _form, date_range = _range_from(request)
+    if date_range is None:
+        # Back to the page, which shows what is wrong next to the field.
+        return redirect(f"{reverse('portal:reports')}?{request.GET.urlencode()}")
+    if name == "departments":
+        report, columns = department_report(date_range.start, date_range.end), DEPARTMENT_COLUMNS
+    else:
+        report, columns = category_report(date_range.start, date_range.end), CATEGORY_COLUMNS
+
+    def rows() -> Iterator[list[Any]]:
+        for row in [*report.rows, report.total]:
+            yield _cells(row, columns)
+
+    return csv_response(
+        f"upas-{name}-{date_range.first.isoformat()}-to-{date_range.last.isoformat()}.csv",
+        [header for header, _label, _attribute in columns],
+        rows(),
+    )
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def department_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    return _csv(request, "departments")
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def category_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    return _csv(request, "categories")
