@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from portal.views import (
+    activity,
     claims,
     dashboards,
     draws,
@@ -29,6 +30,7 @@ urlpatterns = [
     # ledger
     path("leaderboard/", leaderboard.leaderboard, name="leaderboard"),
     path("history/", ledger.history, name="history"),
+    path("activity/", activity.activity, name="activity"),
     path("history/export.csv", ledger.history_export, name="history-export"),
     path("balance/", ledger.balance_badge, name="balance-badge"),
     path("award/", ledger.award_page, name="award"),
