@@ -444,3 +444,26 @@ def test_redemption_queue_query_count_does_not_grow(
     with CaptureQueriesContext(connection) as large:
         assert client.get(url, **headers).status_code == 200
     assert len(large) == len(small)
+
+
+# --- settings page with level and badges -------------------------------------------------------
+
+
+def test_student_settings_query_count(small_data, client_as, student, django_assert_num_queries):
+    client = client_as(student)
+    # session, user, own profile, their badges, their department
+    with django_assert_num_queries(5):
+        client.get("/settings/")
+
+
+def test_student_settings_query_count_does_not_grow(populate, client_as, student):
+    from portal.services.events import check_in
+    from tests.factories import EventFactory
+
+    client = client_as(student)
+    populate(10)
+    small = count_queries(client, "/settings/")
+    for event in EventFactory.create_batch(10):  # first, 5 and 10 events, and Bronze
+        check_in(actor=event.organiser, event_id=event.pk, student_id=student.pk)
+    assert student.achievements.count() == 5
+    assert count_queries(client, "/settings/") == small

@@ -41,6 +41,11 @@ class LevelProgress:
     def is_top(self) -> bool:
         return self.next is None
 
+    @property
+    def value(self) -> int:
+        """The points for a progress bar, kept inside the band (a deduction can go below 0)."""
+        return max(self.points, self.level.threshold)
+
 
 def parse_levels(text: str) -> list[tuple[str, int]]:
     """Parse "Name:threshold,Name:threshold,..." and validate it (see `validate_levels`)."""

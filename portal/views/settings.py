@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Notification, Role, StudentProfile
+from portal.selectors.milestones import badges_for, level_of
 from portal.services.accounts import set_leaderboard_visibility
 from portal.services.notifications import set_email_preferences
 
@@ -33,7 +34,8 @@ class EmailPreferencesForm(forms.Form):
 
 @login_required
 def account_settings(request: HtmxHttpRequest) -> HttpResponse:
-    """Profile, privacy and links to password, email and two-factor settings."""
+    """Profile, level and badges (students), privacy, email preferences and links to password,
+    email and two-factor settings."""
     profile = request.user.student_profile if request.user.role == Role.STUDENT else None
     which = request.POST.get("form", "privacy") if request.method == "POST" else None
     email_form = EmailPreferencesForm(
@@ -54,8 +56,7 @@ def account_settings(request: HtmxHttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Your privacy setting was saved."))
         return redirect("portal:settings")
-    return render_page(
-        request,
-        "portal/settings.html",
-        {"profile": profile, "privacy_form": form, "email_form": email_form},
-    )
+    context = {"profile": profile, "privacy_form": form, "email_form": email_form}
+    if profile is not None:
+        context |= {"level": level_of(profile), "badges": badges_for(profile)}
+    return render_page(request, "portal/settings.html", context)

@@ -674,16 +674,23 @@ class Command(BaseCommand):
         now = timezone.now()
         for s_index, profile in enumerate(students):
             awards = 8 if s_index == 0 else rng.randint(0, 9)
+            plan = []
             for n in range(awards):
                 category = rng.choice(categories)
                 at = now - timedelta(days=rng.uniform(0, 110), hours=rng.uniform(0, 8))
+                actor = rng.choice(staff)
+                amount = rng.randrange(category.min_points, category.max_points + 1, 5)
+                plan.append((at, n, actor, category, amount, rng.choice(REASONS[category.name])))
+            # Posted oldest first, as they would have happened, so that the dates of the levels
+            # and badges they reach read in order.
+            for at, n, actor, category, amount, reason in sorted(plan, key=lambda a: a[:2]):
                 try:
                     ledger.award_points(
-                        actor=rng.choice(staff),
+                        actor=actor,
                         student_id=profile.pk,
                         category_id=category.pk,
-                        amount=rng.randrange(category.min_points, category.max_points + 1, 5),
-                        reason=rng.choice(REASONS[category.name]),
+                        amount=amount,
+                        reason=reason,
                         idempotency_key=f"seed:award:{profile.enrollment_number}:{n}",
                         at=at,
                     )
