@@ -467,3 +467,34 @@ def test_student_settings_query_count_does_not_grow(populate, client_as, student
         check_in(actor=event.organiser, event_id=event.pk, student_id=student.pk)
     assert student.achievements.count() == 5
     assert count_queries(client, "/settings/") == small
+
+
+# --- activity feed ------------------------------------------------------------------------------
+
+
+def add_activity(student: StudentProfile, actor: User, category: Category, count: int) -> None:
+    """`count` awards, and a redemption and a claim per five awards: three of the feed's four
+    sources on every page."""
+    from tests.claims.helpers import make_claim
+
+    for i in range(count):
+        award(actor, student, category, 20 + i % 30)
+        if i % 5 == 0:
+            redeem(student, RewardFactory(cost=1, stock=None))
+            make_claim(student, category, 5)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_activity_feed_query_count_does_not_grow(
+    client_as, student, faculty, category, htmx, django_assert_num_queries
+):
+    client = client_as(student)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    add_activity(student, faculty, category, 3)  # 5 items
+    # session, user, own profile, the UNION of the four sources' keys, then one fetch each for
+    # the entries, redemptions and claims on the page
+    with django_assert_num_queries(7):
+        assert client.get("/activity/", **headers).status_code == 200
+    add_activity(student, faculty, category, 39)  # 60 items in all, 20 on a page
+    with django_assert_num_queries(7):
+        assert client.get("/activity/", **headers).status_code == 200
