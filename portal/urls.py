@@ -25,6 +25,9 @@ app_name = "portal"
 
 urlpatterns = [
     path("", dashboards.dashboard, name="dashboard"),
+    path("dashboard/points-chart/", dashboards.points_chart, name="points-chart"),
+    path("dashboard/figures/", dashboards.trend_figures, name="trend-figures"),
+    path("dashboard/charts/", dashboards.staff_charts, name="staff-charts"),
     path("healthz", health.healthz, name="healthz"),
     path("settings/", settings.account_settings, name="settings"),
     # ledger
@@ -61,6 +64,7 @@ urlpatterns = [
     path("events/<int:pk>/edit/", events.event_edit, name="event-edit"),
     path("events/<int:pk>/status/", events.event_status, name="event-status"),
     path("events/<int:pk>/check-in/", events.event_checkin, name="event-checkin"),
+    path("events/<int:pk>/remind/", events.event_remind, name="event-remind"),
     path("events/<int:pk>/scan/<str:code>/", events.event_scan, name="event-scan"),
     path("events/<int:pk>/screen/", events.event_screen, name="event-screen"),
     path("events/<int:pk>/attendance/", events.event_attendance, name="event-attendance"),

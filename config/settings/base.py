@@ -183,6 +183,10 @@ UPAS_LEVELS = parse_levels(env("LEVELS", default=DEFAULT_LEVELS))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="UPAS <no-reply@upas.test>")
+# Notification emails go out on a background thread after the commit, so a slow mail server
+# never holds up a response; `send_notification_emails` (cron) retries what did not go out.
+UPAS_EMAIL_IN_BACKGROUND = env.bool("EMAIL_IN_BACKGROUND", default=True)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The portal's public address, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -10,6 +10,8 @@ from .development import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Send in the committing thread, so tests can read the outbox right after the commit.
+UPAS_EMAIL_IN_BACKGROUND = False
 # Rate limits are exercised by their own tests with an explicit override.
 ACCOUNT_RATE_LIMITS = False
 STORAGES = {

@@ -4,7 +4,7 @@ from .accounts import Department, Role, StudentProfile, User
 from .audit import AuditLog
 from .claims import ActivityClaim, Evidence, ReviewStatus, Task, TaskAssignment
 from .draws import Draw, DrawEntry, DrawWinner
-from .events import CheckIn, Event
+from .events import CheckIn, Event, EventReminder
 from .ledger import MAX_POINTS_PER_ENTRY, Category, LedgerImmutableError, Transaction
 from .milestones import Achievement, Milestone
 from .notifications import Notification
@@ -22,6 +22,7 @@ __all__ = [
     "DrawEntry",
     "DrawWinner",
     "Event",
+    "EventReminder",
     "Evidence",
     "LedgerImmutableError",
     "Milestone",

@@ -114,3 +114,30 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} at {self.event_id}"
+
+
+class EventReminder(models.Model):
+    """A student asked to be reminded before an event starts. `send_event_reminders` (cron)
+    notifies them once, in the hours before the start, and records when."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="reminders")
+    student = models.ForeignKey(
+        StudentProfile, on_delete=models.CASCADE, related_name="event_reminders"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "student"], name="one_reminder_per_student")
+        ]
+        indexes = [
+            # The sender's scan: reminders not yet sent, by event.
+            models.Index(
+                fields=["event"], condition=Q(sent_at__isnull=True), name="reminder_unsent_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} for {self.event_id}"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from portal.models import CheckIn, Event, Role, User
+from portal.models import CheckIn, Event, EventReminder, Role, User
 
 Status = Event.Status
 
@@ -103,5 +101,5 @@ def organised_by(viewer: User, *, limit: int = 5) -> list[Event]:
     )
 
 
-def checkins_this_week() -> int:
-    return CheckIn.objects.filter(created_at__gte=timezone.now() - timedelta(days=7)).count()
+def has_reminder(event: Event, viewer: User) -> bool:
+    return EventReminder.objects.filter(event=event, student__user=viewer).exists()

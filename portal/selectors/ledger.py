@@ -4,7 +4,7 @@ Each returns what a page needs in a fixed number of queries, whatever the data s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import (
     Count,
@@ -18,7 +18,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Department, Role, StudentProfile, Transaction, User
@@ -250,46 +249,6 @@ def list_recent_awards(actor: User, *, limit: int = 10) -> list[Transaction]:
         .select_related("student__user", "category", "reversed_by")
         .order_by("-created_at", "-id")[:limit]
     )
-
-
-# --- staff figures ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    value: int
-    previous: int
-
-    @property
-    def change_percent(self) -> int | None:
-        if self.previous == 0:
-            return None
-        return round((self.value - self.previous) * 100 / self.previous)
-
-
-def get_week_figures(now: timezone.datetime | None = None) -> list[Figure]:
-    """Points issued, entries and active students this week against the week before, in one
-    query over the last 14 days of the ledger."""
-    now = now or timezone.now()
-    this_week = now - timedelta(days=7)
-    last_week = now - timedelta(days=14)
-    merit = Q(counts_for_lifetime=True, amount__gt=0)
-    recent = Q(created_at__gte=this_week)
-    earlier = Q(created_at__lt=this_week)
-    agg = Transaction.objects.filter(created_at__gte=last_week).aggregate(
-        issued=Sum("amount", filter=merit & recent, default=0),
-        issued_before=Sum("amount", filter=merit & earlier, default=0),
-        students=Count("student", filter=merit & recent, distinct=True),
-        students_before=Count("student", filter=merit & earlier, distinct=True),
-        entries=Count("id", filter=recent),
-        entries_before=Count("id", filter=earlier),
-    )
-    return [
-        Figure(_("Points issued (7 days)"), agg["issued"], agg["issued_before"]),
-        Figure(_("Students awarded"), agg["students"], agg["students_before"]),
-        Figure(_("Ledger entries"), agg["entries"], agg["entries_before"]),
-    ]
 
 
 # --- integrity --------------------------------------------------------------------------------

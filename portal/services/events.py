@@ -26,6 +26,7 @@ from portal.models import CheckIn, Event, Role, StudentProfile, Transaction, Use
 
 from .audit import record_audit, save_audited
 from .ledger import lock_profile, post_entry
+from .reminders import tell_cancelled
 
 STEP_SECONDS = 30
 CODE_LENGTH = 6
@@ -146,6 +147,8 @@ def set_event_status(*, actor: User, event_id: int, status: str) -> Event:
     before = event.status
     event.status = status
     event.save(update_fields=["status"])
+    if status == Status.CANCELLED:
+        tell_cancelled(event)
     record_audit(
         actor=actor,
         action=f"event.{status}",

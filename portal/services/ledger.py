@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.exceptions import BulkError, LedgerError, RowError
@@ -22,6 +23,7 @@ from portal.models import (
     Category,
     CheckIn,
     DrawWinner,
+    Notification,
     Redemption,
     Role,
     StudentProfile,
@@ -31,6 +33,7 @@ from portal.models import (
 )
 
 from . import milestones
+from .notifications import notify
 
 Kind = Transaction.Kind
 
@@ -174,6 +177,26 @@ def post_entry(
     return entry
 
 
+def tell_student(profile: StudentProfile, entry: Transaction) -> None:
+    """Notify the student of points staff moved for or against them (awards, deductions,
+    reversals). Check-ins, redemptions and claims have their own messages in their services."""
+    points = abs(entry.amount)
+    unit = "point" if points == 1 else "points"
+    if entry.kind == Kind.AWARD:
+        message = f"You received {points} {unit} for {entry.category.name}: {entry.reason}"
+    elif entry.kind == Kind.DEDUCTION:
+        message = f"{points} {unit} were deducted: {entry.reason}"
+    else:
+        change = "taken back" if entry.amount < 0 else "given back"
+        message = f"An earlier entry was reversed and {points} {unit} {change}: {entry.reason}"
+    notify(
+        profile.user,
+        kind=Notification.Kind.POINTS,
+        message=message,
+        link=reverse("portal:history"),
+    )
+
+
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -214,7 +237,7 @@ def award_points(
         raise LedgerError("unknown_category", "Choose a category.", field="category")
     _check_amount_bounds(category, amount)
     _check_yearly_cap(profile, category, amount)
-    return post_entry(
+    entry = post_entry(
         profile,
         amount=amount,
         kind=Kind.AWARD,
@@ -225,6 +248,8 @@ def award_points(
         counts_for_lifetime=True,
         at=at,
     )
+    tell_student(profile, entry)
+    return entry
 
 
 @transaction.atomic
@@ -258,7 +283,7 @@ def deduct_points(
     if replay is not None:
         return replay
     category = Category.objects.filter(pk=category_id).first() if category_id else None
-    return post_entry(
+    entry = post_entry(
         profile,
         amount=-amount,
         kind=Kind.DEDUCTION,
@@ -269,6 +294,8 @@ def deduct_points(
         counts_for_lifetime=True,
         at=at,
     )
+    tell_student(profile, entry)
+    return entry
 
 
 def can_reverse(actor: User, entry: Transaction, *, now: datetime | None = None) -> bool:
@@ -318,7 +345,7 @@ def reverse_transaction(
                 f"Awards can be reversed for {settings.UPAS_REVERSAL_WINDOW_HOURS} hours; "
                 "ask an admin.",
             )
-    return post_entry(
+    entry = post_entry(
         profile,
         amount=-original.amount,
         kind=Kind.REVERSAL,
@@ -329,6 +356,8 @@ def reverse_transaction(
         counts_for_lifetime=original.counts_for_lifetime,
         reverses=original,
     )
+    tell_student(profile, entry)
+    return entry
 
 
 # --- bulk award -------------------------------------------------------------------------------
@@ -461,8 +490,9 @@ def bulk_award(
     if errors:
         raise BulkError(sorted(errors, key=lambda e: e.line))
 
-    return [
-        post_entry(
+    entries = []
+    for profile, points in valid:
+        entry = post_entry(
             profile,
             amount=points,
             kind=Kind.AWARD,
@@ -472,5 +502,6 @@ def bulk_award(
             idempotency_key=f"{idempotency_key}:{profile.pk}",
             counts_for_lifetime=True,
         )
-        for profile, points in valid
-    ]
+        tell_student(profile, entry)
+        entries.append(entry)
+    return entries

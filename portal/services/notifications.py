@@ -1,15 +1,18 @@
 """Telling people what happened to them. `notify` writes the in-app notification inside the
 caller's transaction (so it exists exactly when the change does) and sends the email only after
-the commit: a slow or broken mail server never slows down or fails the request, and a failure is
-recorded on the notification instead of raised."""
+the commit, on a background thread: a slow or broken mail server never slows down or fails the
+request, and a failure is recorded on the notification instead of raised. Emails a process did
+not get to send (it restarted, the server was down) are retried by `send_notification_emails`."""
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from portal.models import Notification, User
@@ -18,6 +21,9 @@ log = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 
+# The email state of a notification that should be emailed and has not gone out yet.
+EMAIL_QUEUED = "queued"
+
 
 def wants_email(user: User, kind: str) -> bool:
     return bool(user.email) and user.is_active and kind not in (user.email_opt_outs or [])
@@ -25,12 +31,35 @@ def wants_email(user: User, kind: str) -> bool:
 
 def notify(user: User, *, kind: str, message: str, link: str = "") -> Notification:
     """Record a notification for `user` and, if they want it by email, send one after commit."""
+    emailed = wants_email(user, kind)
     notification = Notification.objects.create(
-        user=user, kind=kind, message=message[:300], link=link[:300]
+        user=user,
+        kind=kind,
+        message=message[:300],
+        link=link[:300],
+        email_error=EMAIL_QUEUED if emailed else "",
     )
-    if wants_email(user, kind):
-        transaction.on_commit(lambda: send_notification_email(notification.pk))
+    if emailed:
+        transaction.on_commit(lambda: _dispatch_email(notification.pk))
     return notification
+
+
+# One sender thread per process: mail goes out in order and never holds up a response.
+_mail_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upas-mail")
+
+
+def _dispatch_email(notification_id: int) -> None:
+    if settings.UPAS_EMAIL_IN_BACKGROUND:
+        _mail_sender.submit(_send_on_worker_thread, notification_id)
+    else:
+        send_notification_email(notification_id)
+
+
+def _send_on_worker_thread(notification_id: int) -> None:
+    try:
+        send_notification_email(notification_id)
+    finally:
+        connection.close()  # the worker thread's own connection, not the request's
 
 
 def send_notification_email(notification_id: int) -> None:
@@ -53,7 +82,29 @@ def send_notification_email(notification_id: int) -> None:
         log.warning("notification email %s failed: %s", notification_id, exc)
         Notification.objects.filter(pk=notification_id).update(email_error=str(exc)[:300])
     else:
-        Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+        Notification.objects.filter(pk=notification_id).update(
+            emailed_at=timezone.now(), email_error=""
+        )
+
+
+def retry_unsent_emails(*, older_than: timedelta = timedelta(minutes=5), limit: int = 500) -> int:
+    """Send the emails that were wanted but never went out (failed, or lost in a restart);
+    returns how many were attempted. Run from cron by `manage.py send_notification_emails`."""
+    close_old_connections()
+    cutoff = timezone.now() - older_than
+    pending = (
+        Notification.objects.filter(emailed_at__isnull=True, created_at__lt=cutoff)
+        .exclude(email_error="")
+        .filter(created_at__gte=cutoff - timedelta(days=2))  # old news is not worth a mail
+        .select_related("user")
+        .order_by("id")[:limit]
+    )
+    attempted = 0
+    for notification in pending:
+        if wants_email(notification.user, notification.kind):
+            send_notification_email(notification.pk)
+            attempted += 1
+    return attempted
 
 
 def unread_count(user: User) -> int:

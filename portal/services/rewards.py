@@ -12,14 +12,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.exceptions import PortalError
-from portal.models import Redemption, Reward, Role, StudentProfile, Transaction, User
+from portal.models import (
+    Notification,
+    Redemption,
+    Reward,
+    Role,
+    StudentProfile,
+    Transaction,
+    User,
+)
 from portal.selectors.rewards import held_count
 
 from .audit import record_audit, save_audited, set_active_audited
 from .ledger import lock_profile, post_entry
+from .notifications import notify
 
 Status = Redemption.Status
 
@@ -272,6 +282,7 @@ def decide_redemption(
     redemption.save()
     if decision == Decision.REJECT:
         _refund(profile, reward, redemption, actor)
+    _tell_decision(profile, reward, redemption)
     record_audit(
         actor=actor,
         action=f"redemption.{decision}",
@@ -280,6 +291,23 @@ def decide_redemption(
         after={"status": redemption.status, "note": note},
     )
     return redemption
+
+
+def _tell_decision(profile: StudentProfile, reward: Reward, redemption: Redemption) -> None:
+    if redemption.status == Status.APPROVED:
+        message = f"Your redemption of {reward.name} was approved."
+    elif redemption.status == Status.FULFILLED:
+        message = f"Your redemption of {reward.name} was fulfilled. Enjoy!"
+    else:
+        refunded = f" and {redemption.cost} points were refunded" if redemption.cost else ""
+        note = redemption.admin_note
+        message = f"Your redemption of {reward.name} was rejected{refunded}: {note}"
+    notify(
+        profile.user,
+        kind=Notification.Kind.REDEMPTION,
+        message=message,
+        link=reverse("portal:my-redemptions"),
+    )
 
 
 @dataclass

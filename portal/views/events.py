@@ -33,6 +33,7 @@ from portal.permissions import role_required
 from portal.selectors import accounts as account_selectors
 from portal.selectors import events as event_selectors
 from portal.services import events as event_services
+from portal.services import reminders as reminder_services
 
 STAFF = (Role.FACULTY, Role.ADMIN)
 
@@ -52,11 +53,14 @@ def event_list(request: HtmxHttpRequest) -> HttpResponse:
 
 def _detail_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dict[str, Any]:
     checkin = None
+    reminder_set = False
     if request.user.role == Role.STUDENT:
         checkin = CheckIn.objects.filter(event=event, student__user=request.user).first()
+        reminder_set = event_selectors.has_reminder(event, request.user)
     return {
         "event": event,
         "checkin": checkin,
+        "reminder_set": reminder_set,
         "can_manage": event_services.can_manage(request.user, event),
         "checkin_count": event.checkins.count(),
         "code_form": CodeForm(),
@@ -70,6 +74,33 @@ def _detail_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dic
 def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     event = event_selectors.access_event(request.user, pk)
     return render_page(request, "portal/events/detail.html", _detail_context(request, event))
+
+
+@role_required(Role.STUDENT)
+@require_POST
+def event_remind(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Ask for (remind=1) or drop (remind=0) a reminder before the event starts."""
+    event = event_selectors.access_event(request.user, pk)
+    error = ""
+    try:
+        wanted = reminder_services.set_reminder(
+            actor=request.user, event=event, wanted=request.POST.get("remind") == "1"
+        )
+    except PortalError as exc:
+        error = exc.message
+        wanted = event_selectors.has_reminder(event, request.user)
+    if request.htmx:
+        return render_page(
+            request,
+            "portal/events/detail.html",
+            {"event": event, "reminder_set": wanted, "reminder_error": error},
+            partial="reminder-panel",
+        )
+    if error:
+        messages.error(request, error)
+    elif wanted:
+        messages.success(request, _("We will remind you the day before it starts."))
+    return redirect("portal:event-detail", pk=event.pk)
 
 
 @role_required(*STAFF)

@@ -1,0 +1,325 @@
+"""Dashboard statistics: figures with their trend against the previous period, and the series
+behind the dashboard charts. Periods and chart buckets are in the portal's time zone
+(settings.TIME_ZONE). Each function is a fixed number of grouped queries: the cost depends on
+how many entries fall in the period, never on how many students or pages there are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import models
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Trunc
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import CheckIn, Event, Redemption, StudentProfile, Transaction, User
+
+from .events import checkin_count
+from .periods import Period, period_start
+
+MERIT = Q(counts_for_lifetime=True, amount__gt=0)
+
+
+# --- figures with trends ---------------------------------------------------------------------
+
+
+class TrendPeriod(models.TextChoices):
+    WEEK = Period.WEEK.value, _("This week")
+    MONTH = Period.MONTH.value, _("This month")
+    TERM = Period.TERM.value, _("This term")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The current period so far, and the same stretch of the period before it: on a Wednesday
+    noon, this week so far is compared with last week up to Wednesday noon, so a period that
+    has only just begun is not compared with a whole one."""
+
+    period: str
+    start: datetime
+    end: datetime
+    previous_start: datetime
+    previous_end: datetime
+
+
+def trend_window(period: str, now: datetime | None = None) -> Window:
+    now = timezone.localtime(now)
+    start = period_start(period, now)
+    # The period that contains the instant just before this one began, in local time.
+    previous_start = period_start(period, start - timedelta(microseconds=1))
+    previous_end = min(previous_start + (now - start), start)
+    return Window(period, start, now, previous_start, previous_end)
+
+
+@dataclass(frozen=True)
+class Trend:
+    label: str
+    value: int
+    previous: int
+
+    @property
+    def change_percent(self) -> float | None:
+        """The change against the previous period in percent; None when there is nothing to
+        compare with (the previous period had zero)."""
+        if self.previous == 0:
+            return None
+        return round((self.value - self.previous) * 100 / abs(self.previous), 1)
+
+    @property
+    def direction(self) -> str:
+        if self.value > self.previous:
+            return "up"
+        if self.value < self.previous:
+            return "down"
+        return "flat"
+
+
+def get_trends(period: str, *, organiser: User | None = None, now: datetime | None = None):
+    """Points issued, active students, redemptions and check-ins in this period against the
+    previous one. With `organiser` (the faculty dashboard), points and students are the ones
+    they awarded and check-ins the ones at their events. Three queries."""
+    w = trend_window(period, now)
+    current = Q(created_at__gte=w.start, created_at__lt=w.end)
+    previous = Q(created_at__gte=w.previous_start, created_at__lt=w.previous_end)
+    span = Q(created_at__gte=w.previous_start, created_at__lt=w.end)
+
+    entries = Transaction.objects.filter(span, MERIT)
+    checkins = CheckIn.objects.filter(span)
+    if organiser is not None:
+        entries = entries.filter(actor=organiser)
+        checkins = checkins.filter(event__organiser=organiser)
+    points = entries.aggregate(
+        issued=Sum("amount", filter=current, default=0),
+        issued_before=Sum("amount", filter=previous, default=0),
+        students=Count("student", filter=current, distinct=True),
+        students_before=Count("student", filter=previous, distinct=True),
+    )
+    # A prize handed over is not a redemption anyone chose to make.
+    redemptions, attended = _count_both(
+        Redemption.objects.filter(span, prize__isnull=True), checkins, current, previous
+    )
+    if organiser is None:
+        issued_label, students_label = _("Points issued"), _("Active students")
+        checkins_label = _("Check-ins")
+    else:
+        issued_label, students_label = _("Points you awarded"), _("Students you awarded")
+        checkins_label = _("Check-ins at your events")
+    return [
+        Trend(issued_label, points["issued"], points["issued_before"]),
+        Trend(students_label, points["students"], points["students_before"]),
+        Trend(_("Redemptions"), redemptions["now"], redemptions["before"]),
+        Trend(checkins_label, attended["now"], attended["before"]),
+    ]
+
+
+def _count_both(first: QuerySet, second: QuerySet, current: Q, previous: Q) -> list[dict]:
+    """Rows in the current and the previous window of two querysets, in one query (UNION ALL
+    of two one-row aggregates, told apart by `source`)."""
+    parts = [
+        qs.annotate(source=Value(i))
+        .values("source")
+        .annotate(now=Count("id", filter=current), before=Count("id", filter=previous))
+        .order_by()
+        for i, qs in enumerate((first, second))
+    ]
+    found = {row["source"]: row for row in parts[0].union(parts[1], all=True)}
+    return [found.get(i, {"now": 0, "before": 0}) for i in range(2)]
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: list[int]
+
+
+@dataclass
+class Chart:
+    """What a chart shows, drawn by Chart.js from `config` and read as a table by anyone who
+    cannot see the canvas (`rows`)."""
+
+    id: str
+    title: str
+    kind: str  # "bar" or "line"
+    labels: list[str]
+    series: list[Series] = field(default_factory=list)
+    stacked: bool = False
+    horizontal: bool = False  # long labels (event names) read better down the side
+    unit: str = ""
+
+    @property
+    def data_id(self) -> str:
+        return f"{self.id}-data"
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(any(s.values) for s in self.series)
+
+    @property
+    def rows(self) -> list[tuple[str, list[int], int]]:
+        """One row per label: the label, each series' value, and their total."""
+        rows = []
+        for i, label in enumerate(self.labels):
+            values = [s.values[i] for s in self.series]
+            rows.append((label, values, sum(values)))
+        return rows
+
+    @property
+    def config(self) -> dict:
+        return {
+            "kind": self.kind,
+            "stacked": self.stacked,
+            "horizontal": self.horizontal,
+            "unit": self.unit,
+            "labels": self.labels,
+            "series": [{"label": s.label, "values": s.values} for s in self.series],
+        }
+
+
+class Granularity(models.TextChoices):
+    DAY = "day", _("Daily")
+    WEEK = "week", _("Weekly")
+    MONTH = "month", _("Monthly")
+
+
+# How many buckets each granularity shows, ending with the current one.
+BUCKETS = {Granularity.DAY: 30, Granularity.WEEK: 12, Granularity.MONTH: 12}
+
+
+def _bucket_starts(granularity: str, count: int, now: datetime) -> list[date]:
+    today = timezone.localtime(now).date()
+    if granularity == Granularity.DAY:
+        return [today - timedelta(days=i) for i in reversed(range(count))]
+    if granularity == Granularity.WEEK:
+        monday = today - timedelta(days=today.weekday())
+        return [monday - timedelta(weeks=i) for i in reversed(range(count))]
+    starts, month = [], today.replace(day=1)
+    for _i in range(count):
+        starts.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    return list(reversed(starts))
+
+
+def _bucket_label(granularity: str, start: date) -> str:
+    if granularity == Granularity.MONTH:
+        return start.strftime("%b %Y")
+    return f"{start.day} {start.strftime('%b')}"
+
+
+def _aware_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _grouped(queryset, granularity: str, starts: list[date], *extra: str):
+    """Rows of `queryset` grouped by local-time bucket (and `extra` fields), with `total`."""
+    return (
+        queryset.filter(created_at__gte=_aware_midnight(starts[0]))
+        .annotate(bucket=Trunc("created_at", granularity, tzinfo=timezone.get_current_timezone()))
+        .values("bucket", *extra)
+        .order_by()
+    )
+
+
+def _bucket_of(value: datetime | date) -> date:
+    return timezone.localtime(value).date() if isinstance(value, datetime) else value
+
+
+def student_points_chart(
+    profile: StudentProfile, granularity: str = Granularity.WEEK, now: datetime | None = None
+) -> Chart:
+    """Merit points the student earned per day, week or month (net of deductions). One query."""
+    if granularity not in BUCKETS:
+        granularity = Granularity.WEEK
+    now = now or timezone.now()
+    starts = _bucket_starts(granularity, BUCKETS[granularity], now)
+    totals = {
+        _bucket_of(row["bucket"]): row["total"]
+        for row in _grouped(
+            Transaction.objects.filter(student=profile, counts_for_lifetime=True),
+            granularity,
+            starts,
+        ).annotate(total=Sum("amount"))
+    }
+    return Chart(
+        id="points-chart-canvas",
+        title=str(_("Points earned")),
+        kind="bar",
+        labels=[_bucket_label(granularity, s) for s in starts],
+        series=[Series(str(_("Points")), [totals.get(s, 0) for s in starts])],
+        unit=str(_("points")),
+    )
+
+
+def points_by_category_chart(weeks: int = 12, now: datetime | None = None) -> Chart:
+    """Points issued per week by category over the last `weeks` weeks, stacked. One query."""
+    now = now or timezone.now()
+    starts = _bucket_starts(Granularity.WEEK, weeks, now)
+    rows = (
+        _grouped(Transaction.objects.filter(MERIT), Granularity.WEEK, starts, "category__name")
+        .annotate(total=Sum("amount"))
+        .order_by("category__name")
+    )
+    by_category: dict[str, dict[date, int]] = {}
+    for row in rows:
+        name = row["category__name"] or str(_("Other"))
+        by_category.setdefault(name, {})[_bucket_of(row["bucket"])] = row["total"]
+    return Chart(
+        id="category-chart-canvas",
+        title=str(_("Points issued per week by category")),
+        kind="bar",
+        labels=[_bucket_label(Granularity.WEEK, s) for s in starts],
+        series=[
+            Series(name, [weekly.get(s, 0) for s in starts])
+            for name, weekly in sorted(by_category.items(), key=lambda kv: -sum(kv[1].values()))
+        ],
+        stacked=True,
+        unit=str(_("points")),
+    )
+
+
+def redemptions_chart(weeks: int = 12, now: datetime | None = None) -> Chart:
+    """Redemptions made per week (prizes handed over not counted). One query."""
+    now = now or timezone.now()
+    starts = _bucket_starts(Granularity.WEEK, weeks, now)
+    counts = {
+        _bucket_of(row["bucket"]): row["total"]
+        for row in _grouped(
+            Redemption.objects.filter(prize__isnull=True), Granularity.WEEK, starts
+        ).annotate(total=Count("id"))
+    }
+    return Chart(
+        id="redemptions-chart-canvas",
+        title=str(_("Redemptions per week")),
+        kind="line",
+        labels=[_bucket_label(Granularity.WEEK, s) for s in starts],
+        series=[Series(str(_("Redemptions")), [counts.get(s, 0) for s in starts])],
+        unit=str(_("redemptions")),
+    )
+
+
+def checkins_chart(
+    *, organiser: User | None = None, limit: int = 10, now: datetime | None = None
+) -> Chart:
+    """Check-ins at the last `limit` events that have started (an organiser's own, or all),
+    latest first. One query."""
+    events = Event.objects.filter(starts_at__lte=now or timezone.now()).exclude(
+        status=Event.Status.DRAFT
+    )
+    if organiser is not None:
+        events = events.filter(organiser=organiser)
+    latest = list(events.annotate(attended=checkin_count()).order_by("-starts_at", "-id")[:limit])[
+        ::-1
+    ]
+    return Chart(
+        id="checkins-chart-canvas",
+        title=str(_("Check-ins per event")),
+        kind="bar",
+        labels=[f"{e.title} ({timezone.localtime(e.starts_at):%d %b})" for e in latest],
+        series=[Series(str(_("Check-ins")), [e.attended for e in latest])],
+        horizontal=True,
+        unit=str(_("check-ins")),
+    )
