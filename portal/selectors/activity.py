@@ -261,9 +261,10 @@ def _describe_entry(entry: Transaction, at: datetime) -> FeedItem:
             tone="good",
             title=_("Refunded %(reward)s (+%(n)s)")
             % {"reward": redemption.reward.name, "n": entry.amount},
+            # The admin's note is on the redemption item; saying it twice adds nothing.
             detail=_("You cancelled the redemption.")
             if cancelled
-            else _join(_("Redemption rejected"), redemption.admin_note),
+            else _("The redemption was rejected."),
             url=reverse("portal:my-redemptions") + f"#redemption-{redemption.pk}",
         )
     if entry.kind == Kind.CLAIM and entry.claim_id:

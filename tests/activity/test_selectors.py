@@ -105,7 +105,8 @@ def test_a_refund_is_its_own_later_item_saying_why(story, student):
         for r in Transaction.objects.filter(student=student, kind=Transaction.Kind.REFUND)
     }
     assert refunds[story.rejected.pk].title == "Refunded Mug (+40)"
-    assert "Out of mugs" in refunds[story.rejected.pk].detail
+    assert refunds[story.rejected.pk].detail == "The redemption was rejected."
+    assert items[f"redemption-{story.rejected.pk}"].detail == "Out of mugs"
     assert refunds[story.cancelled.pk].title == "Refunded Hoodie (+20)"
     assert refunds[story.cancelled.pk].amount == 20
 

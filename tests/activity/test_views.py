@@ -118,3 +118,15 @@ def test_anonymous_visitors_are_sent_to_sign_in(client_as):
     response = client_as(None).get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_dashboard_can_include_the_first_page_without_load_more(student, thirty):
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% include "portal/activity/feed.html#feed-list" with feed=feed compact=True %}'
+    )
+    html = template.render({"feed": feed_page(student, limit=8)})
+    assert item_ids(html) == [f"ledger-{t.pk}" for t in reversed(thirty)][:8]
+    assert not find_all(html, "li", id="feed-more")
+    assert not find_all(html, "h2")
