@@ -80,7 +80,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per page at most")
-    parser.add_argument("--only", default="", help="pages whose name contains this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="pages whose name contains this (several: separate them with "|")",
+    )
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-load", action="store_true", help="no service load or pgbench")
     parser.add_argument("--load-seconds", type=float, default=10.0)
@@ -135,7 +139,10 @@ def main() -> None:
     }
     if not args.skip_pages:
         cast = pages.pick_cast()
-        chosen = [p for p in pages.main_pages(cast) if args.only.lower() in p.name.lower()]
+        wanted = [part.strip().lower() for part in args.only.split("|")]
+        chosen = [
+            p for p in pages.main_pages(cast) if any(part in p.name.lower() for part in wanted)
+        ]
         print(f"pages ({len(chosen)}), {args.runs} runs each:")
         results = pages.measure_pages(cast, chosen, runs=args.runs, budget_s=args.budget)
         run["pages"] = [r.as_dict() for r in results]

@@ -4,9 +4,10 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from portal.filters.common import ListedModelChoiceFilter, filter_by_student
 from portal.models import Category, Role, Transaction, User
 
 
@@ -22,11 +23,11 @@ class HistoryFilter(django_filters.FilterSet):
         method="filter_student",
         widget=forms.TextInput(attrs={"placeholder": _("Name or enrollment no.")}),
     )
-    category = django_filters.ModelChoiceFilter(
+    category = ListedModelChoiceFilter(
         queryset=Category.objects.all(), empty_label=_("All categories")
     )
     kind = django_filters.ChoiceFilter(choices=Transaction.Kind.choices, empty_label=_("All kinds"))
-    actor = django_filters.ModelChoiceFilter(
+    actor = ListedModelChoiceFilter(
         label=_("By"),
         queryset=User.objects.filter(role__in=[Role.FACULTY, Role.ADMIN]),
         empty_label=_("Anyone"),
@@ -52,9 +53,4 @@ class HistoryFilter(django_filters.FilterSet):
     def filter_student(
         self, queryset: QuerySet[Transaction], name: str, value: str
     ) -> QuerySet[Transaction]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(student__enrollment_number__iexact=value) | Q(student__user__name__icontains=value)
-        )
+        return filter_by_student(queryset, value)

@@ -4,9 +4,10 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from portal.filters.common import filter_by_student
 from portal.models import Redemption, Reward
 
 
@@ -52,9 +53,4 @@ class QueueFilter(django_filters.FilterSet):
     def filter_student(
         self, queryset: QuerySet[Redemption], name: str, value: str
     ) -> QuerySet[Redemption]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(student__enrollment_number__iexact=value) | Q(student__user__name__icontains=value)
-        )
+        return filter_by_student(queryset, value)

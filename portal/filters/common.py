@@ -1,0 +1,98 @@
+"""Pieces the filter sets share: the "student" search box (ledger and redemption queue) and a
+choice field for short lists of objects."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, Model, Q, QuerySet
+from django.forms.models import ModelChoiceIterator
+
+from portal.models import StudentProfile
+
+M = TypeVar("M", bound=Model)
+
+# A search matching more students than this is a common name fragment: the rows it selects are
+# dense in any list, so the plain join below finds a page of them quickly. Up to this many, an
+# `IN` list lets the database read each student's rows from its (student, date) index instead.
+STUDENT_MATCH_CAP = 300
+
+
+def matching_student_ids(value: str, *, cap: int = STUDENT_MATCH_CAP) -> list[int] | None:
+    """Ids of the student whose enrollment number is `value` (any case) or else of those whose
+    name contains it; None when more than `cap` match. One query: the enrollment number through
+    its unique index (numbers are stored upper case); only when no number matches, the names,
+    with one scan of the users (a one-time filter in the plan, so a number costs under 1 ms)."""
+    by_number = StudentProfile.objects.filter(enrollment_number__in={value, value.upper()})
+    by_name = StudentProfile.objects.filter(user__name__icontains=value).filter(~Exists(by_number))
+    ids = list(
+        by_number.order_by()
+        .values_list("pk", flat=True)
+        .union(by_name.order_by().values_list("pk", flat=True), all=True)[: cap + 1]
+    )
+    return None if len(ids) > cap else ids
+
+
+def filter_by_student(queryset: QuerySet[M], value: str) -> QuerySet[M]:
+    """`queryset` (of a model with a `student` foreign key) narrowed to the students the search
+    box names. Joining the rows to every user with the name test instead made PostgreSQL walk
+    the whole ledger in date order for a rare match: 3.5 s for one enrollment number at 50,000
+    students (issue 9)."""
+    value = value.strip()
+    if not value:
+        return queryset
+    ids = matching_student_ids(value)
+    if ids is not None:
+        return queryset.filter(student_id__in=ids)
+    return queryset.filter(
+        Q(student__enrollment_number__iexact=value) | Q(student__user__name__icontains=value)
+    )
+
+
+class _ListedChoices(ModelChoiceIterator):
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.listed():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.listed()) + (self.field.empty_label is not None)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField for a short list (categories, staff) that reads it once per form: the
+    options and the check of the chosen value come from the same rows. The stock field runs one
+    query for the options and another for the chosen value, and on PostgreSQL reads the options
+    through a server-side cursor (three round trips)."""
+
+    iterator = _ListedChoices
+
+    def _set_queryset(self, queryset: QuerySet | None) -> None:
+        self._listed: list[Model] | None = None
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def listed(self) -> list[Model]:
+        if self._listed is None:
+            self._listed = list(self.queryset)
+        return self._listed
+
+    def to_python(self, value: Any) -> Model | None:
+        if value in self.empty_values:
+            return None
+        key = self.to_field_name or "pk"
+        for obj in self.listed():
+            if str(getattr(obj, key)) == str(value):
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
+class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = ListedModelChoiceField

@@ -1,0 +1,76 @@
+"""The "student" search box of the history and the redemption queue (`portal/filters/common.py`):
+the matching students are read first, then the rows by student id."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.filters import common
+from portal.filters.common import filter_by_student, matching_student_ids
+from portal.models import Transaction
+from tests.factories import StudentFactory
+from tests.helpers import award
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(faculty, student, other_student, category) -> None:
+    award(faculty, student, category, 10, reason="Alice essay")
+    award(faculty, other_student, category, 20, reason="Bob chess")
+
+
+def reasons(queryset) -> set[str]:
+    return set(queryset.values_list("reason", flat=True))
+
+
+def test_an_enrollment_number_matches_in_any_case(student, other_student):
+    assert matching_student_ids("cs001") == [student.pk]
+
+
+def test_part_of_a_name_matches_in_any_case(student, other_student):
+    assert sorted(matching_student_ids("STUDENT")) == sorted([student.pk, other_student.pk])
+
+
+def test_nothing_matches_an_unknown_text(student):
+    assert matching_student_ids("nobody") == []
+
+
+def test_more_matches_than_the_cap_give_none(student, other_student):
+    assert matching_student_ids("student", cap=1) is None
+
+
+def test_the_ledger_narrows_to_the_named_student(ledger):
+    assert reasons(filter_by_student(Transaction.objects.all(), " CS002 ")) == {"Bob chess"}
+
+
+def test_a_blank_search_leaves_the_rows_alone(ledger):
+    assert reasons(filter_by_student(Transaction.objects.all(), "  ")) == {
+        "Alice essay",
+        "Bob chess",
+    }
+
+
+def test_a_broad_search_over_the_cap_still_finds_the_same_rows(monkeypatch, ledger):
+    monkeypatch.setattr(common, "STUDENT_MATCH_CAP", 1)
+    assert reasons(filter_by_student(Transaction.objects.all(), "alice")) == {"Alice essay"}
+    assert reasons(filter_by_student(Transaction.objects.all(), "cs001")) == {"Alice essay"}
+
+
+def test_the_history_page_filters_by_a_lower_case_enrollment_number(client_as, faculty, ledger):
+    response = client_as(faculty).get("/history/?student=cs001")
+    assert "Alice essay" in response.content.decode()
+    assert "Bob chess" not in response.content.decode()
+
+
+def test_filtered_history_query_count_does_not_grow_with_matches(
+    client_as, faculty, category, ledger, django_assert_num_queries
+):
+    client = client_as(faculty)
+    # session, user, the matching students, the entries page, category and actor choices
+    with django_assert_num_queries(6):
+        client.get("/history/?student=Student")
+    for n in range(30):
+        award(faculty, StudentFactory(user__name=f"Extra Student {n}"), category, 5)
+    with django_assert_num_queries(6):
+        client.get("/history/?student=Student")
