@@ -185,7 +185,7 @@ def tell_student(profile: StudentProfile, entry: Transaction) -> None:
     if entry.kind == Kind.AWARD:
         message = f"You received {points} {unit} for {entry.category.name}: {entry.reason}"
     elif entry.kind == Kind.DEDUCTION:
-        message = f"{points} {unit} were deducted: {entry.reason}"
+        message = f"{points} {unit} {'was' if points == 1 else 'were'} deducted: {entry.reason}"
     else:
         change = "taken back" if entry.amount < 0 else "given back"
         message = f"An earlier entry was reversed and {points} {unit} {change}: {entry.reason}"

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.models import Notification, User
@@ -90,7 +90,6 @@ def send_notification_email(notification_id: int) -> None:
 def retry_unsent_emails(*, older_than: timedelta = timedelta(minutes=5), limit: int = 500) -> int:
     """Send the emails that were wanted but never went out (failed, or lost in a restart);
     returns how many were attempted. Run from cron by `manage.py send_notification_emails`."""
-    close_old_connections()
     cutoff = timezone.now() - older_than
     pending = (
         Notification.objects.filter(emailed_at__isnull=True, created_at__lt=cutoff)
