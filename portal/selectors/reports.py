@@ -16,14 +16,16 @@ Departments are students' departments today, not when the entry was made."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from portal.models import Category, CheckIn, Department, Transaction
+from portal.models import Category, CheckIn, Department, StudentProfile, Transaction
 
 from .accounts import active_students
 
@@ -88,10 +90,34 @@ def _in_range(start: datetime, end: datetime) -> Q:
     return Q(created_at__gte=start, created_at__lt=end)
 
 
+def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _per_department(per_student: QuerySet[Any], columns: str) -> list[tuple[Any, ...]]:
+    """Roll figures already grouped per student (`per_student`, a .values("student")
+    .annotate() queryset) up to departments: `SELECT department_id, <columns>`.
+
+    Grouping the ledger per student first and joining the few thousand groups to their
+    profiles is what keeps a long range cheap: grouping the ledger by department directly
+    makes PostgreSQL walk the ledger student by student through the join (15 s over 2,000,000
+    entries, against 1 s this way). Only constants are interpolated; values go in `params`.
+    `.values("student")` names its column "student" (and `.values("category")` "category")."""
+    sql, params = per_student.query.sql_with_params()
+    profiles = StudentProfile._meta.db_table
+    return _rows(
+        f"SELECT p.department_id, {columns} FROM ({sql}) s "  # noqa: S608
+        f"JOIN {profiles} p ON p.id = s.student GROUP BY p.department_id",
+        params,
+    )
+
+
 def department_report(start: datetime, end: datetime) -> Report[DepartmentRow]:
     """One row per department, then "No department", and a total, for entries with
     start <= created_at < end. Four queries: departments, students per department, the ledger
-    grouped by department, check-ins grouped by department."""
+    and the check-ins, each grouped per student and rolled up per department."""
     rows: dict[int | None, DepartmentRow] = {
         pk: DepartmentRow(name) for pk, name in Department.objects.values_list("pk", "name")
     }
@@ -107,32 +133,36 @@ def department_report(start: datetime, end: datetime) -> Report[DepartmentRow]:
     ledger = (
         Transaction.objects.filter(_in_range(start, end))
         .order_by()
-        .values("student__department")
+        .values("student")
         .annotate(
-            active=Count("student", filter=MERIT, distinct=True),
+            merit=Count("id", filter=MERIT),
             issued=Sum("amount", filter=ISSUED, default=0),
             taken_back=Sum("amount", filter=TAKEN_BACK, default=0),
-            spent=Sum("amount", filter=~MERIT, default=0),
+            spending=Sum("amount", filter=~MERIT, default=0),
             redemptions=Count("id", filter=Q(kind=Transaction.Kind.REDEMPTION)),
         )
     )
-    for group in ledger:
-        row = rows[group["student__department"]]
-        row.active_students = group["active"]
-        row.issued = group["issued"]
-        row.taken_back = group["taken_back"]
-        row.spent = -group["spent"]
-        row.redemptions = group["redemptions"]
-    for pk, count in (
+    for pk, active, issued, taken_back, spending, redemptions in _per_department(
+        ledger,
+        "SUM(CASE WHEN s.merit > 0 THEN 1 ELSE 0 END), SUM(s.issued), SUM(s.taken_back), "
+        "SUM(s.spending), SUM(s.redemptions)",
+    ):
+        row = rows[pk]
+        row.active_students = int(active)
+        row.issued = int(issued)
+        row.taken_back = int(taken_back)
+        row.spent = -int(spending)
+        row.redemptions = int(redemptions)
+    checkins = (
         CheckIn.objects.filter(_in_range(start, end))
         .order_by()
-        .values("student__department")
+        .values("student")
         .annotate(n=Count("id"))
-        .values_list("student__department", "n")
-    ):
-        rows[pk].checkins = count
+    )
+    for pk, count in _per_department(checkins, "SUM(s.n)"):
+        rows[pk].checkins = int(count)
     listed = [*rows.values()]  # departments by name, then "No department" (inserted last)
-    # A student is in one department, so even the distinct counts add up across rows.
+    # A student is in one department, so even the counts of students add up across rows.
     total = DepartmentRow(_("Total"), is_total=True)
     for column in DEPARTMENT_SUMS:
         setattr(total, column, sum(getattr(r, column) for r in listed))
@@ -141,41 +171,44 @@ def department_report(start: datetime, end: datetime) -> Report[DepartmentRow]:
 
 def category_report(start: datetime, end: datetime) -> Report[CategoryRow]:
     """One row per category still in use or with merit entries in the range, then "No
-    category" (prize points, most deductions), and a total. Three queries: categories, merit
-    entries grouped by category, and the students reached overall (a student reached in two
-    categories counts once in the total)."""
-    merit = Transaction.objects.filter(_in_range(start, end) & MERIT).order_by()
-    groups = {
-        group["category"]: group
-        for group in merit.values("category").annotate(
+    category" (prize points, most deductions), and a total. Two queries: categories, and the
+    merit entries grouped per (category, student) and rolled up per category, plus one total
+    row in which a student reached in two categories counts once."""
+    per_student = (
+        Transaction.objects.filter(_in_range(start, end) & MERIT)
+        .order_by()
+        .values("category", "student")
+        .annotate(
             awards=Count("id", filter=ISSUED),
-            reached=Count("student", filter=ISSUED, distinct=True),
             issued=Sum("amount", filter=ISSUED, default=0),
             taken_back=Sum("amount", filter=TAKEN_BACK, default=0),
         )
-    }
+    )
+    sql, params = per_student.query.sql_with_params()
+    sums = "SUM(awards), {reached}, SUM(issued), SUM(taken_back)"
+    groups: dict[int | None, CategoryRow] = {}
+    total = CategoryRow(_("Total"), is_total=True)
+    for is_total, pk, awards, reached, issued, taken_back in _rows(
+        # The CTE is read twice: once per category, once for the whole range.
+        f"WITH per_student AS ({sql}) "  # noqa: S608
+        f"SELECT 0, category, "
+        f"{sums.format(reached='SUM(CASE WHEN awards > 0 THEN 1 ELSE 0 END)')} "
+        f"FROM per_student GROUP BY category "
+        f"UNION ALL SELECT 1, NULL, "
+        f"{sums.format(reached='COUNT(DISTINCT CASE WHEN awards > 0 THEN student END)')} "
+        f"FROM per_student",
+        params,
+    ):
+        row = total if is_total else groups.setdefault(pk, CategoryRow(""))
+        row.awards = int(awards or 0)
+        row.students_reached = int(reached or 0)
+        row.issued = int(issued or 0)
+        row.taken_back = int(taken_back or 0)
     rows: list[CategoryRow] = []
     for pk, name, is_active in Category.objects.values_list("pk", "name", "is_active"):
         if is_active or pk in groups:
-            rows.append(_category_row(name, groups.get(pk)))
-    rows.append(_category_row(_("No category"), groups.get(None)))
-    total = CategoryRow(_("Total"), is_total=True)
-    total.awards = sum(r.awards for r in rows)
-    total.issued = sum(r.issued for r in rows)
-    total.taken_back = sum(r.taken_back for r in rows)
-    total.students_reached = merit.aggregate(n=Count("student", filter=ISSUED, distinct=True))["n"]
+            rows.append(replace(groups.get(pk, CategoryRow("")), name=name))
+    rows.append(replace(groups.get(None, CategoryRow("")), name=_("No category")))
     for row in [*rows, total]:
         row.share = 100 * row.issued / total.issued if total.issued else None
     return Report(rows, total)
-
-
-def _category_row(name: str, group: dict[str, Any] | None) -> CategoryRow:
-    if group is None:
-        return CategoryRow(name)
-    return CategoryRow(
-        name,
-        awards=group["awards"],
-        students_reached=group["reached"],
-        issued=group["issued"],
-        taken_back=group["taken_back"],
-    )
