@@ -12,7 +12,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -150,20 +149,33 @@ def past_assignments(profile: StudentProfile, *, limit: int = 10) -> list[TaskAs
     )
 
 
+def _assignment_count(*statuses: str) -> Coalesce:
+    """The outer task's assignments in these statuses, as a correlated count read from the
+    (task, status) index for the listed tasks only. Count("assignments") joined and grouped
+    every assignment of every task before the page's LIMIT: 225 ms for the admin's list at
+    50,000 students (issue 9)."""
+    counts = (
+        TaskAssignment.objects.filter(task=OuterRef("pk"), status__in=statuses)
+        .order_by()
+        .values("task")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts), 0)
+
+
 def _with_held(tasks: QuerySet[Task]) -> QuerySet[Task]:
     """`held`: places taken (claimed, submitted or approved)."""
-    return tasks.annotate(
-        held=Count("assignments", filter=Q(assignments__status__in=TaskAssignment.HOLDING))
-    )
+    return tasks.annotate(held=_assignment_count(*TaskAssignment.HOLDING))
 
 
-def available_tasks(profile: StudentProfile) -> list[Task]:
+def available_tasks(profile: StudentProfile) -> QuerySet[Task]:
     """Tasks a student can take now: active, before the deadline, with a free place, and not
-    one they already took (an abandoned one can be taken again). One query."""
+    one they already took (an abandoned one can be taken again). One query per page."""
     taken = TaskAssignment.objects.filter(task=OuterRef("pk"), student=profile).exclude(
         status=Status.ABANDONED
     )
-    return list(
+    return (
         _with_held(Task.objects.filter(is_active=True, deadline__gt=timezone.now()))
         .exclude(Exists(taken))
         .filter(held__lt=F("max_claimants"))
@@ -172,21 +184,21 @@ def available_tasks(profile: StudentProfile) -> list[Task]:
     )
 
 
-def tasks_posted(viewer: User) -> list[Task]:
+def tasks_posted(viewer: User) -> QuerySet[Task]:
     """Staff's task list: faculty see what they posted, admins every task; with counts per
-    assignment status. One query."""
+    assignment status. One query per page."""
     tasks = (
         Task.objects.all() if viewer.role == Role.ADMIN else Task.objects.filter(created_by=viewer)
     )
-    return list(
+    return (
         _with_held(tasks)
         .annotate(
-            working=Count("assignments", filter=Q(assignments__status=Status.CLAIMED)),
-            waiting=Count("assignments", filter=Q(assignments__status=Status.SUBMITTED)),
-            done=Count("assignments", filter=Q(assignments__status=Status.APPROVED)),
+            working=_assignment_count(Status.CLAIMED),
+            waiting=_assignment_count(Status.SUBMITTED),
+            done=_assignment_count(Status.APPROVED),
         )
         .select_related("category", "created_by")
-        .order_by("-is_active", "-deadline", "-id")[:200]
+        .order_by("-is_active", "-deadline", "-id")
     )
 
 
@@ -314,24 +326,48 @@ QUEUE_COLUMNS = (
 )
 
 
+# The names on a queue row are read with correlated subqueries, not joins: PostgreSQL then
+# reads them for the queue's rows only (a few hundred primary-key lookups), and leaves them out
+# of the count altogether. With joins it hashed all 50,000 profiles and every task for the
+# page and again for the count: 105 ms SQL at 50,000 students (issue 9).
+
+
+def _name_of_student(path: str) -> Subquery:
+    profile = StudentProfile.objects.filter(pk=OuterRef("student_id")).order_by()
+    return Subquery(profile.values(path)[:1])
+
+
+def _decider_name() -> Coalesce:
+    return Coalesce(
+        Subquery(User.objects.filter(pk=OuterRef("decided_by_id")).order_by().values("name")[:1]),
+        Value(""),
+    )
+
+
+def _of_task(path: str) -> Subquery:
+    return Subquery(Task.objects.filter(pk=OuterRef("task_id")).order_by().values(path)[:1])
+
+
 def _claim_rows(claims: QuerySet[ActivityClaim]) -> QuerySet[ActivityClaim]:
+    category = Category.objects.filter(pk=OuterRef("category_id")).order_by()
+    category_name = Subquery(category.values("name")[:1])
     return (
         claims.order_by()
         .annotate(
             kind=Value(Kind.CLAIM, output_field=CharField()),
             item_id=F("pk"),
             submitted=F("created_at"),
-            student_name=F("student__user__name"),
-            enrollment=F("student__enrollment_number"),
-            department=Coalesce(F("student__department__code"), Value("")),
-            category_name=F("category__name"),
-            title=F("category__name"),
+            student_name=_name_of_student("user__name"),
+            enrollment=_name_of_student("enrollment_number"),
+            department=Coalesce(_name_of_student("department__code"), Value("")),
+            category_name=category_name,
+            title=category_name,
             detail=F("description"),
             activity_on=F("activity_date"),
             amount=F("points"),
             file_kind=F("evidence_type"),
             state=F("status"),
-            decider=Coalesce(F("decided_by__name"), Value("")),
+            decider=_decider_name(),
             decided=F("decided_at"),
             comment=F("review_comment"),
         )
@@ -346,17 +382,17 @@ def _task_rows(assignments: QuerySet[TaskAssignment]) -> QuerySet[TaskAssignment
             kind=Value(Kind.TASK, output_field=CharField()),
             item_id=F("pk"),
             submitted=F("submitted_at"),
-            student_name=F("student__user__name"),
-            enrollment=F("student__enrollment_number"),
-            department=Coalesce(F("student__department__code"), Value("")),
-            category_name=F("task__category__name"),
-            title=F("task__title"),
+            student_name=_name_of_student("user__name"),
+            enrollment=_name_of_student("enrollment_number"),
+            department=Coalesce(_name_of_student("department__code"), Value("")),
+            category_name=_of_task("category__name"),
+            title=_of_task("title"),
             detail=F("submission_text"),
             activity_on=Value(None, output_field=DateField()),
-            amount=F("task__points"),
+            amount=_of_task("points"),
             file_kind=F("file_type"),
             state=F("status"),
-            decider=Coalesce(F("decided_by__name"), Value("")),
+            decider=_decider_name(),
             decided=F("decided_at"),
             comment=F("review_comment"),
         )

@@ -8,6 +8,7 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -221,13 +222,23 @@ def event_screen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def event_attendance(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     event = event_selectors.access_event_for_organiser(request.user, pk)
-    return render_page(request, "portal/events/attendance.html", _attendance_context(event))
+    return render_page(
+        request,
+        "portal/events/attendance.html",
+        _attendance_context(request, event),
+        partial="attendance-list",
+    )
 
 
-def _attendance_context(event: Event, **extra: Any) -> dict[str, Any]:
+# A page of check-ins: the largest events have hundreds, and the list grew with each.
+ATTENDANCE_PAGE_SIZE = 50
+
+
+def _attendance_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dict[str, Any]:
+    attendance = Paginator(event_selectors.list_attendance(event), ATTENDANCE_PAGE_SIZE)
     return {
         "event": event,
-        "attendance": event_selectors.list_attendance(event),
+        "page": attendance.get_page(request.GET.get("page")),
         "manual_form": ManualCheckInForm(),
         "upload_form": AttendanceUploadForm(),
         **extra,
@@ -278,7 +289,7 @@ def event_attendance_upload(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             extra["report"] = report
             extra["upload_form"] = AttendanceUploadForm()
     return render_page(
-        request, "portal/events/attendance.html", _attendance_context(event, **extra)
+        request, "portal/events/attendance.html", _attendance_context(request, event, **extra)
     )
 
 

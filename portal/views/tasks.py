@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import EmptyPage, Page
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import PortalError
 from portal.forms.claims import SubmitTaskForm, TaskForm
@@ -27,29 +29,46 @@ from portal.uploads import evidence_response
 
 STAFF = (Role.FACULTY, Role.ADMIN)
 DETAIL = "portal/tasks/detail.html"
+# Pages of tasks without a total (LazyPaginator reads one row more than the page instead of
+# counting): at 50,000 students there were 386 open tasks on one page.
+TASK_PAGE_SIZE = 24
 
 
 @login_required
 @require_GET
 def task_list(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
+    number = request.GET.get("page")
     if user.role != Role.STUDENT:
+        tasks = LazyPaginator(claim_selectors.tasks_posted(user), TASK_PAGE_SIZE)
         return render_page(
             request,
             "portal/tasks/staff_list.html",
-            {"tasks": claim_selectors.tasks_posted(user), "now": timezone.now()},
+            {"page": _page_of(tasks, number), "now": timezone.now()},
+            partial="task-list",
         )
     profile = student_profile_of(user)
+    tasks = LazyPaginator(claim_selectors.available_tasks(profile), TASK_PAGE_SIZE)
     return render_page(
         request,
         "portal/tasks/list.html",
         {
             "tab": "tasks",
             "current": claim_selectors.current_assignment(profile),
-            "tasks": claim_selectors.available_tasks(profile),
+            "page": _page_of(tasks, number),
             "past": claim_selectors.past_assignments(profile),
         },
+        partial="task-list",
     )
+
+
+def _page_of(paginator: LazyPaginator, number: str | None) -> Page:
+    """The asked page, or the first when the number is not one or lies past the end (a lazy
+    paginator cannot tell the last page without reading it)."""
+    try:
+        return paginator.get_page(number)
+    except EmptyPage:
+        return paginator.page(1)
 
 
 def _refusal(task: Task, current: TaskAssignment | None, mine: TaskAssignment | None) -> str:

@@ -1,0 +1,53 @@
+"""The attendance page lists check-ins in pages (issue 9), with the total on top."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.views.events import ATTENDANCE_PAGE_SIZE
+from tests.events.test_query_counts import add_checkins
+from tests.factories import EventFactory
+from tests.html import HX
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event(faculty, admin):
+    event = EventFactory(organiser=faculty)
+    add_checkins(event, ATTENDANCE_PAGE_SIZE + 3, by=admin)
+    return event
+
+
+def test_the_attendance_page_shows_one_page_and_the_total(client_as, faculty, event):
+    response = client_as(faculty).get(f"/events/{event.pk}/attendance/")
+    page = response.context["page"]
+    assert len(page.object_list) == ATTENDANCE_PAGE_SIZE
+    assert page.paginator.count == ATTENDANCE_PAGE_SIZE + 3
+    assert f"{ATTENDANCE_PAGE_SIZE + 3}" in response.content.decode()
+    assert "?page=2" in response.content.decode()
+
+
+def test_the_second_page_holds_the_earliest_check_ins(client_as, faculty, event):
+    first = client_as(faculty).get(f"/events/{event.pk}/attendance/").context["page"]
+    second = client_as(faculty).get(f"/events/{event.pk}/attendance/?page=2").context["page"]
+    assert len(second.object_list) == 3
+    assert max(c.created_at for c in second) <= min(c.created_at for c in first)
+
+
+def test_paging_through_htmx_answers_the_list_only(client_as, faculty, event):
+    response = client_as(faculty).get(f"/events/{event.pk}/attendance/?page=2", **HX)
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'id="attendance-list"' in body
+
+
+def test_attendance_query_count_does_not_grow_past_a_page(
+    client_as, faculty, admin, event, django_assert_max_num_queries
+):
+    client = client_as(faculty)
+    client.get(f"/events/{event.pk}/attendance/")
+    add_checkins(event, 20, by=admin)
+    # session, user, the event, the check-in count, the page of check-ins
+    with django_assert_max_num_queries(5):
+        client.get(f"/events/{event.pk}/attendance/")
