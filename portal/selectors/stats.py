@@ -79,7 +79,8 @@ class Trend:
 def get_trends(period: str, *, organiser: User | None = None, now: datetime | None = None):
     """Points issued, active students, redemptions and check-ins in this period against the
     previous one. With `organiser` (the faculty dashboard), points and students are the ones
-    they awarded and check-ins the ones at their events. Three queries."""
+    they awarded (including check-ins they entered by hand) and check-ins the ones at their
+    events. Redemptions are the ones students made, whatever became of them. Two queries."""
     w = trend_window(period, now)
     current = Q(created_at__gte=w.start, created_at__lt=w.end)
     previous = Q(created_at__gte=w.previous_start, created_at__lt=w.previous_end)
@@ -265,7 +266,7 @@ def points_by_category_chart(weeks: int = 12, now: datetime | None = None) -> Ch
     )
     by_category: dict[str, dict[date, int]] = {}
     for row in rows:
-        name = row["category__name"] or str(_("Other"))
+        name = row["category__name"] or str(_("No category"))
         by_category.setdefault(name, {})[_bucket_of(row["bucket"])] = row["total"]
     return Chart(
         id="category-chart-canvas",
@@ -274,7 +275,11 @@ def points_by_category_chart(weeks: int = 12, now: datetime | None = None) -> Ch
         labels=[_bucket_label(Granularity.WEEK, s) for s in starts],
         series=[
             Series(name, [weekly.get(s, 0) for s in starts])
-            for name, weekly in sorted(by_category.items(), key=lambda kv: -sum(kv[1].values()))
+            for name, weekly in sorted(
+                by_category.items(),
+                # Biggest first; ties by name, the same on every database.
+                key=lambda kv: (-sum(kv[1].values()), kv[0] == str(_("No category")), kv[0]),
+            )
         ],
         stacked=True,
         unit=str(_("points")),
@@ -305,15 +310,13 @@ def checkins_chart(
     *, organiser: User | None = None, limit: int = 10, now: datetime | None = None
 ) -> Chart:
     """Check-ins at the last `limit` events that have started (an organiser's own, or all),
-    latest first. One query."""
+    latest first (the top bar). One query."""
     events = Event.objects.filter(starts_at__lte=now or timezone.now()).exclude(
         status=Event.Status.DRAFT
     )
     if organiser is not None:
         events = events.filter(organiser=organiser)
-    latest = list(events.annotate(attended=checkin_count()).order_by("-starts_at", "-id")[:limit])[
-        ::-1
-    ]
+    latest = list(events.annotate(attended=checkin_count()).order_by("-starts_at", "-id")[:limit])
     return Chart(
         id="checkins-chart-canvas",
         title=str(_("Check-ins per event")),

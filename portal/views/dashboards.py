@@ -13,6 +13,7 @@ from portal.selectors import claims as claim_selectors
 from portal.selectors import draws as draw_selectors
 from portal.selectors import events as event_selectors
 from portal.selectors import ledger as ledger_selectors
+from portal.selectors import milestones as milestone_selectors
 from portal.selectors import rewards as reward_selectors
 from portal.selectors import stats
 from portal.views.ledger import award_form_context, recent_awards_context
@@ -55,6 +56,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
             {
                 "profile": profile,
                 "standing": ledger_selectors.get_standing(profile),
+                "level": milestone_selectors.level_of(profile),
                 "activity": ledger_selectors.recent_activity(profile),
                 "leaderboard": ledger_selectors.get_leaderboard(viewer=user, top=5),
                 "affordable": reward_selectors.affordable_rewards(profile),
@@ -86,7 +88,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
 def _dashboard_instead(request: HtmxHttpRequest) -> HttpResponse | None:
     """The partials below are for htmx; a plain visit gets the whole dashboard."""
-    if request.htmx:
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return None
     query = request.GET.urlencode()
     return HttpResponseRedirect(reverse("portal:dashboard") + (f"?{query}" if query else ""))
