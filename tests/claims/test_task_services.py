@@ -232,7 +232,7 @@ def test_approving_credits_one_entry_linked_to_the_assignment(student, task, adm
     assert entry.idempotency_key == f"task:{assignment.pk}"
     student.refresh_from_db()
     assert (student.balance, student.lifetime_points) == (20, 20)
-    note = Notification.objects.get(user=student.user)
+    note = Notification.objects.get(user=student.user, kind=Notification.Kind.CLAIM)
     assert "+20 points" in note.message
     assert note.link == f"/tasks/{task.pk}/"
     assert AuditLog.objects.filter(action="task.approve").count() == 1

@@ -94,9 +94,9 @@ def test_event_detail_query_count_for_a_student(
 ):
     event = add_events(1)[0]
     client = client_as(student)
-    # session, user, the event with organiser and category, own check-in, check-in count,
-    # own profile (balance in the navigation)
-    with django_assert_num_queries(6):
+    # session, user, the event with organiser and category, own check-in, own reminder,
+    # check-in count, own profile (balance in the navigation)
+    with django_assert_num_queries(7):
         client.get(f"/events/{event.pk}/")
 
 

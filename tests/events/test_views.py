@@ -309,11 +309,11 @@ def test_the_faculty_dashboard_shows_their_events_with_live_counts(
     assert text(link) == "1 in"
 
 
-def test_the_admin_dashboard_counts_check_ins_this_week(client_as, admin, student, event):
+def test_the_admin_dashboard_counts_check_ins_this_week_so_far(client_as, admin, student, event):
     check_in(actor=admin, event_id=event.pk, student_id=student.pk)
     response = client_as(admin).get("/")
     figure = next(
-        div for div in find_all(response.content, "div") if text(div).startswith("Check-ins (7")
+        div for div in find_all(response.content, "div") if text(div).startswith("Check-ins")
     )
     assert text(find(figure, "dd", **{"class": "stat-value"})) == "1"
 
