@@ -90,12 +90,6 @@ def get_standing(profile: StudentProfile) -> Standing:
     )
 
 
-def recent_activity(profile: StudentProfile, *, limit: int = 8) -> list[Transaction]:
-    return list(
-        Transaction.objects.for_student(profile).select_related("category", "actor")[:limit]
-    )
-
-
 # --- leaderboard ------------------------------------------------------------------------------
 
 

@@ -57,7 +57,6 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
                 "profile": profile,
                 "standing": ledger_selectors.get_standing(profile),
                 "level": milestone_selectors.level_of(profile),
-                "activity": ledger_selectors.recent_activity(profile),
                 "leaderboard": ledger_selectors.get_leaderboard(viewer=user, top=5),
                 "affordable": reward_selectors.affordable_rewards(profile),
                 "redemptions": reward_selectors.list_redemptions_for(profile, limit=4),

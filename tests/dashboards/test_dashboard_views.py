@@ -364,3 +364,17 @@ def test_partial_query_counts_do_not_grow_with_the_data(
     small = count_queries(client, url)
     grow(95)
     assert count_queries(client, url) == small == expected
+
+
+def test_dashboard_loads_recent_activity_after_the_page(client_as, student, faculty, category):
+    for i in range(10):
+        award_at(faculty, student, category, 10 + i, timezone.now() - timedelta(hours=i))
+    client = client_as(student)
+    page = client.get("/").content.decode()
+    assert 'hx-get="/activity/?compact=1"' in page
+    html = client.get("/activity/?compact=1", **HX).content.decode()
+    times = find_all(html, "time")
+    assert len(times) == 8  # the dashboard's short list, one time per item
+    assert "Load more" not in html and "<html" not in html
+    assert html.index("+10") < html.index("+11")  # newest first
+    assert "+18" not in html and "+19" not in html  # the two oldest are left for the page
