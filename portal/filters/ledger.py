@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters.common import ListedModelChoiceFilter, filter_by_student
+from portal.filters.common import ListedModelChoiceFilter, QuickSelect, filter_by_student
 from portal.models import Category, Role, Transaction, User
 
 
@@ -26,7 +26,9 @@ class HistoryFilter(django_filters.FilterSet):
     category = ListedModelChoiceFilter(
         queryset=Category.objects.all(), empty_label=_("All categories")
     )
-    kind = django_filters.ChoiceFilter(choices=Transaction.Kind.choices, empty_label=_("All kinds"))
+    kind = django_filters.ChoiceFilter(
+        choices=Transaction.Kind.choices, empty_label=_("All kinds"), widget=QuickSelect
+    )
     actor = ListedModelChoiceFilter(
         label=_("By"),
         queryset=User.objects.filter(role__in=[Role.FACULTY, Role.ADMIN]),

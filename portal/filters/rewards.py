@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters.common import filter_by_student
+from portal.filters.common import ListedModelChoiceFilter, QuickSelect, filter_by_student
 from portal.models import Redemption, Reward
 
 
@@ -20,10 +20,9 @@ class QueueFilter(django_filters.FilterSet):
         choices=[(OPEN, _("Pending and approved")), *Redemption.Status.choices],
         empty_label=_("Any status"),
         method="filter_status",
+        widget=QuickSelect,
     )
-    reward = django_filters.ModelChoiceFilter(
-        queryset=Reward.objects.all(), empty_label=_("All rewards")
-    )
+    reward = ListedModelChoiceFilter(queryset=Reward.objects.all(), empty_label=_("All rewards"))
     student = django_filters.CharFilter(
         label=_("Student"),
         method="filter_student",

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_tables2 as tables
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tables2.rows import BoundRow, BoundRows
 
 from portal.models import Transaction
 from portal.templatetags.portal import signed
@@ -22,8 +24,36 @@ KIND_BADGE = {
 }
 
 
+class _QuickRow(BoundRow):
+    """A history row whose cells come from `HistoryTable.cell`."""
+
+    def get_cell(self, name: str) -> Any:
+        return self.table.cell(name, self.record)
+
+
+class _QuickRows(BoundRows):
+    """The history table's rows (it has no pinned rows)."""
+
+    def __iter__(self) -> Any:
+        for record in self.data:
+            yield _QuickRow(record, table=self.table)
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            return _QuickRows(data=self.data[key], table=self.table)
+        return _QuickRow(self.data[key], table=self.table)
+
+
+WHEN_FORMAT = "j M Y, H:i"
+
+
 class HistoryTable(tables.Table):
-    created_at = tables.DateTimeColumn(verbose_name=_("When"), format="j M Y, H:i")
+    """The ledger, 25 entries a page. Cells are rendered by `cell`, one call each: the generic
+    path of django-tables2 walks the accessor, looks for get_FOO_display, inspects the render
+    method's signature and, for the date, compiles a template, for every cell; that was most
+    of the history page's 90-120 ms at 50,000 students (issue 9). The output is the same."""
+
+    created_at = tables.DateTimeColumn(verbose_name=_("When"), format=WHEN_FORMAT)
     student = tables.Column(
         verbose_name=_("Student"), order_by=("student__user__name",), accessor="student__user__name"
     )
@@ -45,6 +75,25 @@ class HistoryTable(tables.Table):
     def __init__(self, *args: Any, show_student: bool = True, **kwargs: Any) -> None:
         exclude = () if show_student else ("student",)
         super().__init__(*args, exclude=exclude, **kwargs)
+        self.rows = _QuickRows(data=self.data, table=self)
+
+    def cell(self, name: str, record: Transaction) -> Any:
+        """What the `name` column shows for `record` (escaped by the template)."""
+        if name == "created_at":
+            return formats.date_format(timezone.localtime(record.created_at), WHEN_FORMAT)
+        if name == "student":
+            return self.render_student(record)
+        if name == "kind":
+            return self.render_kind(record)
+        if name == "category":
+            return record.category or self.default
+        if name == "amount":
+            return self.render_amount(record.amount)
+        if name == "reason":
+            return self.render_reason(record) if record.reason else self.default
+        if name == "actor":
+            return record.actor or "System"
+        raise KeyError(name)
 
     def render_student(self, record: Transaction) -> str:
         return format_html(
