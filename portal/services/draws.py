@@ -31,7 +31,7 @@ from portal.models import (
     User,
 )
 
-from . import draw_algorithm
+from . import draw_algorithm, milestones
 from .audit import record_audit, save_audited
 from .ledger import lock_profile, post_entry
 from .notifications import notify
@@ -291,6 +291,8 @@ def claim_prize(*, actor: User, winner_id: int) -> DrawWinner:
             prize=pick,
             idempotency_key=f"prize:{pick.pk}",
         )
+    if not draw.prize_points:
+        milestones.prize_claimed(profile, now)
     return pick
 
 

@@ -10,6 +10,8 @@ level lost through a deduction and reached again is not announced twice."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -70,13 +72,20 @@ def after_entry(profile: StudentProfile, entry: Transaction) -> list[str]:
         code = NTH_EVENT.get(CheckIn.objects.filter(student=profile).count())
         if code is not None:
             reached.append((code, milestone_message(code)))
-    return [code for code, message in reached if _record(profile, code, message, entry)]
+    return [code for code, message in reached if _record(profile, code, message, entry.created_at)]
 
 
-def _record(profile: StudentProfile, code: str, message: str, entry: Transaction) -> bool:
+def prize_claimed(profile: StudentProfile, at: datetime) -> bool:
+    """A prize that moved no points (a reward, or one described in words) still earns the
+    prize badge; points prizes earn it through their ledger entry. Caller holds the lock."""
+    code = Milestone.FIRST_PRIZE
+    return _record(profile, code, milestone_message(code), at)
+
+
+def _record(profile: StudentProfile, code: str, message: str, at: datetime) -> bool:
     try:
         with transaction.atomic():  # a savepoint: a duplicate leaves the caller's work intact
-            Achievement.objects.create(student=profile, code=code, achieved_at=entry.created_at)
+            Achievement.objects.create(student=profile, code=code, achieved_at=at)
     except IntegrityError:
         return False  # already reached (a level regained after a deduction): say nothing
     notify(

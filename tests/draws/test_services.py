@@ -380,6 +380,16 @@ def test_claiming_a_reward_prize_makes_a_free_redemption_and_takes_no_stock(won,
     assert reward.stock == 3
 
 
+@pytest.mark.parametrize("fields", [{"reward": "hoodie"}, {"prize": "Dinner with the dean"}])
+def test_a_prize_without_points_earns_the_prize_badge_once(won, student, fields):
+    if "reward" in fields:
+        fields = {"reward": RewardFactory(name="Hoodie", cost=80)}
+    claim_prize(actor=student.user, winner_id=won(**fields).pk)
+    claim_prize(actor=student.user, winner_id=won(**fields).pk)  # a second prize: no new badge
+    assert list(student.achievements.values_list("code", flat=True)) == ["first_prize"]
+    assert Notification.objects.filter(user=student.user, kind="milestone").count() == 1
+
+
 def test_a_prize_redemption_does_not_count_against_the_per_student_limit(won, student, admin):
     reward = RewardFactory(name="Hoodie", cost=80, stock=3, limit_per_student=1)
     pick = won(prize="A hoodie", reward=reward)
