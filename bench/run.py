@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="pages whose name contains this (several: separate them with "|")",
+        help='pages whose name contains this (several: separate them with "|")',
     )
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-load", action="store_true", help="no service load or pgbench")
