@@ -18,9 +18,7 @@ from portal.models import CheckIn, Event, Redemption, StudentProfile, Transactio
 
 from .events import checkin_count
 from .periods import Period, period_start
-
-MERIT = Q(counts_for_lifetime=True, amount__gt=0)
-
+from .reports import ISSUED  # points issued: positive merit entries, not reversals
 
 # --- figures with trends ---------------------------------------------------------------------
 
@@ -86,7 +84,7 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
     previous = Q(created_at__gte=w.previous_start, created_at__lt=w.previous_end)
     span = Q(created_at__gte=w.previous_start, created_at__lt=w.end)
 
-    entries = Transaction.objects.filter(span, MERIT)
+    entries = Transaction.objects.filter(span, ISSUED)
     checkins = CheckIn.objects.filter(span)
     if organiser is not None:
         entries = entries.filter(actor=organiser)
@@ -260,7 +258,7 @@ def points_by_category_chart(weeks: int = 12, now: datetime | None = None) -> Ch
     now = now or timezone.now()
     starts = _bucket_starts(Granularity.WEEK, weeks, now)
     rows = (
-        _grouped(Transaction.objects.filter(MERIT), Granularity.WEEK, starts, "category__name")
+        _grouped(Transaction.objects.filter(ISSUED), Granularity.WEEK, starts, "category__name")
         .annotate(total=Sum("amount"))
         .order_by("category__name")
     )
