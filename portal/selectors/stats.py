@@ -101,14 +101,15 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
     )
     if organiser is None:
         issued_label, students_label = _("Points issued"), _("Active students")
-        checkins_label = _("Check-ins")
+        checkins_label, redemptions_label = _("Check-ins"), _("Redemptions")
     else:
         issued_label, students_label = _("Points you awarded"), _("Students you awarded")
         checkins_label = _("Check-ins at your events")
+        redemptions_label = _("Redemptions (all students)")
     return [
         Trend(issued_label, points["issued"], points["issued_before"]),
         Trend(students_label, points["students"], points["students_before"]),
-        Trend(_("Redemptions"), redemptions["now"], redemptions["before"]),
+        Trend(redemptions_label, redemptions["now"], redemptions["before"]),
         Trend(checkins_label, attended["now"], attended["before"]),
     ]
 

@@ -33,6 +33,15 @@
     }
   });
 
+  // After "Load more" (or any swap that marks its first new item), move the keyboard focus to
+  // what arrived, instead of losing it to <body> with the button that was replaced.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var first = document.querySelector("[data-focus-after-swap]");
+    if (!first) return;
+    first.removeAttribute("data-focus-after-swap");
+    first.focus({ preventScroll: true });
+  });
+
   // Elements with data-select-on-focus select their text (codes, keys) for easy copying.
   document.addEventListener("focusin", function (evt) {
     if (evt.target.matches && evt.target.matches("[data-select-on-focus]")) evt.target.select();

@@ -8,10 +8,16 @@
     "#dc2626", "#475569", "#0d9488"];
   var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  // Long category labels are cut on the axis; the tooltip and the table keep them whole.
+  // Long labels down the side ("Event title (01 Dec)") are cut to fit the chart's width, with
+  // the date on a line of its own so events stay apart; the tooltip and the table keep them
+  // whole.
   function shortLabel(value) {
     var label = this.getLabelForValue(value);
-    return label.length > 28 ? label.slice(0, 27) + "…" : label;
+    var room = this.chart.width < 480 ? 14 : 26;
+    var match = /^(.*) (\([^)]*\))$/.exec(label);
+    var title = match ? match[1] : label;
+    if (title.length > room) title = title.slice(0, room - 1) + "…";
+    return match ? [title, match[2]] : title;
   }
 
   function draw(canvas) {
