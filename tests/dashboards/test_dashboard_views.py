@@ -238,7 +238,7 @@ def test_faculty_figures_are_their_own(client_as, faculty, other_faculty, studen
     assert list(cards) == [
         "Points you awarded",
         "Students you awarded",
-        "Redemptions",
+        "Redemptions (all students)",
         "Check-ins at your events",
     ]
     assert cards["Points you awarded"].startswith("20 ")

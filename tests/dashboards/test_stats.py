@@ -240,7 +240,7 @@ def test_get_trends_for_an_organiser_counts_only_their_awards_and_events(week_st
     assert figures(get_trends("week", organiser=faculty, now=SUNDAY_NIGHT)) == [
         ("Points you awarded", 13, 7),
         ("Students you awarded", 1, 1),
-        ("Redemptions", 1, 1),  # redemptions are not anybody's own
+        ("Redemptions (all students)", 1, 1),  # not anybody's own
         ("Check-ins at your events", 1, 1),
     ]
 
