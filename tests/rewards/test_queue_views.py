@@ -234,3 +234,14 @@ def test_the_queue_badge_is_empty_when_nothing_is_pending(client_as, admin, queu
 def test_the_navigation_shows_the_pending_count_to_admins(client_as, admin, queue):
     response = client_as(admin).get(reverse("portal:dashboard"))
     assert text(find(response.content, id="queue-badge")) == "2"
+
+
+def test_the_reject_form_sits_in_the_row_not_in_a_popover(client_as, admin, queue):
+    """The table scrolls sideways, so an absolutely positioned form would be clipped by it."""
+    response = client_as(admin).get(QUEUE)
+    row = find(response.content, "tr", id=f"redemption-{queue['alice'].pk}")
+    form = next(f for f in find_all(row, "form") if "reject" in str(f))
+    assert "absolute" not in dict(form.attributes)["class"].split()
+    assert dict(form.attributes)["hx-post"] == decide_url(queue["alice"])
+    note = find(form, "textarea", name="note")
+    assert "required" in dict(note.attributes)
