@@ -18,7 +18,7 @@ from portal.services import events as event_services
 from portal.services import ledger
 from tests.conftest import key
 from tests.factories import DrawFactory, EventFactory, RewardFactory
-from tests.helpers import redeem
+from tests.helpers import award, redeem
 
 
 def local(*parts: int, tz: str = "Europe/London") -> datetime:
@@ -31,15 +31,7 @@ def utc(*parts: int) -> datetime:
 
 
 def award_at(actor: User, profile: StudentProfile, category, amount: int, when: datetime):
-    return ledger.award_points(
-        actor=actor,
-        student_id=profile.pk,
-        category_id=category.pk,
-        amount=amount,
-        reason="Lab work",
-        idempotency_key=key(),
-        at=when,
-    )
+    return award(actor, profile, category, amount, reason="Lab work", at=when)
 
 
 def deduct_at(actor: User, profile: StudentProfile, amount: int, when: datetime) -> Transaction:
