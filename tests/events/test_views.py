@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from portal.models import CheckIn, Event
 from portal.services.events import check_in, current_code
@@ -125,6 +125,51 @@ def test_a_cancelled_event_says_so_in_the_panel(client_as, student, event):
     Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
     response = client_as(student).get(detail_url(event))
     assert "This event was cancelled." in text(find(response.content, id="checkin-panel"))
+
+
+def aside_classes(response) -> list[str]:
+    return dict(find(response.content, "aside").attributes)["class"].split()
+
+
+def test_check_in_open_now_puts_the_panel_first_on_phones(client_as, student, event):
+    response = client_as(student).get(detail_url(event))
+    assert find(find(response.content, id="checkin-panel"), "form")
+    assert "order-first" in aside_classes(response)
+
+
+def test_before_check_in_opens_the_panel_says_when_and_comes_after_the_details(
+    client_as, student, category
+):
+    starts = timezone.now() + timedelta(days=2)
+    event = EventFactory(category=category, starts_at=starts)
+    response = client_as(student).get(detail_url(event))
+    panel = find(response.content, id="checkin-panel")
+    opens = timezone.localtime(event.opens_at)
+    expected = f"Check-in opens at {dateformat.format(opens, 'H:i')} on "
+    expected += f"{dateformat.format(opens, 'D j M')}."
+    assert expected in text(panel)
+    assert not find_all(panel, "form")
+    assert "order-first" not in aside_classes(response)
+
+
+def test_after_check_in_closes_the_panel_says_so_without_a_form(client_as, student, category):
+    event = EventFactory(category=category, starts_at=timezone.now() - timedelta(hours=3))
+    response = client_as(student).get(detail_url(event))
+    panel = find(response.content, id="checkin-panel")
+    assert "Check-in has closed." in text(panel)
+    assert not find_all(panel, "form")
+    assert "order-first" not in aside_classes(response)
+
+
+def test_the_reminder_panel_draws_its_bell_without_an_emoji(client_as, student, category):
+    event = EventFactory(category=category, starts_at=timezone.now() + timedelta(days=2))
+    client = client_as(student)
+    response = client.post(
+        reverse("portal:event-remind", kwargs={"pk": event.pk}), {"remind": "1"}, **HX
+    )
+    panel = find(response.content, id="reminder-panel")
+    assert find_all(panel, "svg")
+    assert "\N{BELL}" not in response.content.decode()
 
 
 def test_the_detail_page_shows_the_student_their_check_in(client_as, student, event, faculty):
