@@ -117,6 +117,13 @@ class ReverseForm(IdempotentForm):
         max_length=500, widget=forms.TextInput(attrs={"placeholder": _("Why reverse it?")})
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # One of these sits in every row of the recent awards, beside the award form: the
+        # default "id_%s" would repeat id_idempotency_key on the page. Pass
+        # auto_id=f"reverse-{pk}-%s" for ids; field names stay, the reverse view reads them.
+        kwargs.setdefault("auto_id", False)
+        super().__init__(*args, **kwargs)
+
 
 class LeaderboardForm(forms.Form):
     """Query-string filters; invalid values fall back to the defaults."""

@@ -363,3 +363,30 @@ def test_reversal_needs_a_reason(client_as, faculty, student, category, give):
     response = client_as(faculty).post(reverse_url(entry), reverse_data(reason=""), **HX)
     assert "Give a reason for the reversal." in text(find(response.content, role="alert"))
     assert ledger_total() == before
+
+
+def test_the_dashboard_repeats_no_id_with_several_reverse_forms(
+    client_as, faculty, student, category, give
+):
+    for _ in range(3):
+        give(student, 5, actor=faculty, category=category)
+    response = client_as(faculty).get(reverse("portal:dashboard"))
+    ids = [dict(el.attributes).get("id") for el in find_all(response.content)]
+    ids = [i for i in ids if i]
+    assert ids.count("id_idempotency_key") == 1
+    assert len(ids) == len(set(ids))
+
+
+def test_the_rendered_reverse_form_posts_the_fields_the_view_reads(
+    client_as, faculty, student, category, give
+):
+    entry = give(student, 20, actor=faculty, category=category)
+    client = client_as(faculty)
+    awards = find(client.get(reverse("portal:dashboard")).content, id="recent-awards")
+    form = next(
+        f for f in find_all(awards, "form") if dict(f.attributes)["action"] == reverse_url(entry)
+    )
+    hidden = find(form, "input", type="hidden", name="idempotency_key")
+    data = reverse_data(idempotency_key=dict(hidden.attributes)["value"])
+    client.post(reverse_url(entry), data, **HX)
+    assert balance(student) == 0
