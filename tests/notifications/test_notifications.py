@@ -179,3 +179,15 @@ def test_an_unknown_kind_is_refused_and_nothing_changes(client_as, student):
     assert "Select a valid choice" in response.content.decode()
     student.user.refresh_from_db()
     assert student.user.email_opt_outs == []
+
+
+def test_an_unread_item_shows_no_stray_separator_and_says_how_long_ago(client_as, student):
+    notify(student.user, kind="points", message="+10")
+    page = client_as(student).get(reverse("portal:notifications"))
+    item = find_all(page.content, "li")[0]
+    unread = find_all(item, "span", **{"class": "sr-only"})
+    assert [text(span) for span in unread] == ["· unread"]
+    meta = next(span for span in find_all(item, "span") if unread[0] in span.children)
+    visible = text(" ".join(text(c) for c in meta.children if c is not unread[0]))
+    assert not visible.endswith("·")
+    assert text(find_all(item, "time")[0]) == "now"
