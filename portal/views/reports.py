@@ -81,7 +81,8 @@ def reports(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "date_range": date_range,
-        "quick_links": [(label, _query(r)) for label, r in quick_ranges()],
+        # (label, query, active): a range counts as chosen when its days are the shown ones.
+        "quick_links": [(label, _query(r), r == date_range) for label, r in quick_ranges()],
         "time_zone": timezone.get_default_timezone_name(),
     }
     if date_range is not None:

@@ -349,3 +349,36 @@ def test_query_count_does_not_grow_with_students(
     small = count()
     add_students(38, admin=admin, departments=departments, categories=categories)
     assert count() == small
+
+
+# --- quick ranges and navigation ----------------------------------------------------------------
+
+
+def quick_links(response) -> dict[str, dict[str, str]]:
+    form = find(response.content, "form", action=PAGE)
+    return {text(a): dict(a.attributes) for a in find_all(form, "a")}
+
+
+def test_quick_ranges_disable_themselves_not_a_button_they_lack(client_as, admin):
+    links = quick_links(client_as(admin).get(PAGE))
+    assert len(links) == 4
+    assert {attrs["hx-disabled-elt"] for attrs in links.values()} == {"this"}
+
+
+def test_the_default_range_marks_this_term_as_current(client_as, admin):
+    links = quick_links(client_as(admin).get(PAGE))
+    assert links["This term"]["aria-current"] == "true"
+    assert "aria-current" not in links["Last term"]
+
+
+def test_a_range_of_its_own_marks_no_quick_range(client_as, admin):
+    links = quick_links(client_as(admin).get(PAGE, {"from": "2025-01-02", "to": "2025-01-03"}))
+    assert not [label for label, attrs in links.items() if "aria-current" in attrs]
+
+
+@pytest.mark.parametrize(
+    "name", ["portal:reports", "portal:audit-log", "portal:reward-admin", "portal:draw-create"]
+)
+def test_the_admin_menu_is_highlighted_on_admin_pages(client_as, admin, name):
+    summary = find(client_as(admin).get(reverse(name)).content, "summary")
+    assert "nav-link-active" in dict(summary.attributes)["class"].split()
