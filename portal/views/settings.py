@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.htmx import HtmxHttpRequest, render_page
@@ -19,6 +20,12 @@ class PrivacyForm(forms.ModelForm):
         model = StudentProfile
         fields = ["show_on_leaderboard"]
         labels = {"show_on_leaderboard": _("Show my name on the leaderboard")}
+        help_texts = {
+            "show_on_leaderboard": _(
+                "When your name is hidden, other people see “Anonymous student” in your place "
+                "on the leaderboard. You always see yourself."
+            )
+        }
 
 
 class EmailPreferencesForm(forms.Form):
@@ -46,8 +53,9 @@ def account_settings(request: HtmxHttpRequest) -> HttpResponse:
     )
     if which == "email" and email_form.is_valid():
         set_email_preferences(request.user, wanted=email_form.cleaned_data["wanted"])
-        messages.success(request, _("Your email preferences were saved."))
-        return redirect("portal:settings")
+        # Back to the section, not the top of a long page; it says "saved" itself, since the
+        # messages region at the top would be out of sight.
+        return redirect(reverse("portal:settings") + "?saved=email#email")
     data = request.POST if which == "privacy" else None
     form = PrivacyForm(data, instance=profile) if profile else None
     if which == "privacy" and form is not None and form.is_valid():
@@ -56,7 +64,12 @@ def account_settings(request: HtmxHttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Your privacy setting was saved."))
         return redirect("portal:settings")
-    context = {"profile": profile, "privacy_form": form, "email_form": email_form}
+    context = {
+        "profile": profile,
+        "privacy_form": form,
+        "email_form": email_form,
+        "email_saved": request.method == "GET" and request.GET.get("saved") == "email",
+    }
     if profile is not None:
         context |= {"level": level_of(profile), "badges": badges_for(profile)}
     return render_page(request, "portal/settings.html", context)

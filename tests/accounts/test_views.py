@@ -248,3 +248,21 @@ def test_category_names_are_unique_ignoring_case(client_as, admin):
     )
     assert "already exists" in text(find(response.content, id="div_id_name"))
     assert Category.objects.count() == 1
+
+
+def test_saving_email_preferences_returns_to_the_section_which_says_saved(client_as, student):
+    client = client_as(student)
+    response = client.post(reverse("portal:settings"), {"form": "email", "wanted": ["draw"]})
+    assert response["Location"] == reverse("portal:settings") + "?saved=email#email"
+    section = find(client.get(response["Location"]).content, "section", id="email")
+    assert "Your email preferences were saved." in text(find(section, role="status"))
+
+
+def test_the_settings_page_does_not_say_saved_unasked(client_as, student):
+    page = client_as(student).get(reverse("portal:settings")).content.decode()
+    assert "Your email preferences were saved." not in page
+
+
+def test_the_privacy_section_explains_anonymity_once(client_as, student):
+    page = client_as(student).get(reverse("portal:settings")).content.decode()
+    assert page.count("Anonymous student") == 1
