@@ -1,13 +1,21 @@
 """A rich, deterministic demo data set. Every ledger entry goes through the ledger services with
-a fixed idempotency key, so running the command again changes nothing."""
+a fixed idempotency key, so running the command again changes nothing.
+
+The activity is dated as it would have happened: awards over the last 16 weeks, check-ins at
+their events, redemptions and their decisions over the past weeks, notifications when their cause
+happened (the older ones read). Ledger entries are immutable, so services without a time
+parameter run with the clock set back (`_clock`); the dashboards' trends and charts then compare
+like with like."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import random
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from unittest import mock
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -15,7 +23,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,11 +33,15 @@ from PIL import Image, ImageDraw, ImageFont
 from portal.exceptions import LedgerError, PortalError
 from portal.models import (
     ActivityClaim,
+    AuditLog,
     Category,
+    CheckIn,
     Department,
     Draw,
     DrawEntry,
     Event,
+    Notification,
+    Redemption,
     Reward,
     Role,
     StudentProfile,
@@ -40,7 +53,7 @@ from portal.models import (
 from portal.services import claims as claim_services
 from portal.services import draws, ledger
 from portal.services import tasks as task_services
-from portal.services.events import check_in
+from portal.services.events import check_in, current_code
 from portal.services.rewards import Decision, RewardError, decide_redemption, redeem_reward
 from portal.uploads import check_evidence
 
@@ -97,15 +110,41 @@ REASONS = {
     "Sports": ["University football, regional final", "Rowing regatta", "Chess league win"],
     "Leadership": ["Society treasurer", "Class representative", "First-year mentor"],
 }
-# title, location, hours from now, length in hours, capacity, attendees (past events)
+# title, location, days from today, local start hour (None: it started an hour ago, the event on
+# now), length in hours, capacity, attendees (past events and the one on now). The guest lecture
+# is eight days back so that "last week so far" has check-ins on every day but Monday.
 EVENTS = [
-    ("Careers fair", "Great Hall", -24 * 20, 4, None, 60),
-    ("Guest lecture: AI safety", "Lecture Theatre 1", -24 * 9, 2, 120, 45),
-    ("Hackathon kick-off", "Engineering Atrium", -24 * 3, 3, 80, 30),
-    ("Study skills workshop", "Library Room 2", -1, 3, 40, 0),
-    ("Open day volunteers briefing", "Student Union", 24 * 2, 1, 30, 0),
-    ("Research poster evening", "Biosciences Foyer", 24 * 6, 3, None, 0),
+    ("Careers fair", "Great Hall", -20, 10, 4, None, 60),
+    ("Guest lecture: AI safety", "Lecture Theatre 1", -8, 14, 2, 120, 45),
+    ("Hackathon kick-off", "Engineering Atrium", -3, 17, 3, 80, 30),
+    ("Study skills workshop", "Library Room 2", 0, None, 3, 40, 12),
+    ("Open day volunteers briefing", "Student Union", 2, 12, 1, 30, 0),
+    ("Research poster evening", "Biosciences Foyer", 6, 17, 3, None, 0),
 ]
+# One attendee in this many is checked in by hand by the organiser (a manual check-in is an
+# entry with the organiser as actor: "points you awarded"); the others type the code.
+MANUAL_CHECKIN_EVERY = 8
+
+# Rows the services stamp with the model's default time: `default=timezone.now` is bound when
+# the model is defined, so setting the clock back does not reach it, and `_clock` dates the rows
+# created under it afterwards (model -> its time field). Ledger entries take the clock itself.
+STAMPED: dict[type[models.Model], str] = {
+    Notification: "created_at",
+    CheckIn: "created_at",
+    Redemption: "created_at",
+    AuditLog: "created_at",
+    Event: "created_at",
+    Draw: "created_at",
+    DrawEntry: "created_at",
+    Task: "created_at",
+    TaskAssignment: "claimed_at",
+    ActivityClaim: "created_at",
+}
+# Notifications older than this are marked read: the demo student has a handful unread.
+READ_AFTER = timedelta(days=3)
+
+# (when, order, action): demo activity that moves points, run oldest first as it happened.
+Plan = list[tuple[datetime, int, Callable[[], object]]]
 
 # name, category, cost, stock (None: unlimited), limit per student, colour, description
 REWARDS = [
@@ -368,10 +407,21 @@ class Command(BaseCommand):
         quiet_mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
         if not Transaction.objects.filter(idempotency_key=DONE_MARKER).exists():
             with quiet_mail, transaction.atomic():
-                self._history(rng, students, [*faculty, admin], categories)
-                self._events(rng, students, faculty, categories)
+                first_note = _last_pks()[Notification]
+                plan: Plan = []
+                self._history(rng, students, [*faculty, admin], categories, plan)
+                events = self._events(rng, students, faculty, categories, plan)
                 rewards = self._rewards()
-                self._redemptions(rng, students, rewards, admin)
+                self._redemptions(rng, students, rewards, admin, plan)
+                # Everything that moves points, in the order it happened: levels, badges, caps
+                # and balances then read as they would have on the day.
+                for when, _n, action in sorted(plan, key=lambda step: step[:2]):
+                    with _clock(when):
+                        action()
+                for event in events:
+                    if event.closes_at < timezone.now():
+                        event.status = Event.Status.COMPLETED
+                        event.save(update_fields=["status"])
                 self._draws(rng, students, rewards, admin)
                 ledger.award_points(
                     actor=faculty[0],
@@ -381,9 +431,12 @@ class Command(BaseCommand):
                     reason="Best lab report this week",
                     idempotency_key=DONE_MARKER,
                 )
+                _read_older(first_note)
         if not ActivityClaim.objects.filter(idempotency_key=CLAIMS_MARKER).exists():
             with quiet_mail, transaction.atomic():
+                first_note = _last_pks()[Notification]
                 self._claims_and_tasks(students, faculty, admin, categories)
+                _read_older(first_note)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
@@ -405,34 +458,50 @@ class Command(BaseCommand):
         students: list[StudentProfile],
         faculty: list[User],
         categories: list[Category],
-    ) -> None:
-        """Past events with attendance, one on now (the demo student can check in), more to come."""
+        plan: Plan,
+    ) -> list[Event]:
+        """Past events with attendance, one on now (some students have checked in; the demo
+        student can), more to come. Check-ins are planned within each event's check-in window:
+        most students typed the code, a few were checked in by hand by the organiser."""
         attendance = next(c for c in categories if c.name == "Event attendance")
-        now = timezone.now().replace(minute=0, second=0, microsecond=0)
-        for title, location, hours, length, capacity, attendees in EVENTS:
-            start = now + timedelta(hours=hours)
-            event, created = Event.objects.get_or_create(
-                title=title,
-                defaults={
-                    "location": location,
-                    "starts_at": start,
-                    "ends_at": start + timedelta(hours=length),
-                    "organiser": faculty[len(title) % len(faculty)],
-                    "category": attendance,
-                    "attendance_points": 10,
-                    "capacity": capacity,
-                    "status": Event.Status.PUBLISHED,
-                    "description": f"{title}. Open to all students; check in at the door.",
-                },
-            )
-            if not created or hours >= 0:
+        now = timezone.now()
+        today = timezone.localdate()
+        events = []
+        for title, location, days, hour, length, capacity, attendees in EVENTS:
+            if hour is None:  # the event on now: started on the hour, an hour ago
+                start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+            else:
+                start = timezone.make_aware(
+                    datetime.combine(today + timedelta(days=days), datetime.min.time())
+                ) + timedelta(hours=hour)
+            with _clock(min(start, now) - timedelta(days=14)):  # announced two weeks ahead
+                event, created = Event.objects.get_or_create(
+                    title=title,
+                    defaults={
+                        "location": location,
+                        "starts_at": start,
+                        "ends_at": start + timedelta(hours=length),
+                        "organiser": faculty[len(title) % len(faculty)],
+                        "category": attendance,
+                        "attendance_points": 10,
+                        "capacity": capacity,
+                        "status": Event.Status.PUBLISHED,
+                        "description": f"{title}. Open to all students; check in at the door.",
+                    },
+                )
+            events.append(event)
+            if not created or event.opens_at >= now:
                 continue
-            # Past events: attendance as the organiser recorded it on the day.
-            for profile in rng.sample(students[1:], min(attendees, len(students) - 1)):
-                check_in(actor=event.organiser, event_id=event.pk, student_id=profile.pk)
-            if hours + length < 0:
-                event.status = Event.Status.COMPLETED
-                event.save(update_fields=["status"])
+            # Arrivals from the opening of check-in to 45 minutes in (up to a minute ago).
+            latest = min(event.starts_at + timedelta(minutes=45), now - timedelta(minutes=1))
+            span = (latest - event.opens_at).total_seconds()
+            for n, profile in enumerate(
+                rng.sample(students[1:], min(attendees, len(students) - 1))
+            ):
+                when = event.opens_at + timedelta(seconds=rng.uniform(0, span))
+                manual = n % MANUAL_CHECKIN_EVERY == MANUAL_CHECKIN_EVERY - 1
+                plan.append((when, len(plan), _attend(event, profile, manual=manual)))
+        return events
 
     def _rewards(self) -> list[Reward]:
         rewards = []
@@ -455,32 +524,31 @@ class Command(BaseCommand):
         return rewards
 
     def _redemptions(
-        self, rng: random.Random, students: list[StudentProfile], rewards: list[Reward], admin: User
+        self,
+        rng: random.Random,
+        students: list[StudentProfile],
+        rewards: list[Reward],
+        admin: User,
+        plan: Plan,
     ) -> None:
-        """Some students redeemed; the admin approved, handed over or rejected some of them."""
+        """Some students redeemed over the past ten weeks; the admin approved, handed over or
+        rejected some of them a day or two later (the latest are still waiting)."""
+        now = timezone.now()
         decisions = [None, None, Decision.APPROVE, Decision.FULFIL, Decision.REJECT]
+        made: dict[int, Redemption] = {}
         for n, profile in enumerate(students[1:60:2]):
             reward = rng.choice(rewards[:5])
-            try:
-                redemption = redeem_reward(
-                    actor=profile.user, reward_id=reward.pk, idempotency_key=f"seed:redeem:{n}"
-                )
-            except RewardError:
-                continue  # cannot afford it or out of stock: fine for a demo
+            when = now - timedelta(days=rng.uniform(0.2, 70))
+            plan.append((when, len(plan), _redeem(made, n, profile, reward)))
             decision = decisions[n % len(decisions)]
             steps = {Decision.FULFIL: [Decision.APPROVE, Decision.FULFIL]}.get(
                 decision, [decision] if decision else []
             )
             for step in steps:
-                with contextlib.suppress(RewardError):  # already decided on an earlier run
-                    decide_redemption(
-                        actor=admin,
-                        redemption_id=redemption.pk,
-                        decision=step,
-                        note="Sorry, this batch sold out before we could order more."
-                        if step == Decision.REJECT
-                        else "",
-                    )
+                when += timedelta(hours=rng.uniform(3, 60))
+                if when > now - timedelta(minutes=10):
+                    break  # not decided yet
+                plan.append((when, len(plan), _decide(made, n, admin, step)))
 
     def _draws(
         self, rng: random.Random, students: list[StudentProfile], rewards: list[Reward], admin: User
@@ -490,66 +558,80 @@ class Command(BaseCommand):
         now = timezone.now()
         hackathon = Event.objects.get(title="Hackathon kick-off")
         workshop = Event.objects.get(title="Study skills workshop")
-        past = draws.save_draw(
-            actor=admin,
-            draw=Draw(
-                title="Hackathon kick-off prize draw",
-                prize="50 bonus points",
-                prize_points=50,
-                event=hackathon,
-                eligibility=Draw.Eligibility.ATTENDEES,
-                winners_count=3,
-                alternates_count=2,
-                entry_deadline=hackathon.ends_at,
-                claim_deadline=now + timedelta(days=10),
-            ),
-        )
-        draws.perform_draw(actor=admin, draw_id=past.pk)
-        coffee = draws.save_draw(
-            actor=admin,
-            draw=Draw(
-                title="Coffee week giveaway",
-                prize="A campus café voucher",
-                reward=rewards[0],
-                winners_count=4,
-                alternates_count=2,
-                entry_deadline=now - timedelta(days=1),
-                claim_deadline=now + timedelta(days=6),
-            ),
-        )
+        with _clock(hackathon.starts_at - timedelta(days=2)):
+            past = draws.save_draw(
+                actor=admin,
+                draw=Draw(
+                    title="Hackathon kick-off prize draw",
+                    prize="50 bonus points",
+                    prize_points=50,
+                    event=hackathon,
+                    eligibility=Draw.Eligibility.ATTENDEES,
+                    winners_count=3,
+                    alternates_count=2,
+                    entry_deadline=hackathon.ends_at,
+                    claim_deadline=now + timedelta(days=10),
+                ),
+            )
+        with _clock(hackathon.ends_at + timedelta(minutes=30)):
+            draws.perform_draw(actor=admin, draw_id=past.pk)
+        opened, closed = now - timedelta(days=8), now - timedelta(days=1)
+        with _clock(opened):
+            coffee = draws.save_draw(
+                actor=admin,
+                draw=Draw(
+                    title="Coffee week giveaway",
+                    prize="A campus café voucher",
+                    reward=rewards[0],
+                    winners_count=4,
+                    alternates_count=2,
+                    entry_deadline=closed,
+                    claim_deadline=now + timedelta(days=6),
+                ),
+            )
         # Entries made last week (its entry deadline has passed), the demo student's among them.
         for profile in [students[0], *rng.sample(students[1:], min(15, len(students) - 1))]:
-            DrawEntry.objects.create(draw=coffee, student=profile)
-        draws.perform_draw(actor=admin, draw_id=coffee.pk)
-        # Most winners claimed straight away.
+            entered = opened + timedelta(seconds=rng.uniform(0, (closed - opened).total_seconds()))
+            DrawEntry.objects.create(draw=coffee, student=profile, created_at=entered)
+        performed = closed + timedelta(hours=1)
+        with _clock(performed):
+            draws.perform_draw(actor=admin, draw_id=coffee.pk)
+        # Most winners claimed within the day.
         for pick in coffee.winners.filter(is_alternate=False).select_related("entry__student"):
             if pick.entry.student_id != students[0].pk and rng.random() < 0.7:
-                draws.claim_prize(actor=pick.entry.student.user, winner_id=pick.pk)
-        hoodie = draws.save_draw(
-            actor=admin,
-            draw=Draw(
-                title="End-of-term hoodie draw",
-                prize="A UPAS hoodie in your size",
-                winners_count=2,
-                alternates_count=3,
-                entry_deadline=now + timedelta(days=5),
-                claim_deadline=now + timedelta(days=19),
-            ),
-        )
-        for profile in rng.sample(students[1:], min(40, len(students) - 1)):
-            draws.enter_draw(actor=profile.user, draw_id=hoodie.pk)
-        draws.save_draw(
-            actor=admin,
-            draw=Draw(
-                title="Study skills: book token draw",
-                prize="A £20 book token",
-                event=workshop,
-                winners_count=1,
-                alternates_count=1,
-                entry_deadline=workshop.ends_at,
-                claim_deadline=workshop.ends_at + timedelta(days=14),
-            ),
-        )
+                with _clock(performed + timedelta(hours=rng.uniform(0.5, 20))):
+                    draws.claim_prize(actor=pick.entry.student.user, winner_id=pick.pk)
+        opened = now - timedelta(days=4)
+        with _clock(opened):
+            hoodie = draws.save_draw(
+                actor=admin,
+                draw=Draw(
+                    title="End-of-term hoodie draw",
+                    prize="A UPAS hoodie in your size",
+                    winners_count=2,
+                    alternates_count=3,
+                    entry_deadline=now + timedelta(days=5),
+                    claim_deadline=now + timedelta(days=19),
+                ),
+            )
+        entrants = rng.sample(students[1:], min(40, len(students) - 1))
+        times = sorted(rng.uniform(0, (now - opened).total_seconds()) for _ in entrants)
+        for profile, seconds in zip(entrants, times, strict=True):
+            with _clock(opened + timedelta(seconds=seconds)):
+                draws.enter_draw(actor=profile.user, draw_id=hoodie.pk)
+        with _clock(workshop.starts_at - timedelta(days=3)):
+            draws.save_draw(
+                actor=admin,
+                draw=Draw(
+                    title="Study skills: book token draw",
+                    prize="A £20 book token",
+                    event=workshop,
+                    winners_count=1,
+                    alternates_count=1,
+                    entry_deadline=workshop.ends_at,
+                    claim_deadline=workshop.ends_at + timedelta(days=14),
+                ),
+            )
 
     def _claims_and_tasks(
         self,
@@ -562,6 +644,7 @@ class Command(BaseCommand):
         generated certificates: most wait in the review queue, some decided."""
         rng = random.Random(6)  # noqa: S311 - demo data, deterministic on purpose
         now = timezone.now()
+        recently = now - timedelta(minutes=20)  # the latest a seeded review is made
         by_name = {c.name: c for c in categories}
         reviewers = [*faculty, admin]
         tasks = []
@@ -578,66 +661,73 @@ class Command(BaseCommand):
                 task.image.save(
                     f"{slugify(title)}.png", ContentFile(_cover(title, colour)), save=False
                 )
-            tasks.append(task_services.save_task(actor=faculty[n % len(faculty)], task=task))
+            with _clock(now - timedelta(days=8 - n / 2)):  # posted over the last week or so
+                tasks.append(task_services.save_task(actor=faculty[n % len(faculty)], task=task))
         # The demo student is working on one; others are in progress, submitted (some with a
         # photo), approved or rejected.
-        task_services.claim_task(actor=students[0].user, task_id=tasks[2].pk)
+        with _clock(now - timedelta(days=1, hours=3)):
+            task_services.claim_task(actor=students[0].user, task_id=tasks[2].pk)
         for n, profile in enumerate(students[2:24]):
             task = tasks[n % len(tasks)]
             with contextlib.suppress(PortalError):  # full: fine for a demo
-                taken = task_services.claim_task(actor=profile.user, task_id=task.pk)
                 taken_at = now - timedelta(days=rng.uniform(2, 6))
-                TaskAssignment.objects.filter(pk=taken.pk).update(claimed_at=taken_at)
+                with _clock(taken_at):
+                    taken = task_services.claim_task(actor=profile.user, task_id=task.pk)
                 if n % 4 == 0:
                     continue
-                task_services.submit_task(
-                    actor=profile.user,
-                    assignment_id=taken.pk,
-                    text=f"Done: {task.title.lower()}. Notes and photos attached.",
-                    file=_evidence(profile.user.name, task.title, "png") if n % 3 else None,
-                )
-                TaskAssignment.objects.filter(pk=taken.pk).update(
-                    submitted_at=taken_at + timedelta(days=rng.uniform(0.2, 1.5))
-                )
-                if n % 4 == 3:
-                    task_services.decide_task(
-                        actor=reviewers[n % len(reviewers)],
+                submitted_at = taken_at + timedelta(days=rng.uniform(0.2, 1.5))
+                with _clock(submitted_at):
+                    task_services.submit_task(
+                        actor=profile.user,
                         assignment_id=taken.pk,
-                        decision="approve" if n % 8 == 3 else "reject",
-                        comment="" if n % 8 == 3 else "Please add a photo of the finished work.",
+                        text=f"Done: {task.title.lower()}. Notes and photos attached.",
+                        file=_evidence(profile.user.name, task.title, "png") if n % 3 else None,
                     )
-        # Activity claims, the demo student's first (one waiting, one approved).
+                if n % 4 == 3:
+                    with _clock(min(submitted_at + timedelta(hours=rng.uniform(3, 30)), recently)):
+                        task_services.decide_task(
+                            actor=reviewers[n % len(reviewers)],
+                            assignment_id=taken.pk,
+                            decision="approve" if n % 8 == 3 else "reject",
+                            comment=""
+                            if n % 8 == 3
+                            else "Please add a photo of the finished work.",
+                        )
+        # Activity claims, the demo student's first (one waiting, one approved), each made
+        # after the activity and reviewed up to two days later.
         claimants = [students[0], students[0], *students[25:45]]
         for n, profile in enumerate(claimants):
             category, what = CLAIMS[n % len(CLAIMS)]
             category = by_name[category]
+            days_ago = 3 + n * 2
+            made_at = now - timedelta(days=rng.uniform(0.1, min(9, days_ago - 1)))
             try:
-                claim = claim_services.submit_claim(
-                    actor=profile.user,
-                    category_id=category.pk,
-                    points=min(category.max_points, category.default_points + 5 * (n % 3)),
-                    description=what,
-                    activity_date=timezone.localdate() - timedelta(days=3 + n * 2),
-                    evidence=_evidence(profile.user.name, what, "pdf" if n % 3 == 1 else "png"),
-                    idempotency_key=f"seed:claim:{n}",
-                )
+                with _clock(made_at):
+                    claim = claim_services.submit_claim(
+                        actor=profile.user,
+                        category_id=category.pk,
+                        points=min(category.max_points, category.default_points + 5 * (n % 3)),
+                        description=what,
+                        activity_date=timezone.localdate() - timedelta(days=days_ago),
+                        evidence=_evidence(profile.user.name, what, "pdf" if n % 3 == 1 else "png"),
+                        idempotency_key=f"seed:claim:{n}",
+                    )
             except PortalError:
                 continue  # over a yearly cap: the demo skips it
-            ActivityClaim.objects.filter(pk=claim.pk).update(
-                created_at=now - timedelta(days=rng.uniform(0.1, 9))
-            )
+            reviewed_at = min(made_at + timedelta(hours=rng.uniform(2, 48)), recently)
             if n == 1 or (n > 1 and n % 5 == 0):
-                with contextlib.suppress(PortalError):
+                with contextlib.suppress(PortalError), _clock(reviewed_at):
                     claim_services.decide_claim(
                         actor=reviewers[n % len(reviewers)], claim_id=claim.pk, decision="approve"
                     )
             elif n % 7 == 3:
-                claim_services.decide_claim(
-                    actor=reviewers[n % len(reviewers)],
-                    claim_id=claim.pk,
-                    decision="reject",
-                    comment="The certificate does not show the date; please claim again.",
-                )
+                with _clock(reviewed_at):
+                    claim_services.decide_claim(
+                        actor=reviewers[n % len(reviewers)],
+                        claim_id=claim.pk,
+                        decision="reject",
+                        comment="The certificate does not show the date; please claim again.",
+                    )
 
     def _user(self, email: str, name: str, role: str, password: str) -> User:
         user, _created = User.objects.get_or_create(
@@ -669,43 +759,135 @@ class Command(BaseCommand):
         students: list[StudentProfile],
         staff: list[User],
         categories: list[Category],
+        plan: Plan,
     ) -> None:
-        """About 5 awards per student over the last 16 weeks, some deductions and reversals."""
+        """About 5 awards per student over the last 16 weeks, some deductions."""
         now = timezone.now()
         for s_index, profile in enumerate(students):
             awards = 8 if s_index == 0 else rng.randint(0, 9)
-            plan = []
             for n in range(awards):
                 category = rng.choice(categories)
                 at = now - timedelta(days=rng.uniform(0, 110), hours=rng.uniform(0, 8))
                 actor = rng.choice(staff)
                 amount = rng.randrange(category.min_points, category.max_points + 1, 5)
-                plan.append((at, n, actor, category, amount, rng.choice(REASONS[category.name])))
-            # Posted oldest first, as they would have happened, so that the dates of the levels
-            # and badges they reach read in order.
-            for at, n, actor, category, amount, reason in sorted(plan, key=lambda a: a[:2]):
-                try:
-                    ledger.award_points(
-                        actor=actor,
-                        student_id=profile.pk,
-                        category_id=category.pk,
-                        amount=amount,
-                        reason=reason,
-                        idempotency_key=f"seed:award:{profile.enrollment_number}:{n}",
-                        at=at,
+                reason = rng.choice(REASONS[category.name])
+                plan.append(
+                    (
+                        at,
+                        len(plan),
+                        _award(actor, profile, category, amount, reason, f"{n}"),
                     )
-                except LedgerError:
-                    continue  # a yearly cap reached: the demo simply skips that award
+                )
             if s_index % 17 == 3:
-                with contextlib.suppress(LedgerError):  # nothing to deduct from
-                    ledger.deduct_points(
-                        actor=staff[0],
-                        student_id=profile.pk,
-                        amount=5,
-                        reason="Missed a booked lab session without notice",
-                        idempotency_key=f"seed:deduct:{profile.enrollment_number}",
-                        at=now - timedelta(days=rng.uniform(1, 30)),
-                    )
+                at = now - timedelta(days=rng.uniform(1, 30))
+                plan.append((at, len(plan), _deduct(staff[0], profile)))
+
+
+def _last_pks() -> dict[type[models.Model], int]:
+    """The highest id in each STAMPED table, in one query (a clock is set ~1,300 times)."""
+    quote = connection.ops.quote_name
+    maxima = [f"MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)}" for m in STAMPED]
+    sql = "SELECT " + ", ".join(f"(SELECT {m})" for m in maxima)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return {model: last or 0 for model, last in zip(STAMPED, row, strict=True)}
+
+
+@contextlib.contextmanager
+def _clock(when: datetime) -> Iterator[None]:
+    """Run services as if it were `when`: their ledger entries, decisions and deadlines read
+    the patched clock (entries are immutable, so they must be written with their time), and
+    the rows stamped by a model default are dated afterwards (see STAMPED)."""
+    before = _last_pks()
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        yield
+    for model, last in _last_pks().items():
+        if last > before[model]:
+            model.objects.filter(pk__gt=before[model]).update(**{STAMPED[model]: when})
+
+
+def _read_older(first_note: int) -> None:
+    """The demo's notifications older than a few days were read a few hours after they came."""
+    Notification.objects.filter(
+        pk__gt=first_note, created_at__lt=timezone.now() - READ_AFTER
+    ).update(read_at=F("created_at") + timedelta(hours=5))
+
+
+def _award(
+    actor: User, profile: StudentProfile, category: Category, amount: int, reason: str, n: str
+) -> Callable[[], object]:
+    def action() -> None:
+        with contextlib.suppress(LedgerError):  # a yearly cap reached: the demo skips it
+            ledger.award_points(
+                actor=actor,
+                student_id=profile.pk,
+                category_id=category.pk,
+                amount=amount,
+                reason=reason,
+                idempotency_key=f"seed:award:{profile.enrollment_number}:{n}",
+                at=timezone.now(),
+            )
+
+    return action
+
+
+def _deduct(actor: User, profile: StudentProfile) -> Callable[[], object]:
+    def action() -> None:
+        with contextlib.suppress(LedgerError):  # nothing to deduct from
+            ledger.deduct_points(
+                actor=actor,
+                student_id=profile.pk,
+                amount=5,
+                reason="Missed a booked lab session without notice",
+                idempotency_key=f"seed:deduct:{profile.enrollment_number}",
+                at=timezone.now(),
+            )
+
+    return action
+
+
+def _attend(event: Event, profile: StudentProfile, *, manual: bool) -> Callable[[], object]:
+    """A check-in as it happened: the student typed the code shown then, or the organiser
+    checked them in by hand."""
+
+    def action() -> None:
+        if manual:
+            check_in(actor=event.organiser, event_id=event.pk, student_id=profile.pk)
+        else:
+            check_in(actor=profile.user, event_id=event.pk, code=current_code(event))
+
+    return action
+
+
+def _redeem(
+    made: dict[int, Redemption], n: int, profile: StudentProfile, reward: Reward
+) -> Callable[[], object]:
+    def action() -> None:
+        with contextlib.suppress(RewardError):  # cannot afford it then, or out of stock
+            made[n] = redeem_reward(
+                actor=profile.user, reward_id=reward.pk, idempotency_key=f"seed:redeem:{n}"
+            )
+
+    return action
+
+
+def _decide(
+    made: dict[int, Redemption], n: int, admin: User, decision: str
+) -> Callable[[], object]:
+    def action() -> None:
+        if n not in made:
+            return
+        decide_redemption(
+            actor=admin,
+            redemption_id=made[n].pk,
+            decision=decision,
+            note="Sorry, this batch sold out before we could order more."
+            if decision == Decision.REJECT
+            else "",
+        )
+
+    return action
 
 
 def _evidence(name: str, what: str, kind: str) -> Any:
