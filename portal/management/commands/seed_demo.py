@@ -404,7 +404,11 @@ class Command(BaseCommand):
         # Activity is generated once, in one transaction: a second run finds the marker entry
         # and changes nothing (retrying refused demo actions later could succeed and differ).
         # The demo people have no real mailboxes: notifications are kept in-app only.
-        quiet_mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        # Sent in this thread (not the background sender), so the override is still in force.
+        quiet_mail = override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            UPAS_EMAIL_IN_BACKGROUND=False,
+        )
         if not Transaction.objects.filter(idempotency_key=DONE_MARKER).exists():
             with quiet_mail, transaction.atomic():
                 first_note = _last_pks()[Notification]
