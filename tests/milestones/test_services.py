@@ -208,7 +208,8 @@ def test_a_second_record_of_the_same_milestone_is_refused_quietly(student, facul
         Achievement.objects.create(student=profile, code=Milestone.FIRST_AWARD)
         # As if the existence check had raced: the constraint refuses, nothing is announced
         # and the caller's transaction goes on.
-        assert milestones._record(profile, Milestone.FIRST_AWARD, "again", entry) is False
+        again = milestones._record(profile, Milestone.FIRST_AWARD, "again", entry.created_at)
+        assert again is False
         assert Transaction.objects.filter(student=profile).count() == 1
     assert milestone_messages(student) == []
 
