@@ -192,6 +192,16 @@ def _lock_event(event_id: int) -> Event:
     return event
 
 
+def _event_for_checkin(event_id: int) -> Event:
+    """The event, locked only when it has a capacity: the lock serialises the count of places
+    taken. Without one, check-ins to a popular event do not queue behind each other; the
+    (event, student) unique constraint and the profile lock still allow one per student."""
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise EventError("not_found", "This event does not exist.")
+    return event if event.capacity is None else _lock_event(event_id)
+
+
 def _check_can_attend(event: Event, profile: StudentProfile, *, self_service: bool) -> None:
     if event.status == Status.CANCELLED:
         raise EventError("cancelled", "This event was cancelled.")
@@ -223,8 +233,9 @@ def check_in(
 
     A student checks themselves in with the shown code (method "code") or a scanned QR link's
     token (method "qr"). The organiser or an admin checks someone in by `student_id` ("manual").
-    Locks the profile, then the event. Raises EventError: not_a_student, forbidden, not_found,
-    bad_code, cancelled, not_published, not_open_yet, closed, already_checked_in, full.
+    Locks the profile, then the event if it has a capacity. Raises EventError: not_a_student,
+    forbidden, not_found, bad_code, cancelled, not_published, not_open_yet, closed,
+    already_checked_in, full.
     """
     if student_id is None:
         if actor.role != Role.STUDENT:
@@ -233,7 +244,7 @@ def check_in(
         if profile is None:
             raise EventError("not_a_student", "Only students check in to events.")
         profile = lock_profile(profile.pk)
-        event = _lock_event(event_id)
+        event = _event_for_checkin(event_id)
         if scan_token:
             method, valid = Method.QR, scan_token_is_valid(event, scan_token)
         else:
@@ -248,7 +259,7 @@ def check_in(
         self_service = True
     else:
         profile = lock_profile(student_id)
-        event = _lock_event(event_id)
+        event = _event_for_checkin(event_id)
         if not can_manage(actor, event):
             raise EventError("forbidden", "Only the organiser can check students in.")
         method, by, self_service = Method.MANUAL, actor, False

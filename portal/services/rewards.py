@@ -83,6 +83,16 @@ def _lock_reward(reward_id: int) -> Reward:
     return reward
 
 
+def _reward_for_redeeming(reward_id: int) -> Reward:
+    """The reward, locked only when its stock is limited: a unit is taken under the lock.
+    Redemptions of an unlimited reward do not queue behind each other; the per-student limit
+    and the balance are guarded by the profile lock the caller holds."""
+    reward = Reward.objects.filter(pk=reward_id).first()
+    if reward is None:
+        raise RewardError("not_found", "This reward does not exist.")
+    return reward if reward.stock is None else _lock_reward(reward_id)
+
+
 def check_redeemable(profile: StudentProfile, reward: Reward, *, already: int) -> None:
     """Raise the first reason `profile` cannot redeem `reward` now; `already` is how many of
     it they hold (pending, approved or fulfilled). Used by the service under its locks and by
@@ -131,10 +141,10 @@ def explain_refusals(profile: StudentProfile | None, rewards: list[Reward]) -> l
 def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redemption:
     """Spend points on a reward: a pending redemption, a debit in the ledger, one unit of stock.
 
-    Locks the student's profile, then the reward. The same key twice returns the first
-    redemption. Raises RewardError: forbidden, not_found, inactive, not_yet_available,
-    no_longer_available, out_of_stock, limit_reached, insufficient_balance, key_conflict.
-    Nothing is written then.
+    Locks the student's profile, then the reward if its stock is limited. The same key twice
+    returns the first redemption. Raises RewardError: forbidden, not_found, inactive,
+    not_yet_available, no_longer_available, out_of_stock, limit_reached, insufficient_balance,
+    key_conflict. Nothing is written then.
     """
     if actor.role != Role.STUDENT or not actor.is_active:
         raise RewardError("forbidden", "Only students can redeem rewards.")
@@ -147,7 +157,7 @@ def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redem
         if existing.student_id != profile.pk or existing.reward_id != reward_id:
             raise RewardError("key_conflict", "This form was already used. Reload the page.")
         return existing
-    reward = _lock_reward(reward_id)
+    reward = _reward_for_redeeming(reward_id)
     check_redeemable(profile, reward, already=held_count(profile, reward))
 
     redemption = Redemption.objects.create(

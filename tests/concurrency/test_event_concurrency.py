@@ -78,3 +78,20 @@ def test_organiser_and_student_checking_the_same_student_in_at_once_credit_once(
     assert outcomes == Counter({"ok": 1, "already_checked_in": 9})
     student.refresh_from_db()
     assert student.balance == 10
+
+
+def test_twenty_students_into_an_event_without_a_capacity(faculty):
+    """No capacity: the event row is not locked, so these do not queue on it; each student is
+    still credited once, through their own profile lock and the unique constraint."""
+    event = live_event(faculty)
+    students = [StudentFactory() for _ in range(20)]
+    code = current_code(event)
+
+    def attend(student):
+        return lambda: check_in(actor=student.user, event_id=event.pk, code=code)
+
+    outcomes = run_at_once([attend(s) for s in students] + [attend(students[0])] * 5)
+    assert outcomes == Counter({"ok": 20, "already_checked_in": 5})
+    assert CheckIn.objects.filter(event=event).count() == 20
+    assert Transaction.objects.filter(kind="attendance").count() == 20
+    assert find_ledger_mismatches() == []

@@ -52,6 +52,22 @@ def test_forty_students_race_for_five_units(admin):
     assert find_ledger_mismatches() == []
 
 
+def test_twenty_students_redeem_one_unlimited_reward_at_once(admin):
+    """Unlimited stock: the reward row is not locked, so nobody waits on it; every redemption
+    goes through and every balance matches the ledger."""
+    reward = Reward.objects.create(name="Library late pass", cost=30)
+    students = funded_students(admin, 20, 50)
+
+    def redeem(student):
+        return lambda: redeem_reward(actor=student.user, reward_id=reward.pk, idempotency_key=key())
+
+    assert run_at_once([redeem(s) for s in students]) == Counter({"ok": 20})
+    assert Redemption.objects.filter(reward=reward).count() == 20
+    reward.refresh_from_db()
+    assert reward.stock is None
+    assert find_ledger_mismatches() == []
+
+
 def test_one_student_with_points_for_two_fires_ten_redeems(admin):
     reward = Reward.objects.create(name="Café voucher", cost=50)
     (student,) = funded_students(admin, 1, 100)
