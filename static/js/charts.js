@@ -36,7 +36,7 @@
           return {
             label: s.label, data: s.values, backgroundColor: line ? colour + "22" : colour,
             borderColor: colour, borderWidth: line ? 2 : 0, borderRadius: line ? 0 : 4,
-            fill: line, tension: 0.3, pointRadius: line ? 3 : 0, maxBarThickness: 36
+            fill: line, tension: 0.3, cubicInterpolationMode: "monotone", pointRadius: line ? 3 : 0, maxBarThickness: 36
           };
         })
       },
