@@ -30,6 +30,9 @@ def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
     # Production-like: no query log kept per request, no debug pages.
     os.environ.setdefault("DEBUG", "false")
+    # Notifications are written as in production; their emails go nowhere (the development
+    # console backend would print thousands of them from this process and skew the timings).
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     import django
 
     django.setup()
