@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from portal.models import Notification, User
@@ -56,10 +56,14 @@ def _dispatch_email(notification_id: int) -> None:
 
 
 def _send_on_worker_thread(notification_id: int) -> None:
+    # The sender thread keeps its own connection between emails for CONN_MAX_AGE, like a
+    # request would (opening one per email cost more than the email); with CONN_MAX_AGE=0
+    # (tests) it is closed after each.
+    close_old_connections()
     try:
         send_notification_email(notification_id)
     finally:
-        connection.close()  # the worker thread's own connection, not the request's
+        close_old_connections()
 
 
 def send_notification_email(notification_id: int) -> None:
