@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.selectors.periods import term_start
+from portal.selectors.periods import local_midnight, term_start
 
 MAX_RANGE_DAYS = 5 * 366
 # A report may end in the near future (the end of this term, say), never years ahead.
@@ -26,18 +26,12 @@ class DateRange:
 
     @property
     def start(self) -> datetime:
-        return _local_midnight(self.first)
+        return local_midnight(self.first)
 
     @property
     def end(self) -> datetime:
         """Exclusive: midnight at the start of the day after `last`."""
-        return _local_midnight(self.last + timedelta(days=1))
-
-
-def _local_midnight(day: date) -> datetime:
-    # settings.TIME_ZONE, not whatever zone a request may have activated: a report is the
-    # same whoever runs it. Midnight is never skipped or repeated by Europe's DST changes.
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+        return local_midnight(self.last + timedelta(days=1))
 
 
 def today() -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -41,3 +41,9 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
     if period == Period.TERM:
         return term_start(now)
     return None
+
+
+def local_midnight(day: date) -> datetime:
+    """00:00 of `day` in settings.TIME_ZONE (not a zone a request may have activated: reports
+    and charts are the same whoever looks). Europe's DST changes never skip midnight."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())

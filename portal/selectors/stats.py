@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import CheckIn, Event, Redemption, StudentProfile, Transaction, User
 
 from .events import checkin_count
-from .periods import Period, period_start
+from .periods import Period, local_midnight, period_start
 from .reports import ISSUED  # points issued: positive merit entries, not reversals
 
 # --- figures with trends ---------------------------------------------------------------------
@@ -210,14 +210,10 @@ def _bucket_label(granularity: str, start: date) -> str:
     return f"{start.day} {start.strftime('%b')}"
 
 
-def _aware_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
 def _grouped(queryset, granularity: str, starts: list[date], *extra: str):
     """Rows of `queryset` grouped by local-time bucket (and `extra` fields), with `total`."""
     return (
-        queryset.filter(created_at__gte=_aware_midnight(starts[0]))
+        queryset.filter(created_at__gte=local_midnight(starts[0]))
         .annotate(bucket=Trunc("created_at", granularity, tzinfo=timezone.get_current_timezone()))
         .values("bucket", *extra)
         .order_by()

@@ -78,7 +78,8 @@ def validate_levels(levels: Sequence[tuple[str, int]]) -> None:
         raise ImproperlyConfigured("UPAS_LEVELS: level names must be present and distinct.")
 
 
-def _levels(levels: Sequence[tuple[str, int]] | None) -> list[Level]:
+def all_levels(levels: Sequence[tuple[str, int]] | None = None) -> list[Level]:
+    """The ladder, lowest first: `levels` or else settings.UPAS_LEVELS."""
     if levels is None:
         from django.conf import settings
 
@@ -86,15 +87,11 @@ def _levels(levels: Sequence[tuple[str, int]] | None) -> list[Level]:
     return [Level(name, threshold) for name, threshold in levels]
 
 
-def all_levels(levels: Sequence[tuple[str, int]] | None = None) -> list[Level]:
-    return _levels(levels)
-
-
 def level_for(
     lifetime_points: int, levels: Sequence[tuple[str, int]] | None = None
 ) -> LevelProgress:
     """The level for a lifetime total. Below 0 (deductions) still counts as the first level."""
-    ladder = _levels(levels)
+    ladder = all_levels(levels)
     index = 0
     for i, level in enumerate(ladder):
         if lifetime_points >= level.threshold:
@@ -123,6 +120,6 @@ def levels_crossed(
         return []
     return [
         level
-        for level in _levels(levels)
+        for level in all_levels(levels)
         if level.threshold > 0 and before < level.threshold <= after
     ]

@@ -596,7 +596,8 @@ class Command(BaseCommand):
         # Entries made last week (its entry deadline has passed), the demo student's among them.
         for profile in [students[0], *rng.sample(students[1:], min(15, len(students) - 1))]:
             entered = opened + timedelta(seconds=rng.uniform(0, (closed - opened).total_seconds()))
-            DrawEntry.objects.create(draw=coffee, student=profile, created_at=entered)
+            with _clock(entered):
+                draws.enter_draw(actor=profile.user, draw_id=coffee.pk)
         performed = closed + timedelta(hours=1)
         with _clock(performed):
             draws.perform_draw(actor=admin, draw_id=coffee.pk)
