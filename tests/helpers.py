@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.models import Category, Redemption, Reward, StudentProfile, Transaction, User
+from portal.selectors.ledger import find_ledger_mismatches, find_period_points_mismatches
 from portal.services import ledger, rewards
 from tests.conftest import key
 
@@ -52,3 +53,10 @@ def redeem(profile: StudentProfile, reward: Reward, *, idempotency_key: str = ""
     return rewards.redeem_reward(
         actor=profile.user, reward_id=reward.pk, idempotency_key=idempotency_key or key()
     )
+
+
+def assert_ledger_consistent() -> None:
+    """What `check_ledger` checks: every cached balance and lifetime total, and the current
+    week, month and term totals behind the leaderboards, match the ledger."""
+    assert find_ledger_mismatches() == []
+    assert find_period_points_mismatches() == []

@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from django.test import override_settings
 
 from portal.models import Category, Draw, DrawEntry, StudentProfile, Transaction, User
-from portal.selectors.ledger import find_ledger_mismatches
 from portal.services.draws import enter_draw, perform_draw
 from tests.factories import DrawFactory, StudentFactory
+from tests.helpers import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_seed_demo_is_idempotent_and_consistent():
         Transaction.objects.count(),
     ) == counts
     assert counts[1] == 15 and counts[3] > 15
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
     for email in ("admin@upas.test", "faculty@upas.test", "student@upas.test"):
         assert User.objects.get(email=email).check_password("upas-demo")
 

@@ -22,10 +22,11 @@ from portal.models import (
     Transaction,
     User,
 )
-from portal.selectors.ledger import find_ledger_mismatches, get_leaderboard, get_standing
+from portal.selectors.ledger import get_leaderboard, get_standing
 from portal.selectors.periods import Period
 from portal.services.draws import verify_draw
 from tests.factories import DepartmentFactory, StudentFactory
+from tests.helpers import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def test_generated_data_keeps_the_ledger_invariants():
     generate("--seed=3")
     assert StudentProfile.objects.count() == 50
     assert Transaction.objects.count() == 2000
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
     call_command("check_ledger", stdout=io.StringIO())
     assert not StudentProfile.objects.filter(balance__lt=0).exists()
 
@@ -103,7 +104,7 @@ def test_reset_replaces_the_data_set():
     generate("--reset", students=12, transactions=400)
     assert StudentProfile.objects.count() == 12
     assert Transaction.objects.count() == 400
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_refuses_without_debug_unless_forced():

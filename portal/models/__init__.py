@@ -5,7 +5,13 @@ from .audit import AuditLog
 from .claims import ActivityClaim, Evidence, ReviewStatus, Task, TaskAssignment
 from .draws import Draw, DrawEntry, DrawWinner
 from .events import CheckIn, Event, EventReminder
-from .ledger import MAX_POINTS_PER_ENTRY, Category, LedgerImmutableError, Transaction
+from .ledger import (
+    MAX_POINTS_PER_ENTRY,
+    Category,
+    LedgerImmutableError,
+    PeriodPoints,
+    Transaction,
+)
 from .milestones import Achievement, Milestone
 from .notifications import Notification
 from .rewards import Redemption, Reward
@@ -27,6 +33,7 @@ __all__ = [
     "LedgerImmutableError",
     "Milestone",
     "Notification",
+    "PeriodPoints",
     "Redemption",
     "ReviewStatus",
     "Reward",

@@ -97,7 +97,16 @@ class Task(models.Model):
             models.CheckConstraint(condition=Q(points__gte=1), name="task_points_positive"),
             models.CheckConstraint(condition=Q(max_claimants__gte=1), name="task_limit_positive"),
         ]
-        indexes = [models.Index(fields=["is_active", "deadline"], name="task_open_idx")]
+        indexes = [
+            models.Index(fields=["is_active", "deadline"], name="task_open_idx"),
+            # The staff task lists' order (selectors.claims.tasks_posted): admins see every
+            # task, faculty their own; without these both sort all tasks per page.
+            models.Index(fields=["-is_active", "-deadline", "-id"], name="task_staff_list_idx"),
+            models.Index(
+                fields=["created_by", "-is_active", "-deadline", "-id"],
+                name="task_poster_list_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

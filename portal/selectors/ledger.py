@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from portal.models import Department, Role, StudentProfile, Transaction, User
+from portal.models import Department, PeriodPoints, Role, StudentProfile, Transaction, User
 
 from .accounts import active_students
 from .periods import Period, period_start
@@ -154,7 +154,7 @@ def get_leaderboard(
         )
         scored = [(p, p.lifetime_points) for p in top_profiles]
     else:
-        period_totals = _period_totals(start, department)
+        period_totals = _period_totals(period, start, department)
         totals = list(period_totals.filter(points__gt=0).order_by("-points", "student")[:top])
         by_id = students.select_related("user", "department").in_bulk(
             [t["student"] for t in totals]
@@ -184,9 +184,9 @@ def get_leaderboard(
             higher = ranked_counts(n=scope & Q(lifetime_points__gt=mine))["n"]
         else:
             mine = (
-                Transaction.objects.earning()
-                .filter(created_at__gte=start, student=viewer_profile)
-                .aggregate(s=Sum("amount"))["s"]
+                PeriodPoints.objects.filter(period=period, starts_at=start, student=viewer_profile)
+                .values_list("points", flat=True)
+                .first()
                 or 0
             )
             higher = period_totals.filter(points__gt=mine).count()
@@ -200,24 +200,19 @@ def get_leaderboard(
     return Leaderboard(rows=rows, viewer_row=viewer_row, period=period, department=department)
 
 
-def _period_totals(start: datetime, department: Department | None) -> QuerySet[Transaction]:
-    """Points earned since `start` per ranked student (in `department`), grouped from the
-    covering index tx_period_points_idx (migration 0006). Unranked students are excluded after
-    the fact rather than by joining every entry's student to its user.
-
-    Still one pass over the period's entries per query: a term at 2,000,000 entries is ~170,000
-    rows. A per-period rollup kept by the ledger service would make this a top-N index read
-    (issue 9)."""
-    entries = Transaction.objects.earning().filter(created_at__gte=start)
+def _period_totals(
+    period: str, start: datetime, department: Department | None
+) -> QuerySet[PeriodPoints]:
+    """Points earned in the period per ranked student (in `department`), from the rollup kept
+    by the ledger service: the top rows and the count above the viewer both walk
+    period_points_rank_idx. Unranked students (few) are excluded after the fact rather than by
+    joining every row's student to its user."""
+    totals = PeriodPoints.objects.filter(period=period, starts_at=start)
     if department is not None:
-        entries = entries.filter(
+        totals = totals.filter(
             student__in=StudentProfile.objects.filter(department=department).values("pk")
         )
-    return (
-        entries.exclude(student__in=unranked_students().values("pk"))
-        .values("student")
-        .annotate(points=Sum("amount"))
-    )
+    return totals.exclude(student__in=unranked_students().values("pk")).values("student", "points")
 
 
 # --- history ----------------------------------------------------------------------------------
@@ -282,3 +277,46 @@ def find_ledger_mismatches() -> list[LedgerMismatch]:
         )
         for p in profiles.select_related("user").order_by("pk")
     ]
+
+
+@dataclass(frozen=True)
+class PeriodPointsMismatch:
+    period: str
+    student_id: int
+    stored: int
+    ledger: int
+
+
+def period_totals_from_ledger(start: datetime) -> dict[int, int]:
+    """Points each student earned since `start`, summed from the ledger: what the rollup row of
+    a period beginning at `start` holds while it is current (nothing is dated in the future)."""
+    return dict(
+        Transaction.objects.earning()
+        .filter(created_at__gte=start)
+        .order_by()
+        .values("student")
+        .annotate(points=Sum("amount"))
+        .values_list("student", "points")
+    )
+
+
+def find_period_points_mismatches(now: datetime | None = None) -> list[PeriodPointsMismatch]:
+    """Students whose rollup rows for the current week, month or term (what the leaderboards
+    read) differ from the ledger. Two grouped queries per period; a missing row counts as 0."""
+    mismatches = []
+    for period in PeriodPoints.PERIODS:
+        start = period_start(period, now)
+        ledger = period_totals_from_ledger(start)
+        stored = dict(
+            PeriodPoints.objects.filter(period=period, starts_at=start).values_list(
+                "student", "points"
+            )
+        )
+        for student_id in sorted(stored.keys() | ledger.keys()):
+            if stored.get(student_id, 0) != ledger.get(student_id, 0):
+                mismatches.append(
+                    PeriodPointsMismatch(
+                        period, student_id, stored.get(student_id, 0), ledger.get(student_id, 0)
+                    )
+                )
+    return mismatches

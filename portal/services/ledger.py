@@ -32,7 +32,7 @@ from portal.models import (
     User,
 )
 
-from . import milestones
+from . import milestones, period_points
 from .notifications import notify
 
 Kind = Transaction.Kind
@@ -172,6 +172,7 @@ def post_entry(
     profile.balance += amount
     if counts_for_lifetime:
         profile.lifetime_points += amount
+        period_points.add(profile.pk, entry.created_at, amount)
     profile.save(update_fields=["balance", "lifetime_points"])
     milestones.after_entry(profile, entry)  # levels and badges; no query for most entries
     return entry

@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 
 from portal.models import Category, Task, User
-from portal.selectors.ledger import find_ledger_mismatches
 from tests.factories import CategoryFactory, TaskFactory
+from tests.helpers import assert_ledger_consistent
 
 
 @pytest.fixture(autouse=True)
 def _ledger_still_balances(db):
     """Whatever a test does, every cached balance still matches the ledger (check_ledger)."""
     yield
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ from collections import Counter
 import pytest
 
 from portal.models import ActivityClaim, TaskAssignment, Transaction
-from portal.selectors.ledger import find_ledger_mismatches
 from portal.services.claims import decide_claim, withdraw_claim
 from portal.services.tasks import abandon_task, claim_task, decide_task
 from tests.claims.helpers import hand_in, make_claim
 from tests.concurrency.threads import run_at_once
 from tests.factories import CategoryFactory, StudentFactory, TaskFactory, UserFactory
-from tests.helpers import award
+from tests.helpers import assert_ledger_consistent, award
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +78,7 @@ def test_two_reviewers_approving_claims_that_together_exceed_the_cap(faculty, ot
     assert ActivityClaim.objects.filter(status="pending").count() == 1
     student.refresh_from_db()
     assert student.lifetime_points == 70
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_ten_reviewers_approving_one_claim_credit_it_once(faculty):
@@ -114,7 +113,7 @@ def test_a_student_withdrawing_while_a_reviewer_approves_ends_one_way(faculty):
     claim.refresh_from_db()
     credited = Transaction.objects.filter(claim=claim).count()
     assert (claim.status, credited) in {("approved", 1), ("withdrawn", 0)}
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_approve_and_reject_of_one_submission_at_once_decide_once(faculty, other_faculty):
@@ -135,7 +134,7 @@ def test_approve_and_reject_of_one_submission_at_once_decide_once(faculty, other
     assert outcomes["ok"] == 1 and sum(outcomes.values()) == 9, outcomes
     assert set(outcomes) <= {"ok", "already_decided", "not_in_progress"}
     assert Transaction.objects.filter(task_assignment=submission).count() <= 1
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_places_freed_by_abandoning_while_others_race(faculty):

@@ -9,7 +9,6 @@ from collections import Counter
 import pytest
 
 from portal.models import Draw, DrawEntry, DrawWinner, Notification, Role, Transaction
-from portal.selectors.ledger import find_ledger_mismatches
 from portal.services.draws import (
     claim_prize,
     enter_draw,
@@ -20,6 +19,7 @@ from portal.services.draws import (
 from tests.concurrency.threads import run_at_once
 from tests.draws.conftest import expire
 from tests.factories import DrawFactory, StudentFactory, UserFactory
+from tests.helpers import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,7 +97,7 @@ def test_ten_claims_of_the_same_prize_at_once_credit_it_once(admin):
     assert Transaction.objects.filter(kind=Transaction.Kind.PRIZE).count() == 1
     student.refresh_from_db()
     assert (student.balance, student.lifetime_points) == (75, 75)
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_two_admins_passing_the_same_prize_on_at_once_offer_it_once(admin):

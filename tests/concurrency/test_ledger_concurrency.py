@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 import pytest
 
-from portal.models import StudentProfile, Transaction
-from portal.selectors.ledger import find_ledger_mismatches
-from portal.services import ledger
+from portal.models import PeriodPoints, StudentProfile, Transaction
+from portal.selectors.periods import period_start
+from portal.services import ledger, period_points
 from tests.concurrency.threads import run_at_once
 from tests.conftest import key
 from tests.factories import CategoryFactory, StudentFactory
+from tests.helpers import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,7 +63,7 @@ def test_concurrent_awards_and_deductions_on_one_student_stay_consistent(cast, f
     assert awards == 12
     assert outcomes["ok"] == awards + deductions
     assert student.balance == 100 + 10 * awards - 15 * deductions >= 0
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_concurrent_deductions_never_overdraw(cast, admin):
@@ -77,7 +78,7 @@ def test_concurrent_deductions_never_overdraw(cast, admin):
     assert outcomes == Counter({"ok": 10, "insufficient_balance": 10})
     student.refresh_from_db()
     assert student.balance == 0
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_the_same_form_submitted_twenty_times_at_once_creates_one_entry(cast, faculty):
@@ -121,7 +122,7 @@ def test_an_entry_reversed_by_many_admins_at_once_is_reversed_once(cast, faculty
     assert outcomes == Counter({"ok": 1, "already_reversed": 19})
     student.refresh_from_db()
     assert student.balance == 100
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_overlapping_bulk_awards_do_not_deadlock(faculty, admin):
@@ -147,4 +148,28 @@ def test_overlapping_bulk_awards_do_not_deadlock(faculty, admin):
             "balance", flat=True
         )
     ) == {50}
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
+
+
+def test_period_totals_stay_exact_under_awards_to_many_students_and_a_rebuild(faculty, admin):
+    """Sixteen awards to four students race each other and a rebuild of the period totals:
+    each award is counted once, by the rebuild's sums or added after it."""
+    category = CategoryFactory(min_points=1, max_points=100, default_points=5)
+    students = [StudentFactory() for _ in range(4)]
+
+    def give(profile: StudentProfile) -> Callable[[], object]:
+        return lambda: ledger.award_points(
+            actor=faculty,
+            student_id=profile.pk,
+            category_id=category.pk,
+            amount=7,
+            reason="Race",
+            idempotency_key=key(),
+        )
+
+    jobs = [give(profile) for profile in students for _ in range(4)]
+    outcomes = run_at_once([*jobs, period_points.rebuild_current, period_points.rebuild_current])
+    assert outcomes == Counter({"ok": 18})
+    week = PeriodPoints.objects.filter(period="week", starts_at=period_start("week"))
+    assert sorted(week.values_list("points", flat=True)) == [28, 28, 28, 28]
+    assert_ledger_consistent()

@@ -10,12 +10,12 @@ import pytest
 from django.db.models import Sum
 
 from portal.models import Redemption, Reward, Transaction
-from portal.selectors.ledger import find_ledger_mismatches
 from portal.services import ledger
 from portal.services.rewards import Decision, cancel_redemption, decide_redemption, redeem_reward
 from tests.concurrency.threads import run_at_once
 from tests.conftest import key
 from tests.factories import CategoryFactory, StudentFactory
+from tests.helpers import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,7 +49,7 @@ def test_forty_students_race_for_five_units(admin):
     assert Redemption.objects.filter(reward=reward).count() == 5
     spent = Transaction.objects.filter(kind="redemption").aggregate(s=Sum("amount"))["s"]
     assert spent == -500
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_twenty_students_redeem_one_unlimited_reward_at_once(admin):
@@ -65,7 +65,7 @@ def test_twenty_students_redeem_one_unlimited_reward_at_once(admin):
     assert Redemption.objects.filter(reward=reward).count() == 20
     reward.refresh_from_db()
     assert reward.stock is None
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_one_student_with_points_for_two_fires_ten_redeems(admin):
@@ -78,7 +78,7 @@ def test_one_student_with_points_for_two_fires_ten_redeems(admin):
     assert outcomes == Counter({"ok": 2, "insufficient_balance": 8})
     student.refresh_from_db()
     assert student.balance == 0
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_per_student_limit_holds_under_concurrent_redeems(admin):
@@ -126,7 +126,7 @@ def test_admin_rejecting_while_the_student_cancels_refunds_once(admin):
     reward.refresh_from_db()
     student.refresh_from_db()
     assert (reward.stock, student.balance) == (3, 100)
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_two_admins_approving_at_once_decide_once(admin):

@@ -12,12 +12,12 @@ import pytest
 from django.utils import timezone
 
 from portal.models import Draw, DrawEntry, DrawWinner, Event, StudentProfile, User
-from portal.selectors.ledger import find_ledger_mismatches
 from portal.services import draw_algorithm
 from portal.services import draws as draw_services
 from portal.services import events as event_services
 from portal.services.draw_algorithm import commitment
 from tests.factories import DrawFactory, EventFactory, StudentFactory
+from tests.helpers import assert_ledger_consistent
 
 Pick = DrawWinner.Status
 
@@ -26,7 +26,7 @@ Pick = DrawWinner.Status
 def _ledger_still_balances(db):
     """Whatever a test does, every cached balance still matches the ledger (check_ledger)."""
     yield
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 @pytest.fixture

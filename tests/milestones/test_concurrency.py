@@ -9,12 +9,12 @@ from collections import Counter
 import pytest
 
 from portal.models import Achievement, Notification
-from portal.selectors.ledger import find_ledger_mismatches
 from portal.services import ledger
 from portal.services.events import check_in
 from tests.concurrency.threads import run_at_once
 from tests.conftest import key, postgres_only
 from tests.factories import CategoryFactory, EventFactory, StudentFactory
+from tests.helpers import assert_ledger_consistent
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, postgres_only]
 
@@ -48,7 +48,7 @@ def test_simultaneous_awards_record_the_first_award_and_a_level_once(faculty):
     assert codes == Counter({"first_award": 1, "level-bronze": 1, "level-silver": 1})
     assert all(count == 1 for count in announced(student).values())
     assert sum(announced(student).values()) == 3
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_simultaneous_check_ins_record_the_first_event_once():
@@ -66,4 +66,4 @@ def test_simultaneous_check_ins_record_the_first_event_once():
     codes = Counter(Achievement.objects.filter(student=student).values_list("code", flat=True))
     assert codes == Counter({"first_event": 1, "events_5": 1})
     assert sum(announced(student).values()) == 2
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()

@@ -7,13 +7,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import Achievement, Milestone, Notification, Transaction
-from portal.selectors.ledger import find_ledger_mismatches
 from portal.services import claims, ledger, milestones
 from portal.services.events import check_in
 from tests.claims.helpers import make_claim
 from tests.conftest import key
 from tests.factories import EventFactory, RewardFactory
-from tests.helpers import award, redeem
+from tests.helpers import assert_ledger_consistent, award, redeem
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +34,7 @@ def milestone_messages(profile) -> list[str]:
 @pytest.fixture(autouse=True)
 def _ledger_still_balances():
     yield
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 def test_a_first_award_is_a_milestone_once_and_only_for_its_student(

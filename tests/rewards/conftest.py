@@ -8,17 +8,16 @@ from typing import Any
 import pytest
 
 from portal.models import Category, Redemption, Reward, StudentProfile
-from portal.selectors.ledger import find_ledger_mismatches
 from tests.conftest import ledger_total
 from tests.factories import CategoryFactory, RewardFactory
-from tests.helpers import award
+from tests.helpers import assert_ledger_consistent, award
 
 
 @pytest.fixture(autouse=True)
 def _ledger_still_balances(db):
     """Whatever a test does, every cached balance still matches the ledger (check_ledger)."""
     yield
-    assert find_ledger_mismatches() == []
+    assert_ledger_consistent()
 
 
 @pytest.fixture

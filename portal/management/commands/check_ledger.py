@@ -4,12 +4,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.selectors.ledger import find_ledger_mismatches
+from portal.selectors.ledger import find_ledger_mismatches, find_period_points_mismatches
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute every balance and lifetime total from the ledger; exit 1 naming each mismatch."
+        "Recompute every balance and lifetime total, and the current week, month and term "
+        "leaderboard totals, from the ledger; exit 1 naming each mismatch."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -20,10 +21,24 @@ class Command(BaseCommand):
                 f"balance {m.balance} but ledger says {m.ledger_balance}; "
                 f"lifetime {m.lifetime_points} but ledger says {m.ledger_lifetime}"
             )
+        period_mismatches = find_period_points_mismatches()
+        for p in period_mismatches:
+            self.stderr.write(
+                f"student #{p.student_id}: this {p.period}'s total is {p.stored} "
+                f"but the ledger says {p.ledger}"
+            )
         if mismatches:
             raise CommandError(
                 f"{len(mismatches)} student(s) do not match the ledger.", returncode=1
             )
+        if period_mismatches:
+            raise CommandError(
+                f"{len(period_mismatches)} period total(s) do not match the ledger; "
+                "`manage.py rebuild_period_points` recomputes them.",
+                returncode=1,
+            )
         self.stdout.write(
-            self.style.SUCCESS("Ledger OK: every balance and lifetime total matches.")
+            self.style.SUCCESS(
+                "Ledger OK: every balance, lifetime total and current period total matches."
+            )
         )

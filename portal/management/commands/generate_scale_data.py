@@ -52,6 +52,7 @@ from portal.models import (
     DrawWinner,
     Event,
     Notification,
+    PeriodPoints,
     Redemption,
     Reward,
     Role,
@@ -61,6 +62,7 @@ from portal.models import (
     Transaction,
     User,
 )
+from portal.services import period_points
 from portal.services.draw_algorithm import commitment, pick_winners
 from portal.services.draws import entrants_digest
 
@@ -1466,6 +1468,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {model._meta.db_table}: {count:,} rows in {time.monotonic() - at:.1f} s"
                 )
+            # The ledger went in without its service: the leaderboards' period totals from it.
+            at = time.monotonic()
+            written = period_points.rebuild_current()
+            self.stdout.write(
+                f"  {PeriodPoints._meta.db_table}: {sum(written.values()):,} rows "
+                f"in {time.monotonic() - at:.1f} s"
+            )
             if postgres:
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")

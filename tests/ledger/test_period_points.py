@@ -1,0 +1,143 @@
+"""The period rollup behind the week, month and term leaderboards (PeriodPoints): kept by
+`post_entry`, compared with the ledger by check_ledger, recomputed by rebuild_period_points."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from portal.models import PeriodPoints, Transaction
+from portal.selectors.ledger import find_period_points_mismatches, get_leaderboard
+from portal.selectors.periods import Period, period_start
+from portal.services import ledger
+from tests.conftest import key
+from tests.factories import DepartmentFactory, RewardFactory, StudentFactory
+from tests.helpers import assert_ledger_consistent, award, redeem
+
+pytestmark = pytest.mark.django_db
+
+
+def totals(profile) -> dict[str, int]:
+    """The student's rows for the current periods."""
+    return {
+        period: PeriodPoints.objects.filter(
+            student=profile, period=period, starts_at=period_start(period)
+        )
+        .values_list("points", flat=True)
+        .first()
+        for period in PeriodPoints.PERIODS
+    }
+
+
+def test_an_award_adds_to_the_current_week_month_and_term(faculty, student, category):
+    award(faculty, student, category, 20)
+    award(faculty, student, category, 15)
+    assert totals(student) == {"week": 35, "month": 35, "term": 35}
+    assert PeriodPoints.objects.count() == 3
+    assert_ledger_consistent()
+
+
+def test_deductions_and_reversals_take_points_off_but_spending_does_not(
+    faculty, admin, student, category
+):
+    entry = award(faculty, student, category, 50)
+    award(faculty, student, category, 30)
+    ledger.deduct_points(
+        actor=admin, student_id=student.pk, amount=10, reason="Late", idempotency_key=key()
+    )
+    redeem(student, RewardFactory(cost=5))  # spending: balance moves, merit does not
+    ledger.reverse_transaction(
+        actor=faculty, transaction_id=entry.pk, reason="Wrong student", idempotency_key=key()
+    )
+    assert totals(student) == {"week": 20, "month": 20, "term": 20}
+    assert_ledger_consistent()
+
+
+def test_an_entry_dated_in_an_earlier_period_goes_to_that_period(faculty, student, category):
+    long_ago = timezone.now() - timedelta(days=400)
+    award(faculty, student, category, 30, at=long_ago)
+    assert totals(student) == {"week": None, "month": None, "term": None}
+    old_week = PeriodPoints.objects.get(student=student, period="week")
+    assert old_week.starts_at == period_start(Period.WEEK, long_ago)
+    assert old_week.points == 30
+
+
+def test_period_leaderboards_match_sums_over_the_ledger(faculty, admin, category):
+    """Random awards and deductions over two months for a dozen students in two departments:
+    every period leaderboard lists what summing the ledger gives, in that order."""
+    rng = random.Random(7)
+    engineering = DepartmentFactory(code="EE")
+    students = [StudentFactory(department=engineering if i % 3 == 0 else None) for i in range(12)]
+    now = timezone.now()
+    for _ in range(80):
+        profile = rng.choice(students)
+        at = now - timedelta(days=rng.uniform(0, 60))
+        if rng.random() < 0.8:
+            award(faculty, profile, category, rng.randint(5, 50), at=at)
+        else:
+            # Refused when the student has too few points: then nothing is written.
+            with contextlib.suppress(ledger.LedgerError):
+                ledger.deduct_points(
+                    actor=admin,
+                    student_id=profile.pk,
+                    amount=rng.randint(1, 10),
+                    reason="Penalty",
+                    idempotency_key=key(),
+                    at=at,
+                )
+    assert_ledger_consistent()
+    for period in (Period.WEEK, Period.MONTH, Period.TERM):
+        for department in (None, engineering):
+            start = period_start(period)
+            expected: dict[int, int] = {}
+            entries = Transaction.objects.earning().filter(created_at__gte=start)
+            if department is not None:
+                entries = entries.filter(student__department=department)
+            for student_id, amount in entries.values_list("student", "amount"):
+                expected[student_id] = expected.get(student_id, 0) + amount
+            board = get_leaderboard(viewer=None, period=period, department=department, top=50)
+            shown = [row.points for row in board.rows]
+            assert shown == sorted((p for p in expected.values() if p > 0), reverse=True)
+
+
+def test_viewer_rank_outside_the_top_comes_from_the_rollup(faculty, category):
+    leaders = [StudentFactory() for _ in range(3)]
+    for points, profile in zip((50, 40, 40), leaders, strict=True):
+        award(faculty, profile, category, points)
+    viewer = StudentFactory()
+    award(faculty, viewer, category, 10)
+    board = get_leaderboard(viewer=viewer.user, period=Period.WEEK, top=2)
+    assert [row.points for row in board.rows] == [50, 40]
+    assert board.viewer_row is not None
+    assert (board.viewer_row.rank, board.viewer_row.points) == (4, 10)
+
+
+def test_check_ledger_names_a_drifted_period_total_and_rebuild_mends_it(faculty, student, category):
+    award(faculty, student, category, 20)
+    PeriodPoints.objects.filter(student=student, period="term").update(points=999)
+    [mismatch] = find_period_points_mismatches()
+    assert (mismatch.period, mismatch.stored, mismatch.ledger) == ("term", 999, 20)
+    with pytest.raises(CommandError, match="rebuild_period_points"):
+        call_command("check_ledger")
+    call_command("rebuild_period_points")
+    assert totals(student) == {"week": 20, "month": 20, "term": 20}
+    call_command("check_ledger")
+
+
+def test_new_term_dates_need_a_rebuild_to_show_on_the_term_leaderboard(
+    faculty, student, category, settings
+):
+    award(faculty, student, category, 20)
+    today = timezone.localdate()
+    # A term that began today: the rollup's term rows still start at the old date.
+    settings.UPAS_TERM_STARTS = [today.strftime("%m-%d")]
+    assert get_leaderboard(viewer=None, period=Period.TERM).rows == []
+    assert find_period_points_mismatches() != []
+    call_command("rebuild_period_points")
+    assert [row.points for row in get_leaderboard(viewer=None, period=Period.TERM).rows] == [20]
+    assert find_period_points_mismatches() == []
