@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.db import connections
 from django.db.models import (
     CharField,
     Count,
@@ -400,6 +402,40 @@ def _task_rows(assignments: QuerySet[TaskAssignment]) -> QuerySet[TaskAssignment
     )
 
 
+class _Union(QuerySet):
+    """The queue's UNION ALL, where a page is also cut from each side before the union: each
+    side is sorted as the union is and limited to the page's end, so the database reads the
+    names (the correlated subqueries above) for at most that many rows a side. Sorted and cut
+    only as a whole, the union read them for every row first: each waiting item (834 at 50,000
+    students), or every decided one for the approved and rejected views (issue 9). SQLite
+    allows no ORDER BY or LIMIT inside a UNION; it gets the plain union."""
+
+    def __getitem__(self, k: int | slice) -> Any:
+        query = self.query
+        order = [name for name in query.order_by if isinstance(name, str)]
+        if (
+            not isinstance(k, slice)
+            or k.stop is None
+            or not query.combinator
+            or not order
+            or len(order) != len(query.order_by)
+            or not connections[self.db].features.supports_slicing_ordering_in_compound
+        ):
+            return super().__getitem__(k)
+        # "kind" is a constant on each side (and PostgreSQL refuses ORDER BY a constant).
+        order = [name for name in order if name.lstrip("-") != "kind"]
+        sides = []
+        for side in query.combined_queries:
+            side = side.clone()
+            side.clear_ordering(force=True)
+            side.add_ordering(*order)
+            side.set_limits(high=k.stop)
+            sides.append(side)
+        cut = self._chain()
+        cut.query.combined_queries = tuple(sides)
+        return QuerySet.__getitem__(cut, k)
+
+
 AGE_CHOICES = (
     ("new", _("Under a day")),
     ("3", _("Over 3 days")),
@@ -425,7 +461,7 @@ def list_review_queue(
     touches the database no more. Filtering is only possible before the union (Django allows
     nothing but ordering, slicing and counting on a combined query), which is why the filters
     are arguments here and not a FilterSet."""
-    claims = ActivityClaim.objects.filter(
+    claims = _Union(ActivityClaim).filter(
         status=QueueStatus.CLAIM.get(status, ReviewStatus.PENDING)
     )
     tasks = TaskAssignment.objects.filter(status=QueueStatus.TASK.get(status, Status.SUBMITTED))
