@@ -1,10 +1,12 @@
 """Markdown tables of one run against the issue 9 targets, and the summary over data sizes with
-an SVG chart (hand-rolled: matplotlib is not a dependency and one chart does not justify it)."""
+an SVG chart (hand-rolled: matplotlib is not a dependency and one chart does not justify it)
+and the same chart as a PNG, drawn by headless chromium."""
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from html import escape
 from pathlib import Path
@@ -38,7 +40,9 @@ def markdown(run: dict) -> str:
         f"{meta['entries']:,} ledger entries",
         "",
         f"Run {meta['when']} at commit `{meta['commit']}` with `python bench/run.py "
-        f"{meta['argv']}` on {meta['cpus']} cores. Load average (1 min) "
+        f"{meta['argv']}` on {meta['cpus']} cores"
+        + (f" ({meta['planner']})" if meta.get("planner") else "")
+        + ". Load average (1 min) "
         f"{meta['load_before']:.2f} before, {meta['load_after']:.2f} after; "
         f"{meta['load_note']}",
         "",
@@ -221,13 +225,32 @@ def summary(directory: Path) -> Path:
                     counts.append(match["queries"])
             constant = "yes" if len(set(counts)) == 1 else f"**no** ({', '.join(map(str, counts))})"
             lines.append(f"| {page['name']} | {page['role']} | {' | '.join(cells)} | {constant} |")
-    lines += ["", "![Median server time by data size](latency-vs-size.svg)", ""]
-    (directory / "latency-vs-size.svg").write_text(chart(runs))
+    lines += ["", "![Median server time by data size](latency-vs-size.png)", ""]
+    svg = chart(runs)
+    (directory / "latency-vs-size.svg").write_text(svg)
+    write_png(svg, directory / "latency-vs-size.png")
     path = directory / "summary.md"
     path.write_text("\n".join(lines))
     return path
 
 
+def write_png(svg: str, path: Path) -> None:
+    """The chart as a PNG, drawn by the headless chromium the browser tests use (Playwright):
+    matplotlib would be a dependency for one picture. Without a browser the SVG stays."""
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", CHROMIUM))
+            page = browser.new_page(device_scale_factor=2)
+            page.set_content(f'<body style="margin:0;background:#fff">{svg}</body>')
+            page.locator("svg").screenshot(path=str(path))
+            browser.close()
+    except Exception as exc:  # no browser here: say so, keep the SVG
+        print(f"latency-vs-size.png not drawn ({type(exc).__name__}: {exc}); the SVG is there.")
+
+
+CHROMIUM = "/usr/bin/chromium"
 COLOURS = ["#1d4ed8", "#b91c1c", "#15803d", "#a16207", "#7c3aed", "#0e7490", "#be185d", "#475569"]
 
 

@@ -4,7 +4,7 @@ indexes"): student, category and actor lose their single-column indexes, which t
 tx_period_points_idx (0006) and, for leaderboards, by the period rollup (0009).
 
 SQLite alters a column by rebuilding the table, which drops indexes no model declares, so the
-raw indexes of 0006 are created again there (IF NOT EXISTS: a no-op on PostgreSQL)."""
+raw indexes of 0006 are created again there (PostgreSQL drops only the named index)."""
 
 from importlib import import_module
 
@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def recreate_raw_indexes(apps, schema_editor):
-    import_module("portal.migrations.0006_performance_indexes").create(apps, schema_editor)
+def recreate_raw_indexes_on_sqlite(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        import_module("portal.migrations.0006_performance_indexes").create(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -62,5 +63,5 @@ class Migration(migrations.Migration):
                 to="portal.studentprofile",
             ),
         ),
-        migrations.RunPython(recreate_raw_indexes, migrations.RunPython.noop),
+        migrations.RunPython(recreate_raw_indexes_on_sqlite, migrations.RunPython.noop),
     ]

@@ -10,6 +10,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -118,6 +119,18 @@ def _display_name(profile: StudentProfile, viewer: User | None) -> str:
     return profile.user.name if name_visible(profile, viewer) else _(ANONYMOUS_NAME)
 
 
+def _profile_with_department(user: User) -> StudentProfile | None:
+    """The student's profile and department in one query, kept on the user so the page's
+    navigation (the balance badge) reads it from there."""
+    cache = User.student_profile.related  # request.user may be a lazy object: not type(user)
+    if cache.is_cached(user):
+        return user.student_profile
+    profile = StudentProfile.objects.select_related("department").filter(user=user).first()
+    if profile is not None:
+        cache.set_cached_value(user, profile)
+    return profile
+
+
 def _competition_ranks(points: list[int]) -> list[int]:
     """1, 2, 2, 4 ... for points sorted high to low."""
     ranks: list[int] = []
@@ -142,11 +155,9 @@ def get_leaderboard(
         students = students.filter(department=department)
         scope = Q(department=department)
     start = period_start(period)
-    viewer_profile = (
-        getattr(viewer, "student_profile", None) if viewer and viewer.is_authenticated else None
-    )
-    if viewer_profile is not None and viewer.role != Role.STUDENT:
-        viewer_profile = None
+    viewer_profile = None
+    if viewer is not None and viewer.is_authenticated and viewer.role == Role.STUDENT:
+        viewer_profile = _profile_with_department(viewer)
 
     if start is None:
         top_profiles = list(
@@ -183,16 +194,21 @@ def get_leaderboard(
             mine = viewer_profile.lifetime_points
             higher = ranked_counts(n=scope & Q(lifetime_points__gt=mine))["n"]
         else:
-            mine = (
-                PeriodPoints.objects.filter(period=period, starts_at=start, student=viewer_profile)
-                .values_list("points", flat=True)
-                .first()
-                or 0
+            # The viewer's points and how many have more, in one pass over the period's rows.
+            own_row = Q(student=viewer_profile)
+            own_points = Subquery(
+                PeriodPoints.objects.filter(own_row, period=period, starts_at=start).values(
+                    "points"
+                )
             )
-            higher = period_totals.filter(points__gt=mine).count()
+            counts = period_totals.aggregate(
+                mine=Max("points", filter=own_row),
+                higher=Count("pk", filter=Q(points__gt=Coalesce(own_points, 0))),
+            )
+            mine, higher = counts["mine"] or 0, counts["higher"]
         viewer_row = LeaderboardRow(
             rank=higher + 1,
-            name=viewer_profile.user.name,
+            name=viewer.name,
             department=viewer_profile.department.code if viewer_profile.department else "",
             points=mine,
             is_viewer=True,

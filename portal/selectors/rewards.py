@@ -89,9 +89,7 @@ def list_redemptions_for(profile: StudentProfile, *, limit: int | None = None) -
 
 def list_queue() -> QuerySet[Redemption]:
     """The admin queue: redemptions still needing a decision or a hand-over, oldest first."""
-    return Redemption.objects.select_related(
-        "student__user", "student__department", "reward", "decided_by"
-    )
+    return Redemption.objects.select_related("student__user", "reward")
 
 
 def pending_count() -> int:

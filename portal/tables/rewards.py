@@ -13,15 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Redemption
 from portal.tables.fast import QuickTable
 
-STATUS_BADGE = {
-    "pending": "bg-amber-50 text-amber-800",
-    "approved": "bg-sky-50 text-sky-700",
-    "fulfilled": "bg-emerald-50 text-emerald-700",
-    "rejected": "bg-red-50 text-red-700",
-    "cancelled": "bg-slate-100 text-slate-600",
-}
-
-
 REQUESTED_FORMAT = "j M, H:i"
 
 
