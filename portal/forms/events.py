@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Category, Event, User
@@ -109,7 +110,14 @@ class EventFilterForm(forms.Form):
     )
     organiser = forms.ModelChoiceField(
         # Drafts are private to their organiser: list only people with public events.
-        queryset=User.objects.filter(events__status__in=["published", "completed"]).distinct(),
+        # A semi-join on the organiser index: DISTINCT over the join sorted ~3,000 wide rows.
+        queryset=User.objects.filter(
+            Exists(
+                Event.objects.filter(
+                    organiser=OuterRef("pk"), status__in=["published", "completed"]
+                )
+            )
+        ).only("pk", "name", "email"),  # what __str__ shows
         required=False,
         empty_label=_("Any organiser"),
     )
