@@ -142,6 +142,33 @@ def test_admin_dashboard_query_count(small_data, client_as, admin, django_assert
         client.get("/")
 
 
+def test_htmx_award_query_count(client_as, faculty, student, other_student, category):
+    client = client_as(faculty)
+    for profile in [student, other_student] * 5:  # a full recent-awards list; both have earned
+        award(faculty, profile, category, 20)
+    with CaptureQueriesContext(connection) as service:
+        award(faculty, other_student, category, 20)
+    data = {
+        "action": "award",
+        "student": student.pk,
+        "category": category.pk,
+        "points": 20,
+        "reason": "Lab work",
+        "idempotency_key": key(),
+    }
+    with CaptureQueriesContext(connection) as view:
+        response = client.post("/award/new/", data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert Transaction.objects.filter(idempotency_key=data["idempotency_key"]).exists()
+    # session, user, the active categories (read once: to check the chosen one and to draw the
+    # fresh form), then exactly what the service runs (profile lock, replay check, category, the
+    # entry in a savepoint, the student's totals, first-award badge, notification). Nothing for
+    # the response: the new row is the entry the service returned, and the recent awards are not
+    # read again. (Before: the form read the student and the category, and the response read the
+    # categories and the recent awards again.)
+    assert len(view) == 3 + len(service)
+
+
 def test_student_history_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
     # session, user, entries page, own profile, standing, category filter choices

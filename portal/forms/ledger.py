@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import MAX_POINTS_PER_ENTRY, Category, Department
+from portal.models import MAX_POINTS_PER_ENTRY, Category, Department, StudentProfile
 from portal.selectors.accounts import active_students
 from portal.selectors.periods import Period
 
@@ -27,28 +29,34 @@ class IdempotentForm(forms.Form):
 
 
 class AwardForm(IdempotentForm):
+    """The award/deduct form. It reads the active categories once (`categories`), both to check
+    the chosen one and to draw the select, and leaves the student to the service: the service
+    reads the profile under its lock anyway, so checking it here too would read it twice."""
+
     AWARD = "award"
     DEDUCT = "deduct"
+    CATEGORY_GONE = _("This category is no longer in use; choose another.")
+    UNKNOWN_STUDENT = _("Choose a student from the list.")
 
     action = forms.ChoiceField(
         choices=[(AWARD, _("Award")), (DEDUCT, _("Deduct"))],
         initial=AWARD,
         widget=forms.RadioSelect,
     )
-    student = forms.ModelChoiceField(
-        queryset=active_students(),
+    # A profile id; `ledger.award_points`/`deduct_points` refuse an unknown or inactive student
+    # with the same message (code "unknown_student"), and `redisplay_student` says so when
+    # another field stopped the form before the service.
+    student = forms.IntegerField(
+        min_value=1,
         widget=forms.HiddenInput,
         error_messages={
             "required": _("Search for a student and choose one."),
-            "invalid_choice": _("Choose a student from the list."),
+            "invalid": UNKNOWN_STUDENT,
+            "min_value": UNKNOWN_STUDENT,
         },
     )
-    category = forms.ModelChoiceField(
-        queryset=Category.objects.filter(is_active=True),
-        required=False,
-        empty_label=_("Choose a category"),
-        error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
-    )
+    # One of `categories` (the template draws the select from that list), or None.
+    category = forms.CharField(required=False)
     points = forms.IntegerField(min_value=1, max_value=MAX_POINTS_PER_ENTRY)
     reason = forms.CharField(
         max_length=500,
@@ -58,6 +66,25 @@ class AwardForm(IdempotentForm):
         help_text=_("The student sees this in their history."),
     )
 
+    def __init__(self, *args: Any, categories: list[Category] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if categories is not None:
+            self.__dict__["categories"] = categories
+
+    @cached_property
+    def categories(self) -> list[Category]:
+        """The active categories; pass `categories=` to reuse a list already read."""
+        return list(Category.objects.filter(is_active=True))
+
+    def clean_category(self) -> Category | None:
+        value = self.cleaned_data["category"]
+        if not value:
+            return None
+        for category in self.categories:
+            if str(category.pk) == value:
+                return category
+        raise ValidationError(self.CATEGORY_GONE, code="invalid_choice")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         category: Category | None = data.get("category")
@@ -65,7 +92,11 @@ class AwardForm(IdempotentForm):
         if data.get("action") == self.AWARD:
             if category is None and "category" not in self.errors:
                 self.add_error("category", _("Choose a category."))
-            elif points is not None and not category.min_points <= points <= category.max_points:
+            elif (
+                category is not None
+                and points is not None
+                and not category.min_points <= points <= category.max_points
+            ):
                 self.add_error(
                     "points",
                     _("%(cat)s awards between %(min)s and %(max)s points.")
@@ -76,6 +107,17 @@ class AwardForm(IdempotentForm):
                     },
                 )
         return data
+
+    def redisplay_student(self) -> StudentProfile | None:
+        """The chosen student, to show the choice again on a form going back to the user with
+        errors. An unknown or inactive one gets the field error the service would have given."""
+        student_id = self.cleaned_data.get("student") if hasattr(self, "cleaned_data") else None
+        if student_id is None:
+            return None
+        chosen = active_students().filter(pk=student_id).first()
+        if chosen is None and "student" not in self.errors:
+            self.add_error("student", self.UNKNOWN_STUDENT)
+        return chosen
 
 
 class BulkAwardForm(IdempotentForm):

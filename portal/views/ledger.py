@@ -20,7 +20,7 @@ from portal.exports import csv_response
 from portal.filters.ledger import HistoryFilter
 from portal.forms.ledger import AwardForm, BulkAwardForm, ReverseForm
 from portal.htmx import HtmxHttpRequest, render_page
-from portal.models import Category, Role, User
+from portal.models import Category, Role, Transaction, User
 from portal.permissions import access_transaction_for_reversal, role_required, student_profile_of
 from portal.selectors import accounts as account_selectors
 from portal.selectors import ledger as ledger_selectors
@@ -33,10 +33,10 @@ STAFF = (Role.FACULTY, Role.ADMIN)
 def award_form_context(form: AwardForm) -> dict[str, Any]:
     """What the award form partial needs, for a fresh or a re-displayed (invalid) form."""
     cleaned = getattr(form, "cleaned_data", {})
-    chosen = cleaned.get("student")
+    chosen = form.redisplay_student() if form.is_bound else None
     return {
         "award_form": form,
-        "categories": list(Category.objects.filter(is_active=True)),
+        "categories": form.categories,
         "category": cleaned.get("category"),
         "chosen_student": chosen,
         "chosen_list": [chosen] if chosen else [],
@@ -58,13 +58,14 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
     """The award/deduct form on the staff dashboards."""
     form = AwardForm(request.POST)
     entry = None
+    started = timezone.now()
     if form.is_valid():
         data = form.cleaned_data
         try:
             if data["action"] == AwardForm.AWARD:
                 entry = ledger_services.award_points(
                     actor=request.user,
-                    student_id=data["student"].pk,
+                    student_id=data["student"],
                     category_id=data["category"].pk,
                     amount=data["points"],
                     reason=data["reason"],
@@ -73,7 +74,7 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
             else:
                 entry = ledger_services.deduct_points(
                     actor=request.user,
-                    student_id=data["student"].pk,
+                    student_id=data["student"],
                     category_id=data["category"].pk if data["category"] else None,
                     amount=data["points"],
                     reason=data["reason"],
@@ -97,18 +98,29 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
     if not request.htmx:
         messages.success(request, success)
         return redirect("portal:dashboard")
-    response = render_page(
-        request,
-        "portal/ledger/award.html",
-        {
-            **award_form_context(AwardForm()),
-            **recent_awards_context(request.user),
-            "success": success,
-            "last_entry": entry,
-            "oob_recent_awards": True,
-        },
-        partial="award-form",
-    )
+    # The answer is the fresh form and the new entry put at the top of the recent awards (out of
+    # band), not the whole list again: re-rendering ten rows, each with its reversal form, was
+    # most of an award's time. The list may show eleven rows until the next page load.
+    context = {
+        **award_form_context(AwardForm(categories=form.categories)),
+        "success": success,
+        "last_entry": entry,
+    }
+    if entry.created_at >= started:
+        # Made by this request, so nobody has reversed it yet: say so rather than ask the
+        # database (can_reverse and the row both look at `reversed_by`).
+        Transaction.reversed_by.related.set_cached_value(entry, None)
+        context["new_award"] = (
+            entry,
+            ledger_services.can_reverse(request.user, entry),
+            ReverseForm(),
+        )
+    else:
+        # A replayed form (same idempotency key): the entry may already be in the list, or
+        # reversed since, so the whole list is drawn again, as it is stored.
+        context.update(recent_awards_context(request.user))
+        context["oob_recent_awards"] = True
+    response = render_page(request, "portal/ledger/award.html", context, partial="award-form")
     return trigger_client_event(response, "points-changed")
 
 

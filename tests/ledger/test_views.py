@@ -146,6 +146,85 @@ def test_award_submitted_twice_with_the_same_key_creates_one_entry(
     assert balance(student) == 20
 
 
+def test_htmx_award_puts_only_the_new_entry_at_the_top_of_the_recent_awards(
+    client_as, faculty, student, other_student, category
+):
+    for _ in range(10):
+        award(faculty, other_student, category)
+    response = client_as(faculty).post(
+        reverse("portal:award-create"), award_data(student, category, reason="Robotics"), **HX
+    )
+    entry = Transaction.objects.get(reason="Robotics")
+    oob = find(response.content, "ul", hx_swap_oob="afterbegin:#recent-awards-list")
+    rows = find_all(oob, "li")
+    assert [dict(r.attributes)["id"] for r in rows] == [f"recent-award-{entry.pk}"]
+    assert "Alice Student" in text(rows[0])
+    assert find_all(rows[0], "form", action=f"/transactions/{entry.pk}/reverse/")
+    assert not find_all(response.content, id="recent-awards")  # the list is not drawn again
+    assert text(find(response.content, id="recent-awards-empty", hx_swap_oob="true")) == ""
+
+
+def test_the_recent_awards_keep_a_place_for_the_first_award(client_as, faculty):
+    response = client_as(faculty).get(reverse("portal:dashboard"))
+    awards = find(response.content, id="recent-awards")
+    assert find(awards, "ul", id="recent-awards-list").children == []
+    assert "Awards you make appear here" in text(find(awards, id="recent-awards-empty"))
+
+
+def test_replayed_award_form_shows_the_first_result_and_the_list_as_stored(
+    client_as, faculty, student, category
+):
+    client = client_as(faculty)
+    data = award_data(student, category)
+    client.post(reverse("portal:award-create"), data, **HX)
+    replay = client.post(reverse("portal:award-create"), data, **HX)
+    assert text(find(replay.content, role="status")).startswith(
+        "Awarded 20 points to Alice Student."
+    )
+    assert ledger_total() == (1, 20)
+    # The entry may be in the list already: the whole list comes again instead of a new row.
+    assert not find_all(replay.content, hx_swap_oob="afterbegin:#recent-awards-list")
+    listed = find(replay.content, id="recent-awards", hx_swap_oob="true")
+    assert len(find_all(listed, "li")) == 1
+
+
+def test_award_form_names_an_unknown_student_beside_another_error(
+    client_as, faculty, student, category
+):
+    before = ledger_total()
+    response = client_as(faculty).post(
+        reverse("portal:award-create"),
+        award_data(student, category, student=999_999, points=51),
+        **HX,
+    )
+    assert "Choose a student from the list." in text(find(response.content, id="student-error"))
+    assert "between 5 and 50" in text(find(response.content, id="points-field"))
+    assert ledger_total() == before
+
+
+def test_award_form_refuses_a_category_no_longer_in_use(client_as, faculty, student, category):
+    Category.objects.filter(pk=category.pk).update(is_active=False)
+    response = client_as(faculty).post(
+        reverse("portal:award-create"), award_data(student, category), **HX
+    )
+    assert "This category is no longer in use; choose another." in text(
+        find(response.content, id="category-error")
+    )
+    assert balance(student) == 0
+
+
+def test_award_form_refuses_an_inactive_student_with_the_services_message(
+    client_as, faculty, student, category
+):
+    student.user.is_active = False
+    student.user.save(update_fields=["is_active"])
+    response = client_as(faculty).post(
+        reverse("portal:award-create"), award_data(student, category), **HX
+    )
+    assert "Choose a student from the list." in text(find(response.content, id="student-error"))
+    assert balance(student) == 0
+
+
 def test_deduct_takes_points_from_the_student(client_as, faculty, student, category, give):
     give(student, 20, actor=faculty, category=category)
     response = client_as(faculty).post(
