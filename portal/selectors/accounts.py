@@ -12,6 +12,16 @@ def active_students() -> QuerySet[StudentProfile]:
     ).select_related("user")
 
 
+def own_profile_with_department(user: User) -> StudentProfile | None:
+    """The student's own profile with its department, in one query. It is kept on `user`, so
+    what reads `user.student_profile` later in the request (the leaderboard's viewer row, the
+    balance in the header) reads neither again."""
+    profile = StudentProfile.objects.select_related("department").filter(user=user).first()
+    if profile is not None:
+        user.student_profile = profile
+    return profile
+
+
 def search_students(query: str, *, limit: int = 8) -> list[StudentProfile]:
     """Active students whose name, email or enrollment number contains `query` (at least two
     characters), best matches first: exact enrollment number, then name."""

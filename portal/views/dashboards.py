@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -9,6 +9,7 @@ from portal.forms.ledger import AwardForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role, User
 from portal.permissions import role_required, student_profile_of
+from portal.selectors import accounts as account_selectors
 from portal.selectors import claims as claim_selectors
 from portal.selectors import draws as draw_selectors
 from portal.selectors import events as event_selectors
@@ -49,7 +50,10 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     so the page itself stays within its query budget and shows up at once."""
     user = request.user
     if user.role == Role.STUDENT:
-        profile = student_profile_of(user)
+        profile = account_selectors.own_profile_with_department(user)
+        if profile is None:
+            raise Http404
+        draws = draw_selectors.draws_for_dashboard(profile)
         return render_page(
             request,
             "portal/dashboards/student.html",
@@ -61,8 +65,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
                 "affordable": reward_selectors.affordable_rewards(profile),
                 "redemptions": reward_selectors.list_redemptions_for(profile, limit=4),
                 "events": event_selectors.upcoming_for_student(user),
-                "prizes": draw_selectors.prizes_to_claim(profile),
-                "open_draws": draw_selectors.open_draws_for(profile),
+                "prizes": draws.prizes,
+                "open_draws": draws.open_draws,
                 "current_task": claim_selectors.current_assignment(profile),
                 "open_claims": claim_selectors.open_claims_for(profile),
                 "granularity": _choice(
