@@ -198,17 +198,17 @@ def test_all_time_leaderboard_query_count(
     small_data, client_as, student, django_assert_num_queries
 ):
     client = client_as(student)
-    # session, user, viewer's profile, top ten, viewer's rank and department (for their own row
-    # below the top ten), department choices
-    with django_assert_num_queries(7):
+    # session, user, viewer's profile with their department, top ten, viewer's rank (for their
+    # own row below the top ten), department choices
+    with django_assert_num_queries(6):
         client.get("/leaderboard/")
 
 
 def test_weekly_leaderboard_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
-    # session, user, viewer's profile, period totals, their profiles, viewer's period points,
-    # rank and department, department choices
-    with django_assert_num_queries(9):
+    # session, user, viewer's profile with their department, the top period totals, their
+    # profiles, viewer's period points and rank (one query), department choices
+    with django_assert_num_queries(7):
         client.get("/leaderboard/?period=week")
 
 
@@ -216,9 +216,9 @@ def test_department_leaderboard_query_count(
     small_data, client_as, student, department, django_assert_num_queries
 ):
     client = client_as(student)
-    # session, user, chosen department, viewer's profile, top ten, viewer's rank and
-    # department, department choices
-    with django_assert_num_queries(8):
+    # session, user, chosen department, viewer's profile with their department, top ten,
+    # viewer's rank, department choices
+    with django_assert_num_queries(7):
         client.get(f"/leaderboard/?department={department.pk}")
 
 
@@ -407,9 +407,9 @@ def test_redemption_queue_query_count(
 ):
     add_rewards(3, [other_student])
     client = client_as(admin)
-    # session, user, row count, queue counts, pending count in the navigation, reward filter
-    # choices, page of redemptions with students, departments, rewards and deciders
-    with django_assert_num_queries(7):
+    # session, user, queue counts, pending count in the navigation, reward filter choices,
+    # page of redemptions with students and rewards (no row count: a lazy paginator)
+    with django_assert_num_queries(6):
         client.get("/staff/redemptions/")
 
 
@@ -419,7 +419,7 @@ def test_redemption_queue_table_fragment_query_count(
     add_rewards(3, [other_student])
     client = client_as(admin)
     # as the page, less the navigation and the filter form (not in the fragment)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get("/staff/redemptions/?status=", HTTP_HX_REQUEST="true")
 
 

@@ -16,9 +16,12 @@ def own_profile_with_department(user: User) -> StudentProfile | None:
     """The student's own profile with its department, in one query. It is kept on `user`, so
     what reads `user.student_profile` later in the request (the leaderboard's viewer row, the
     balance in the header) reads neither again."""
+    cache = User.student_profile.related  # request.user may be a lazy object: not type(user)
+    if cache.is_cached(user):
+        return cache.get_cached_value(user)
     profile = StudentProfile.objects.select_related("department").filter(user=user).first()
     if profile is not None:
-        user.student_profile = profile
+        cache.set_cached_value(user, profile)
     return profile
 
 

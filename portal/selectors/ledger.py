@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -22,8 +23,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from portal.models import Department, PeriodPoints, Role, StudentProfile, Transaction, User
+from portal.models.ledger import TransactionQuerySet
 
-from .accounts import active_students
+from .accounts import active_students, own_profile_with_department
 from .periods import Period, period_start
 
 ANONYMOUS_NAME = "Anonymous student"
@@ -119,18 +121,6 @@ def _display_name(profile: StudentProfile, viewer: User | None) -> str:
     return profile.user.name if name_visible(profile, viewer) else _(ANONYMOUS_NAME)
 
 
-def _profile_with_department(user: User) -> StudentProfile | None:
-    """The student's profile and department in one query, kept on the user so the page's
-    navigation (the balance badge) reads it from there."""
-    cache = User.student_profile.related  # request.user may be a lazy object: not type(user)
-    if cache.is_cached(user):
-        return user.student_profile
-    profile = StudentProfile.objects.select_related("department").filter(user=user).first()
-    if profile is not None:
-        cache.set_cached_value(user, profile)
-    return profile
-
-
 def _competition_ranks(points: list[int]) -> list[int]:
     """1, 2, 2, 4 ... for points sorted high to low."""
     ranks: list[int] = []
@@ -157,7 +147,7 @@ def get_leaderboard(
     start = period_start(period)
     viewer_profile = None
     if viewer is not None and viewer.is_authenticated and viewer.role == Role.STUDENT:
-        viewer_profile = _profile_with_department(viewer)
+        viewer_profile = own_profile_with_department(viewer)
 
     if start is None:
         top_profiles = list(
@@ -234,10 +224,25 @@ def _period_totals(
 # --- history ----------------------------------------------------------------------------------
 
 
+class HistoryQuerySet(TransactionQuerySet):
+    """Ledger entries for a paged table. A page deep into the list (`?page=200`) is read by
+    its ids first: PostgreSQL otherwise joins every skipped row to its student, user and
+    category before the OFFSET discards them (45 ms for page 200 at 2,000,000 entries, 1.5 ms
+    this way). Same rows in the same order, one query."""
+
+    DEEP_OFFSET = 250  # from page 11: shallower pages are cheap either way
+
+    def __getitem__(self, k: int | slice) -> Any:
+        deep = isinstance(k, slice) and k.step is None and (k.start or 0) >= self.DEEP_OFFSET
+        if deep and self._fields is None and not self.query.is_sliced:
+            return self.filter(pk__in=self.values("pk")[k])
+        return super().__getitem__(k)
+
+
 def list_history(viewer: User) -> QuerySet[Transaction]:
     """The entries the viewer may see, ready for the history table: a student's own, or every
     entry for faculty and admins."""
-    entries = Transaction.objects.select_related(
+    entries = HistoryQuerySet(Transaction).select_related(
         "student__user", "student__department", "category", "actor", "reverses"
     )
     if viewer.role == Role.STUDENT:
