@@ -135,9 +135,11 @@ def get_leaderboard(
     period: str = Period.ALL,
     department: Department | None = None,
     top: int = 10,
+    standing: Standing | None = None,
 ) -> Leaderboard:
     """The top students by points earned in the period (lifetime points for all time), with the
-    viewer's own rank when they are a student outside the top. Privacy opt-outs show as
+    viewer's own rank when they are a student outside the top (from `standing`, the viewer's
+    own, when the page has it already). Privacy opt-outs show as
     "Anonymous student" to everyone but themselves. Constant query count."""
     students = ranked_students()
     scope = Q()  # on profile fields, for ranked_counts
@@ -182,7 +184,10 @@ def get_leaderboard(
     if in_scope and not any(r.is_viewer for r in rows):
         if start is None:
             mine = viewer_profile.lifetime_points
-            higher = ranked_counts(n=scope & Q(lifetime_points__gt=mine))["n"]
+            if standing is not None and department is None:
+                higher = standing.rank - 1
+            else:
+                higher = ranked_counts(n=scope & Q(lifetime_points__gt=mine))["n"]
         else:
             # The viewer's points and how many have more, in one pass over the period's rows.
             own_row = Q(student=viewer_profile)

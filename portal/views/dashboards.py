@@ -54,14 +54,17 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         if profile is None:
             raise Http404
         draws = draw_selectors.draws_for_dashboard(profile)
+        standing = ledger_selectors.get_standing(profile)
         return render_page(
             request,
             "portal/dashboards/student.html",
             {
                 "profile": profile,
-                "standing": ledger_selectors.get_standing(profile),
+                "standing": standing,
                 "level": milestone_selectors.level_of(profile),
-                "leaderboard": ledger_selectors.get_leaderboard(viewer=user, top=5),
+                "leaderboard": ledger_selectors.get_leaderboard(
+                    viewer=user, top=5, standing=standing
+                ),
                 "affordable": reward_selectors.affordable_rewards(profile),
                 "redemptions": reward_selectors.list_redemptions_for(profile, limit=4),
                 "events": event_selectors.upcoming_for_student(user),

@@ -378,3 +378,19 @@ def test_dashboard_loads_recent_activity_after_the_page(client_as, student, facu
     assert "Load more" not in html and "<html" not in html
     assert html.index("+10") < html.index("+11")  # newest first
     assert "+18" not in html and "+19" not in html  # the two oldest are left for the page
+
+
+def test_the_dashboard_leaderboard_ranks_the_student_below_the_top_five_as_the_standing_does(
+    client_as, student, faculty, category
+):
+    """The row under the top five takes its rank from the standing card, not a second count:
+    both say 7th, with a tie for 5th above."""
+    for points in (50, 45, 40, 35, 30, 30):
+        award_at(faculty, StudentFactory(), category, points, timezone.now())
+    award_at(faculty, student, category, 20, timezone.now())
+    response = client_as(student).get("/")
+    rows = [text(li) for li in find_all(find(response.content, "ol"), "li")]
+    assert [row.split()[0] for row in rows] == ["1", "2", "3", "4", "5"]  # a tie for 5th
+    assert text(find(response.content, **{"aria-label": "Your rank"})).split()[0] == "7"
+    stats = [text(dd) for dd in find_all(response.content, "dd", **{"class": "stat-value"})]
+    assert "#7" in stats  # the standing card's overall rank
