@@ -67,16 +67,6 @@ def test_every_cell_matches_the_generic_rendering(records, show_student):
             assert str(quick) == str(generic.get_cell(column.name)), column.name
 
 
-def test_the_table_rows_use_the_quick_cells(records, monkeypatch):
-    table = HistoryTable(records)
-    asked = []
-    monkeypatch.setattr(table, "cell", lambda name, record: asked.append(name) or name)
-    rows = list(table.rows[0:2])
-    assert [cell for _column, cell in rows[0].items()] == [c.name for c in table.columns]
-    assert len(rows) == 2
-    assert len(asked) == len(table.columns)
-
-
 def test_the_quick_select_writes_the_same_options_as_django(faculty, other_faculty, category):
     def lines(html: str) -> list[str]:
         return [line for line in html.splitlines() if line.strip()]

@@ -1,6 +1,7 @@
-"""The review and redemption queues write their cells in one call each (portal.tables.fast) and
-cut a page of the review queue from each side of its union: the pages are what django-tables2's
-generic rendering and the plain union give (issue 9 made them faster, not different)."""
+"""The history, review and redemption tables write their cells in one call each
+(portal.tables.fast), and a page of the review queue is cut from each side of its union: the
+pages are what django-tables2's generic rendering and the plain union give (issue 9 made them
+faster, not different)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from portal.selectors.claims import list_review_queue
 from portal.services.rewards import decide_redemption
 from portal.tables import fast
 from portal.tables.claims import ReviewTable
+from portal.tables.ledger import HistoryTable
 from portal.tables.rewards import QueueTable
 from tests.factories import RewardFactory, StudentFactory, TaskFactory
 from tests.helpers import award, redeem
@@ -141,9 +143,16 @@ def test_redemption_cells_escape_names(redemptions, admin):
     assert "&lt;script&gt;" in shown
 
 
-@pytest.mark.parametrize("table_class", [ReviewTable, QueueTable])
-def test_the_table_rows_use_the_quick_cells(table_class, redemptions, monkeypatch):
-    records = REVIEW_ROWS if table_class is ReviewTable else redemptions
+@pytest.mark.parametrize("table_class", [ReviewTable, QueueTable, HistoryTable])
+def test_the_table_rows_use_the_quick_cells(
+    table_class, redemptions, faculty, student, category, monkeypatch
+):
+    if table_class is ReviewTable:
+        records = REVIEW_ROWS
+    elif table_class is QueueTable:
+        records = redemptions
+    else:
+        records = [award(faculty, student, category), award(faculty, student, category)]
     table = table_class(records)
     asked = []
     monkeypatch.setattr(table, "cell", lambda name, record: asked.append(name) or name)
