@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from portal.management.commands import generate_scale_data
 from portal.models import (
+    Achievement,
     CheckIn,
     Draw,
     DrawWinner,
@@ -85,6 +86,11 @@ def test_generated_data_keeps_the_ledger_invariants():
     assert drawn.exists()
     for draw in drawn:
         assert verify_draw(draw).ok
+    # Badges reached are recorded, as the live hook would have: a first award for every student
+    # with an award, and no badge for a student without one.
+    awarded = set(Transaction.objects.filter(kind=Kind.AWARD).values_list("student", flat=True))
+    first = set(Achievement.objects.filter(code="first_award").values_list("student", flat=True))
+    assert awarded and first == awarded
 
 
 def test_running_balances_never_go_negative():

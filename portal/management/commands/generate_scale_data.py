@@ -21,6 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -43,6 +44,7 @@ from portal.management.commands.seed_demo import (
     REASONS,
 )
 from portal.models import (
+    Achievement,
     ActivityClaim,
     Category,
     CheckIn,
@@ -1468,11 +1470,19 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {model._meta.db_table}: {count:,} rows in {time.monotonic() - at:.1f} s"
                 )
-            # The ledger went in without its service: the leaderboards' period totals from it.
+            # The ledger went in without its service: the leaderboards' period totals and the
+            # badges students have reached come from it, as migrations 0009 and 0007 made them
+            # for the data that existed then.
             at = time.monotonic()
             written = period_points.rebuild_current()
             self.stdout.write(
                 f"  {PeriodPoints._meta.db_table}: {sum(written.values()):,} rows "
+                f"in {time.monotonic() - at:.1f} s"
+            )
+            at = time.monotonic()
+            import_module("portal.migrations.0007_levels_milestones").backfill(apps, None)
+            self.stdout.write(
+                f"  {Achievement._meta.db_table}: {Achievement.objects.count():,} rows "
                 f"in {time.monotonic() - at:.1f} s"
             )
             if postgres:
