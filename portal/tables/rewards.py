@@ -14,6 +14,8 @@ from portal.models import Redemption
 from portal.tables.fast import QuickTable
 
 REQUESTED_FORMAT = "j M, H:i"
+WIDE_ONLY = "hidden sm:table-cell"
+WIDE_SCREENS_ONLY = {"th": {"class": WIDE_ONLY}, "td": {"class": WIDE_ONLY}}
 
 
 class QueueTable(QuickTable):
@@ -31,14 +33,23 @@ class QueueTable(QuickTable):
         },
         orderable=False,
     )
-    created_at = tables.DateTimeColumn(verbose_name=_("Requested"), format=REQUESTED_FORMAT)
+    # On a phone the queue keeps who, what and the buttons (or the final state): when, how much
+    # and the status column wait for a wider screen, so there is no sideways scrolling to act.
+    created_at = tables.DateTimeColumn(
+        verbose_name=_("Requested"), format=REQUESTED_FORMAT, attrs=WIDE_SCREENS_ONLY
+    )
     student = tables.Column(
         verbose_name=_("Student"), accessor="student__user__name", order_by=("student__user__name",)
     )
     reward = tables.Column(verbose_name=_("Reward"), order_by=("reward__name",))
-    cost = tables.Column(verbose_name=_("Cost"), attrs={"td": {"class": "tabular-nums"}})
+    cost = tables.Column(
+        verbose_name=_("Cost"),
+        attrs={"th": {"class": WIDE_ONLY}, "td": {"class": f"tabular-nums {WIDE_ONLY}"}},
+    )
     status = tables.TemplateColumn(
-        template_name="portal/rewards/queue_status.html", verbose_name=_("Status")
+        template_name="portal/rewards/queue_status.html",
+        verbose_name=_("Status"),
+        attrs=WIDE_SCREENS_ONLY,  # on a phone the buttons say it, or the badge beside them
     )
     actions = tables.TemplateColumn(
         template_name="portal/rewards/queue_actions.html", verbose_name="", orderable=False
