@@ -25,15 +25,17 @@ from django.utils.translation import gettext as _
 from portal.models import Department, PeriodPoints, Role, StudentProfile, Transaction, User
 from portal.models.ledger import TransactionQuerySet
 
-from .accounts import active_students, own_profile_with_department
+from .accounts import own_profile_with_department
 from .periods import Period, period_start
 
 ANONYMOUS_NAME = "Anonymous student"
 
 
 def ranked_students() -> QuerySet[StudentProfile]:
-    """Profiles that appear on leaderboards: active students."""
-    return active_students()
+    """Profiles that appear on leaderboards: active students. Written as "every profile but
+    the few unranked ones" so the top N walks the rank indexes: filtering on the users made
+    SQLite start from all 50,000 student users and sort them (150 ms at 50k)."""
+    return StudentProfile.objects.exclude(pk__in=unranked_students().values("pk"))
 
 
 def unranked_students() -> QuerySet[StudentProfile]:

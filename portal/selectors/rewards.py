@@ -49,16 +49,15 @@ def list_catalogue(
     if profile is not None:
         # A correlated count on (reward, student, status) rather than Count() over a join:
         # the join aggregates every redemption of every reward (all students) per request.
+        # Prizes are left out in the count, not the WHERE: SQLite takes "prize IS NULL" for a
+        # one-row lookup on the prize's unique index and scans every redemption (1.3 s at 50k).
         held = (
             Redemption.objects.filter(
-                reward=OuterRef("pk"),
-                student=profile,
-                status__in=Redemption.ACTIVE_STATUSES,
-                prize__isnull=True,
+                reward=OuterRef("pk"), student=profile, status__in=Redemption.ACTIVE_STATUSES
             )
             .order_by()
             .values("reward")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id", filter=Q(prize__isnull=True)))
             .values("n")
         )
         rewards = rewards.annotate(held=Coalesce(Subquery(held), 0))
@@ -78,8 +77,8 @@ def affordable_rewards(profile: StudentProfile, *, limit: int = 4) -> list[Rewar
 
 def held_count(profile: StudentProfile, reward: Reward) -> int:
     return Redemption.objects.filter(
-        student=profile, reward=reward, status__in=Redemption.ACTIVE_STATUSES, prize__isnull=True
-    ).count()
+        student=profile, reward=reward, status__in=Redemption.ACTIVE_STATUSES
+    ).aggregate(n=Count("id", filter=Q(prize__isnull=True)))["n"]  # see list_catalogue
 
 
 def list_redemptions_for(profile: StudentProfile, *, limit: int | None = None) -> list[Redemption]:

@@ -95,9 +95,12 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
         students=Count("student", filter=current, distinct=True),
         students_before=Count("student", filter=previous, distinct=True),
     )
-    # A prize handed over is not a redemption anyone chose to make.
+    # A prize handed over is not a redemption anyone chose to make. (Left out in the count,
+    # not the WHERE: SQLite reads "prize IS NULL" as a one-row lookup on the prize's unique
+    # index and walks every redemption.)
+    chosen = Q(prize__isnull=True)
     redemptions, attended = _count_both(
-        Redemption.objects.filter(span, prize__isnull=True), checkins, current, previous
+        Redemption.objects.filter(span), checkins, current, previous, first_only=chosen
     )
     if organiser is None:
         issued_label, students_label = _("Points issued"), _("Active students")
@@ -114,15 +117,20 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
     ]
 
 
-def _count_both(first: QuerySet, second: QuerySet, current: Q, previous: Q) -> list[dict]:
-    """Rows in the current and the previous window of two querysets, in one query (UNION ALL
-    of two one-row aggregates, told apart by `source`)."""
+def _count_both(
+    first: QuerySet, second: QuerySet, current: Q, previous: Q, *, first_only: Q
+) -> list[dict]:
+    """Rows in the current and the previous window of two querysets (of the first, only those
+    matching `first_only`), in one query (UNION ALL of two one-row aggregates, told apart by
+    `source`)."""
     parts = [
         qs.annotate(source=Value(i))
         .values("source")
-        .annotate(now=Count("id", filter=current), before=Count("id", filter=previous))
+        .annotate(
+            now=Count("id", filter=current & only), before=Count("id", filter=previous & only)
+        )
         .order_by()
-        for i, qs in enumerate((first, second))
+        for i, (qs, only) in enumerate(((first, first_only), (second, Q())))
     ]
     found = {row["source"]: row for row in parts[0].union(parts[1], all=True)}
     return [found.get(i, {"now": 0, "before": 0}) for i in range(2)]
