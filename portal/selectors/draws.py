@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.models import CheckIn, Draw, DrawEntry, DrawWinner, Role, StudentProfile, User
@@ -33,8 +34,17 @@ def list_draws(viewer: User, *, drawn: bool, limit: int = 30) -> list[Draw]:
     """Open draws (soonest deadline first) or performed ones (latest first), with the entrant
     count and, for a student, their standing in each. One query."""
     profile = getattr(viewer, "student_profile", None) if viewer.role == Role.STUDENT else None
+    # A correlated count per listed draw: Count("entries") grouped every entry of every draw
+    # before the LIMIT (15-29 ms at 50,000 students, growing with entries).
+    entries = (
+        DrawEntry.objects.filter(draw=OuterRef("pk"))
+        .order_by()
+        .values("draw")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     draws = Draw.objects.select_related("event", "reward").annotate(
-        entries_count=Count("entries", distinct=True)
+        entries_count=Coalesce(Subquery(entries), 0)
     )
     if drawn:
         draws = draws.filter(status=Status.DRAWN).order_by("-performed_at", "-id")
