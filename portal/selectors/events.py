@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from portal.models import CheckIn, Event, EventReminder, Role, User
+from portal.selectors.counts import count_per_row
 
 Status = Event.Status
 
@@ -17,14 +18,7 @@ def checkin_count() -> Coalesce:
     """An event's check-ins as a correlated count. Count("checkins") would join and group every
     check-in of every matching event before the list's LIMIT; this is evaluated for the listed
     events only, from the (event, student) unique index."""
-    counts = (
-        CheckIn.objects.filter(event=OuterRef("pk"))
-        .order_by()
-        .values("event")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts), 0)
+    return count_per_row(CheckIn.objects.all(), link="event")
 
 
 def visible_events(viewer: User) -> QuerySet[Event]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from portal.models import Redemption, Reward, StudentProfile
+from portal.selectors.counts import count_per_row
 
 Status = Redemption.Status
 
@@ -47,20 +47,13 @@ def list_catalogue(
     if affordable and profile is not None:
         rewards = rewards.filter(cost__lte=profile.balance)
     if profile is not None:
-        # A correlated count on (reward, student, status) rather than Count() over a join:
-        # the join aggregates every redemption of every reward (all students) per request.
-        # Prizes are left out in the count, not the WHERE: SQLite takes "prize IS NULL" for a
-        # one-row lookup on the prize's unique index and scans every redemption (1.3 s at 50k).
-        held = (
-            Redemption.objects.filter(
-                reward=OuterRef("pk"), student=profile, status__in=Redemption.ACTIVE_STATUSES
-            )
-            .order_by()
-            .values("reward")
-            .annotate(n=Count("id", filter=Q(prize__isnull=True)))
-            .values("n")
+        # Read from (reward, student, status). Prizes are left out in the count, not the WHERE:
+        # SQLite takes "prize IS NULL" for a one-row lookup on the prize's unique index and
+        # scans every redemption (1.3 s at 50k).
+        held = Redemption.objects.filter(student=profile, status__in=Redemption.ACTIVE_STATUSES)
+        rewards = rewards.annotate(
+            held=count_per_row(held, link="reward", where=Q(prize__isnull=True))
         )
-        rewards = rewards.annotate(held=Coalesce(Subquery(held), 0))
     return list(rewards.order_by(*Sort.ORDER.get(sort, Sort.ORDER[Sort.COST])))
 
 
