@@ -69,8 +69,13 @@ def _send_on_worker_thread(notification_id: int) -> None:
 def send_notification_email(notification_id: int) -> None:
     """Send one notification's email and record the outcome; never raises."""
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if notification is None:
-        return
+    if notification is not None:
+        _send_email(notification)
+
+
+def _send_email(notification: Notification) -> None:
+    """Send the email of a notification read with its user, and record the outcome."""
+    notification_id = notification.pk
     body = notification.message
     if notification.link:
         body += f"\n\n{settings.SITE_URL.rstrip('/')}{notification.link}"
@@ -105,7 +110,7 @@ def retry_unsent_emails(*, older_than: timedelta = timedelta(minutes=5), limit: 
     attempted = 0
     for notification in pending:
         if wants_email(notification.user, notification.kind):
-            send_notification_email(notification.pk)
+            _send_email(notification)  # read above with its user: not again per email
             attempted += 1
     return attempted
 
