@@ -21,14 +21,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from portal.exceptions import PortalError
-from portal.models import Category, Event, Reward, Role, StudentProfile, User
-from portal.services.events import check_in, current_code
-from portal.services.ledger import award_points
-from portal.services.rewards import redeem_reward
+from portal.models import Category, Event, Reward, Role, StudentProfile, Transaction, User
+from portal.services.events import current_code
 
+from .dbcpu import DbCpu
 from .pages import percentile
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -179,6 +179,10 @@ def bench_events(fx: Fixtures, count: int) -> list[Event]:
 
 
 def award_op(fx: Fixtures, *, hot: bool) -> Operation:
+    # Services are imported where they are called: the HTTP benchmark imports this module and
+    # must not depend on the services' names (it reaches them through the portal's URLs).
+    from portal.services.ledger import award_points
+
     def op(index: int, rng: random.Random) -> None:
         student = fx.rich if hot else rng.choice(fx.students)
         award_points(
@@ -197,6 +201,7 @@ def redeem_op(fx: Fixtures, *, variant: str) -> Operation:
     # Students who can afford a few vouchers: a refusal for lack of points is not the
     # throughput being measured.
     spenders = [s for s in fx.students if s.balance >= 50] or [fx.rich]
+    from portal.services.rewards import redeem_reward
 
     def op(index: int, rng: random.Random) -> None:
         student = fx.rich if variant == "one student" else rng.choice(spenders)
@@ -222,6 +227,7 @@ def checkin_pairs(
 
 def checkin_op(fx: Fixtures, events: list[Event], threads: int) -> Operation:
     queues = checkin_pairs(fx, events, threads)
+    from portal.services.events import check_in
 
     def op(index: int, rng: random.Random) -> None:
         if not queues[index]:
@@ -276,14 +282,50 @@ class PgbenchResult:
     tps: float
     latency_ms: float
     failed: int
+    seconds: int = 0
+    round: int = 0  # 0: outside the interleaved rounds
+    # Mean per-statement latency from `pgbench -r` after the row lock is taken, up to and with
+    # the COMMIT that releases it: how long the profile row stays locked, on average.
+    lock_hold_ms: float | None = None
+    statements: list[tuple[float, str]] = field(default_factory=list)
+    db_cpu_ms: float | None = None  # PostgreSQL CPU per transaction (see DbCpu)
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
 
 
-def pgbench(variant: str, clients: int, seconds: int, fx: Fixtures) -> PgbenchResult:
+def statement_latencies(out: str) -> list[tuple[float, str]]:
+    """`pgbench -r`'s per-command mean latencies (ms) with each command's first line."""
+    rows, reading = [], False
+    for line in out.splitlines():
+        if line.startswith("statement latencies in milliseconds"):
+            reading = True
+            continue
+        if reading:
+            match = re.match(r"\s+([\d.]+)\s+(?:\d+\s+)?(\S.*)$", line)
+            if not match:
+                break
+            rows.append((float(match.group(1)), match.group(2)))
+    return rows
+
+
+def lock_hold(statements: list[tuple[float, str]]) -> float | None:
+    """From the statement after the one that takes the row lock to the COMMIT (END)."""
+    for i, (_ms, command) in enumerate(statements):
+        if "FOR UPDATE" in command.upper():
+            return sum(ms for ms, _command in statements[i + 1 :])
+    return None
+
+
+def pgbench(
+    variant: str, clients: int, seconds: int, fx: Fixtures, *, round_no: int = 0
+) -> PgbenchResult:
     """The raw transaction the services wrap: lock the profile, insert the entry, update the
-    balance (see pgbench_award.sql). It writes real, consistent ledger rows."""
+    balance (see pgbench_award.sql). It writes real, consistent ledger rows.
+
+    PostgreSQL's CPU per transaction is read from pgbench's own backends twice while it runs
+    (at a quarter and at nine tenths of the time), against the ledger ids written in between:
+    connection setup and the ramp at both ends stay out."""
     db = settings.DATABASES["default"]
     ids = sorted(s.pk for s in fx.students)
     if variant == "one student":
@@ -292,10 +334,11 @@ def pgbench(variant: str, clients: int, seconds: int, fx: Fixtures) -> PgbenchRe
         low, high = ids[0], ids[-1]
         if StudentProfile.objects.filter(pk__range=(low, high)).count() != high - low + 1:
             raise SystemExit("pgbench needs contiguous student ids (generate with --reset).")
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or "", "PGAPPNAME": "pgbench"}
     command = [
         pgbench_path() or "pgbench",
         "-n",
+        "-r",
         f"-c{clients}",
         f"-j{min(clients, os.cpu_count() or 2)}",
         f"-T{seconds}",
@@ -319,30 +362,68 @@ def pgbench(variant: str, clients: int, seconds: int, fx: Fixtures) -> PgbenchRe
         db.get("USER") or "postgres",
         db["NAME"],
     ]
-    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout  # noqa: S603
+    meter = DbCpu(application_name="pgbench")
+    process = subprocess.Popen(  # noqa: S603
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    started = time.perf_counter()
+    db_cpu_ms = None
+    if meter.enabled:
+        time.sleep(seconds * 0.25)
+        first_id = last_ledger_id()
+        meter.start()
+        time.sleep(max(0.0, started + seconds * 0.9 - time.perf_counter()))
+        cpu = meter.stop()
+        written = last_ledger_id() - first_id
+        db_cpu_ms = cpu * 1000 / written if cpu is not None and written > 0 else None
+    out, err = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"pgbench failed ({process.returncode}): {err.strip()[-500:]}")
     tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
     latency = re.search(r"latency average = ([\d.]+) ms", out)
     failed = re.search(r"number of failed transactions: (\d+)", out)
+    statements = statement_latencies(out)
     return PgbenchResult(
         variant,
         clients,
         tps,
         float(latency.group(1)) if latency else 0.0,
         int(failed.group(1)) if failed else 0,
+        seconds=seconds,
+        round=round_no,
+        lock_hold_ms=lock_hold(statements),
+        statements=statements,
+        db_cpu_ms=db_cpu_ms,
     )
 
 
-def pgbench_runs(seconds: int, log=print) -> list[PgbenchResult]:
+def last_ledger_id() -> int:
+    return Transaction.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def pgbench_fixtures() -> Fixtures:
     fx = prepare(sample=1)
     fx.students = list(
         StudentProfile.objects.filter(user__role=Role.STUDENT).only("pk").order_by("pk")
     )
+    return fx
+
+
+def pgbench_runs(seconds: int, log=print, fx: Fixtures | None = None) -> list[PgbenchResult]:
+    fx = fx or pgbench_fixtures()
     results = []
     for variant, clients in (("random students", 1), ("random students", 16), ("one student", 16)):
         result = pgbench(variant, clients, seconds, fx)
-        log(
-            f"  pgbench {variant:<16} {clients:>2} clients: {result.tps:9.1f} tps, "
-            f"latency {result.latency_ms:.2f} ms, failed {result.failed}"
-        )
+        log_pgbench(result, log)
         results.append(result)
     return results
+
+
+def log_pgbench(result: PgbenchResult, log=print) -> None:
+    hold = f"{result.lock_hold_ms:.2f} ms" if result.lock_hold_ms is not None else "?"
+    cpu = f"{result.db_cpu_ms:.2f} ms" if result.db_cpu_ms is not None else "n/a"
+    log(
+        f"  pgbench {result.variant:<16} {result.clients:>2} clients: {result.tps:9.1f} tps, "
+        f"latency {result.latency_ms:.2f} ms, lock held {hold}, DB CPU/tx {cpu}, "
+        f"failed {result.failed}"
+    )

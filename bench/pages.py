@@ -1,5 +1,13 @@
 """Server time and query count of every main page, per role, through Django's test client on
-the current database (filled by `manage.py generate_scale_data`)."""
+the current database (filled by `manage.py generate_scale_data`).
+
+bench/run.py runs this with bench.settings, i.e. production's settings (DEBUG off, whitenoise's
+manifest storage, the Redis cache, the 2FA requirement for admins): requests come as through
+production's TLS proxy (`X-Forwarded-Proto: https`), with sessions signed in by
+bench/sessions.py, admins' as having passed the second factor. The bare reference page
+(bench/views.py: the base template and nothing else) is timed in the same run, before and
+after the pages, for a student (every page is read as a multiple of it) and for each other
+role."""
 
 from __future__ import annotations
 
@@ -10,10 +18,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from portal.models import (
@@ -33,6 +42,7 @@ class Page:
     role: str  # student, faculty, admin or anonymous
     url: str
     htmx: bool = False
+    reference: bool = False  # the bare reference page (bench/views.py)
 
 
 @dataclass
@@ -58,6 +68,7 @@ class PageResult:
             "role": self.page.role,
             "url": self.page.url,
             "status": self.status,
+            "reference": self.page.reference,
             "queries": self.queries,
             "sql_ms": round(self.sql_ms, 2),
             "median_ms": round(self.median, 2),
@@ -217,11 +228,34 @@ def main_pages(cast: Cast) -> list[Page]:
     return pages
 
 
+REFERENCE_URL = "/_bench/bare/page/"
+# What production's TLS proxy adds to every request (README, "Proxy and files"), and the
+# encodings a browser accepts (so compressing a response, if the portal does, is measured).
+PROXY = {
+    "HTTP_X_FORWARDED_PROTO": "https",
+    "HTTP_X_FORWARDED_FOR": "127.0.0.1",
+    "HTTP_ACCEPT_ENCODING": "gzip, deflate, br, zstd",
+}
+
+
+def reference_pages(roles: list[str]) -> list[Page]:
+    """The bare reference page for each role, where the URLconf mounts it (bench.settings)."""
+    try:
+        resolve(REFERENCE_URL)
+    except Resolver404:
+        return []
+    return [Page("Reference: base template", role, REFERENCE_URL, reference=True) for role in roles]
+
+
 def clients(cast: Cast) -> dict[str, Client]:
+    from . import sessions
+
+    users = {role: getattr(cast, role) for role in ("student", "faculty", "admin")}
+    keys = sessions.sign_in(users.values())
     signed_in = {}
-    for role in ("student", "faculty", "admin"):
+    for role, user in users.items():
         client = Client()
-        client.force_login(getattr(cast, role))
+        client.cookies[settings.SESSION_COOKIE_NAME] = keys[user.pk]
         signed_in[role] = client
     signed_in["anonymous"] = Client()
     return signed_in
@@ -232,13 +266,24 @@ def measure_page(
 ) -> PageResult:
     """Warm up, count the queries of one request (keeping the slowest three), then time
     `runs` requests (fewer if the page uses up `budget_s`, but at least five)."""
-    headers = {"HTTP_HX_REQUEST": "true"} if page.htmx else {}
+    headers = {**PROXY, "HTTP_HX_REQUEST": "true"} if page.htmx else PROXY
     for _ in range(warmup):
         client.get(page.url, **headers)
-    with CaptureQueriesContext(connection) as captured:
+    timed: list[tuple[float, str]] = []
+
+    def timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = (time.perf_counter() - started) * 1000
+            # The SQL with its parameters in, as Django's query log shows it.
+            shown = context["connection"].ops.last_executed_query(context["cursor"], sql, params)
+            timed.append((took, shown))
+
+    # Timed here rather than from Django's query log, which rounds to whole milliseconds.
+    with connection.execute_wrapper(timer):
         response = client.get(page.url, **headers)
-    # Read now: the next request clears the connection's query log.
-    timed = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
     slowest = sorted(timed, key=lambda t: t[0], reverse=True)[:3]
     times = []
     gc.collect()
@@ -268,16 +313,33 @@ def measure_pages(
     budget_s: float = 20.0,
     log=print,
 ) -> list[PageResult]:
+    """Every page in turn; first and last, the reference page for the student (every page's
+    ratio divides by it) and for each other role among the pages (its two halves pooled, so a
+    machine that got busier or quieter meanwhile weighs on both)."""
     by_role = clients(cast)
+    roles = list(dict.fromkeys(["student", *(p.role for p in pages)]))
+    references = reference_pages(roles)
+    before = [measure_page(by_role[p.role], p, runs=runs, warmup=warmup) for p in references]
     results = []
     for page in pages:
         result = measure_page(by_role[page.role], page, runs=runs, warmup=warmup, budget_s=budget_s)
-        log(
-            f"  {page.name:<38} {page.role:<9} {result.status} {result.queries:>3} q "
-            f"median {result.median:7.1f} ms  p95 {result.p95:7.1f} ms"
-        )
+        log_page(result, log)
         results.append(result)
-    return results
+    pooled = []
+    for first in before:
+        again = measure_page(by_role[first.page.role], first.page, runs=runs, warmup=warmup)
+        first.times_ms += again.times_ms
+        log_page(first, log)
+        pooled.append(first)
+    return pooled + results
+
+
+def log_page(result: PageResult, log=print) -> None:
+    page = result.page
+    log(
+        f"  {page.name:<38} {page.role:<9} {result.status} {result.queries:>3} q "
+        f"median {result.median:7.1f} ms  p95 {result.p95:7.1f} ms"
+    )
 
 
 def ledger_size() -> tuple[int, int]:

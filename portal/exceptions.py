@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import ngettext
+
 
 class PortalError(Exception):
     def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        # str(): a lazy message (a module-level gettext_lazy) is resolved in the language of the
+        # request that raised it.
+        message = str(message)
         super().__init__(message)
         self.code = code
         self.message = message
@@ -21,6 +26,11 @@ class LedgerError(PortalError):
 
 class AccountError(PortalError):
     pass
+
+
+class StudentImportError(PortalError):
+    """A student file as a whole is unusable (too large, not CSV, no header...); `field` is
+    "file"."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,15 @@ class BulkError(PortalError):
         count = len(rows)
         super().__init__(
             "bad_rows",
-            f"Nothing was applied: {count} line{'s' if count != 1 else ''} need fixing.",
+            ngettext(
+                "Nothing was applied: %(count)s line needs fixing.",
+                "Nothing was applied: %(count)s lines need fixing.",
+                count,
+            )
+            % {"count": count},
         )
         self.rows = rows
+
+
+class YearEndError(PortalError):
+    """A year-end close refused: forbidden, bad_year, future_year, already_closed."""

@@ -14,9 +14,12 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
-from portal.images import normalise_image
+from portal.images import BOMB, check_pixels, normalise_image
 from portal.models import Evidence
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -26,7 +29,7 @@ PDF_MAGIC = b"%PDF-"
 # A complete PDF ends with %%EOF, possibly followed by a few bytes of whitespace or padding.
 PDF_TAIL = 2048
 
-NOT_EVIDENCE = "This file is not a PDF, PNG or JPEG. Upload one of those."
+NOT_EVIDENCE = gettext_lazy("This file is not a PDF, PNG or JPEG. Upload one of those.")
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,12 @@ def check_evidence(upload: UploadedFile) -> CheckedFile:
     (nothing is stored: the caller saves `content` only after every other check passed)."""
     if upload.size > MAX_EVIDENCE_BYTES:
         raise ValidationError(
-            f"The file is {upload.size / 1048576:.1f} MB; the limit is 5 MB.", code="too_large"
+            _("The file is %(size)s MB; the limit is 5 MB.")
+            % {"size": number_format(upload.size / 1048576, 1)},
+            code="too_large",
         )
     if upload.size == 0:
-        raise ValidationError("The file is empty.", code="empty")
+        raise ValidationError(_("The file is empty."), code="empty")
     upload.seek(0)
     head = upload.read(len(PDF_MAGIC))
     if head == PDF_MAGIC:
@@ -58,7 +63,10 @@ def check_evidence(upload: UploadedFile) -> CheckedFile:
         upload.seek(0)
         with Image.open(upload) as probe:
             kind = probe.format
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+            check_pixels(probe)
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(BOMB, code="too_many_pixels") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError(NOT_EVIDENCE, code="bad_type") from exc
     if kind not in ("PNG", "JPEG"):
         raise ValidationError(NOT_EVIDENCE, code="bad_type")
@@ -73,7 +81,7 @@ def _checked_pdf(upload: UploadedFile) -> ContentFile:
     data = upload.read()
     if b"%%EOF" not in data[-PDF_TAIL:]:
         raise ValidationError(
-            "This PDF is incomplete or damaged; export it again and upload the new file.",
+            _("This PDF is incomplete or damaged; export it again and upload the new file."),
             code="bad_pdf",
         )
     return ContentFile(data, name=f"{uuid.uuid4().hex}.pdf")

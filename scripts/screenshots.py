@@ -40,6 +40,19 @@ PAGES = {
         "/tasks/",
         "/claims/",
         "/claims/new/",
+        "/clubs/",
+        "/clubs/robotics/",
+        "/events/8/",
+    ],
+    # A student who is an officer of the Robotics Club (its build night is event 8, its intro
+    # session last week event 7).
+    "officer": [
+        "/clubs/robotics/",
+        "/events/new/?club=1",
+        "/events/7/",
+        "/events/8/",
+        "/events/8/registrations/",
+        "/events/8/attendance/",
     ],
     "faculty": [
         "/",
@@ -68,6 +81,9 @@ PAGES = {
         "/draws/1/screen/",
         "/staff/audit/",
         "/staff/people/import/",
+        "/clubs/",
+        "/clubs/new/",
+        "/clubs/robotics/officers/",
     ],
 }
 WIDTHS = {"desktop": 1280, "phone": 375}
@@ -77,7 +93,7 @@ def login(page: Page, base: str, role: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=login]", f"{role}@upas.test")
     page.fill("input[name=password]", "upas-demo")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{base}/")
 
 
@@ -89,6 +105,11 @@ def main() -> None:
         "--only", default="", help="comma-separated roles (anonymous, student, ...)"
     )
     parser.add_argument("--match", default="", help="only paths containing this text")
+    parser.add_argument(
+        "--language",
+        default="",
+        help="the browser's language (ar: the Arabic pages, right to left)",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -102,7 +123,9 @@ def main() -> None:
             for label, width in WIDTHS.items():
                 # Reduced motion: pages are captured in their final state, not mid-animation.
                 context = browser.new_context(
-                    viewport={"width": width, "height": 900}, reduced_motion="reduce"
+                    viewport={"width": width, "height": 900},
+                    reduced_motion="reduce",
+                    locale=args.language or None,
                 )
                 page = context.new_page()
                 if role:
@@ -112,7 +135,8 @@ def main() -> None:
                         continue
                     page.goto(args.base + path)
                     slug = path.strip("/").replace("/", "-") or "dashboard"
-                    target = out / f"{name}-{slug}-{label}.png"
+                    suffix = f"-{args.language}" if args.language else ""
+                    target = out / f"{name}-{slug}-{label}{suffix}.png"
                     page.screenshot(path=str(target), full_page=True, caret="initial")
                     print(target)
                 context.close()

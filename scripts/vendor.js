@@ -21,3 +21,12 @@ function copy(pkg, file, name, suffix) {
 
 copy("htmx.org", "dist/htmx.min.js", "htmx", ".min.js");
 copy("chart.js", "dist/chart.umd.js", "chart", ".umd.js");
+// The door-pass scanner's QR decoder where the browser has no BarcodeDetector.
+copy("jsqr", "dist/jsQR.js", "jsQR", ".js");
+
+// axe-core for the accessibility sweep in the browser tests (never served): committed under
+// tests/ so `make test` needs no Node. Its first line names the version.
+const tests = path.join(root, "tests", "browser", "vendor");
+fs.mkdirSync(tests, { recursive: true });
+fs.copyFileSync(path.join(root, "node_modules", "axe-core", "axe.min.js"), path.join(tests, "axe.min.js"));
+console.log("tests/browser/vendor/axe.min.js");

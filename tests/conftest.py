@@ -6,13 +6,22 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
-from portal.models import Category, Role, StudentProfile, Transaction, User
+from portal.models import Category, Club, ClubMembership, Role, StudentProfile, Transaction, User
 from portal.services import ledger
 
 from .factories import CategoryFactory, DepartmentFactory, StudentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and spent scan tokens live in the cache: each test starts empty
+    (ids are reused between tests, so a count could otherwise carry over)."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture
@@ -56,8 +65,39 @@ def admin() -> User:
 
 
 @pytest.fixture
+def department_admin() -> User:
+    """An admin limited to another department than `student`'s (Computer Science)."""
+    return UserFactory(
+        name="Dana Dept",
+        email="dana@upas.test",
+        role=Role.ADMIN,
+        admin_department=DepartmentFactory(name="History", code="HI"),
+    )
+
+
+@pytest.fixture
 def category() -> Category:
     return CategoryFactory(name="Academic merit", default_points=20, min_points=5, max_points=50)
+
+
+@pytest.fixture
+def club() -> Club:
+    return Club.objects.create(name="Robotics", slug="robotics", description="We build robots.")
+
+
+@pytest.fixture
+def officer(department, club) -> StudentProfile:
+    """A student who is an officer of `club` (appointed as an admin would)."""
+    profile = StudentFactory(
+        user__name="Olga Officer",
+        user__email="olga@upas.test",
+        enrollment_number="CS900",
+        department=department,
+    )
+    ClubMembership.objects.create(
+        club=club, user=profile.user, position=ClubMembership.Position.OFFICER
+    )
+    return profile
 
 
 @pytest.fixture
@@ -107,3 +147,29 @@ postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL row locks (run with DATABASE_URL=postgres://...)",
 )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """The accessibility sweep's figures and its moderate and minor axe findings, which do not
+    fail it but should be seen (tests/browser/test_accessibility_sweep.py records them on its
+    reports, so this works under xdist too)."""
+    import json
+
+    lines = []
+    for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed"):
+        for name, value in getattr(report, "user_properties", []):
+            if name != "axe" or report.when != "call":
+                continue
+            data = json.loads(value)
+            counts = ", ".join(
+                f"{impact} {data['counts'][impact]}"
+                for impact in ("critical", "serious", "moderate", "minor")
+            )
+            lines.append(
+                f"{data['role']}: {data['checked']} checks (page or state × width); {counts}"
+            )
+            lines.extend(f"  {line}" for line in data["summary"].splitlines())
+    if lines:
+        terminalreporter.write_sep("-", "axe-core sweep (moderate and minor do not fail)")
+        for line in lines:
+            terminalreporter.write_line(line)

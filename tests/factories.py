@@ -6,6 +6,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from portal.domain.draw_algorithm import commitment
 from portal.models import (
     Category,
     Department,
@@ -17,6 +18,7 @@ from portal.models import (
     Task,
     User,
 )
+from portal.models.draws import new_seed
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -103,7 +105,8 @@ class EventFactory(factory.django.DjangoModelFactory):
 
 class DrawFactory(factory.django.DjangoModelFactory):
     """An open draw students enter themselves: one winner, one alternate, entries closing in a
-    week and prizes claimable for three weeks. The seed and its commitment are made on save."""
+    week and prizes claimable for three weeks, and a fresh seed with its commitment (what
+    services.draws.save_draw makes when an admin creates one)."""
 
     class Meta:
         model = Draw
@@ -116,6 +119,8 @@ class DrawFactory(factory.django.DjangoModelFactory):
     entry_deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     claim_deadline = factory.LazyAttribute(lambda o: o.entry_deadline + timedelta(days=14))
     created_by = factory.SubFactory(UserFactory, role=Role.ADMIN)
+    seed = factory.LazyFunction(new_seed)
+    commitment = factory.LazyAttribute(lambda o: commitment(o.seed))
 
 
 class TaskFactory(factory.django.DjangoModelFactory):

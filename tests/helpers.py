@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from portal.models import Category, Redemption, Reward, StudentProfile, Transaction, User
+from django.utils import timezone
+
+from portal.models import Category, Draw, Redemption, Reward, StudentProfile, Transaction, User
 from portal.selectors.ledger import find_ledger_mismatches, find_period_points_mismatches
 from portal.services import ledger, rewards
 from tests.conftest import key
@@ -60,3 +63,10 @@ def assert_ledger_consistent() -> None:
     week, month and term totals behind the leaderboards, match the ledger."""
     assert find_ledger_mismatches() == []
     assert find_period_points_mismatches() == []
+
+
+def let_entries_close(draw: Draw) -> None:
+    """Move an open draw's entry deadline just into the past, as if the tests had waited for
+    it: a draw is performed after its entries close (or by closing them early, explicitly)."""
+    Draw.objects.filter(pk=draw.pk).update(entry_deadline=timezone.now() - timedelta(seconds=1))
+    draw.refresh_from_db()

@@ -36,7 +36,10 @@ def find(html: str | bytes | Element, tag: str | None = None, **attrs: str) -> E
     return found[0]
 
 
-def text(node: Element | str) -> str:
+def text(node: Element | str | bytes) -> str:
+    """The text of an element, or of a whole response body, whitespace collapsed."""
+    if isinstance(node, bytes):
+        node = parse_html(node.decode())
     if isinstance(node, str):
         return node
     return normalize_whitespace(" ".join(text(child) for child in node.children)).strip()

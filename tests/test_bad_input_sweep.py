@@ -26,7 +26,7 @@ from portal.models import (
 from portal.services.draws import enter_draw, perform_draw
 from tests.conftest import key
 from tests.factories import DrawFactory, EventFactory, RewardFactory, TaskFactory
-from tests.helpers import redeem
+from tests.helpers import let_entries_close, redeem
 from tests.html import HX
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,7 @@ def world(student, other_student, faculty, admin, category, give):
     event = EventFactory(organiser=faculty, category=category)
     draw = DrawFactory(created_by=admin, prize_points=20, winners_count=1, alternates_count=0)
     enter_draw(actor=other_student.user, draw_id=draw.pk)
+    let_entries_close(draw)
     perform_draw(actor=admin, draw_id=draw.pk)
     task = TaskFactory(created_by=faculty, category=category)
     return {

@@ -10,19 +10,25 @@ request with a redirect and an htmx one with a fragment."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from portal import urls as portal_urls
-from portal.models import ActivityClaim, Event, Notification, Redemption, Role
+from portal.models import ActivityClaim, ErasureRequest, Event, Notification, Redemption, Role
+from portal.services import accounts as account_services
+from portal.services import attendance as attendance_services
+from portal.services import clubs as club_services
 from portal.services import draws as draw_services
 from portal.services import events as event_services
+from portal.services import mentors as mentor_services
+from portal.services import registrations as registration_services
 from tests.claims.helpers import hand_in, make_claim
 from tests.conftest import ledger_total
 from tests.factories import DrawFactory, EventFactory, RewardFactory, TaskFactory
-from tests.helpers import redeem
+from tests.helpers import let_entries_close, redeem
 from tests.html import HX
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +41,13 @@ OTHER_STUDENT = "other_student"
 FACULTY = "faculty"
 OTHER_FACULTY = "other_faculty"
 ADMIN = "admin"
+# A student who is an officer of "club" (rows name them where their answer differs from a
+# student's: the club's events and their organiser pages).
+OFFICER = "officer"
+# An admin limited to another department than `student`'s (rows name them where their answer
+# differs from an admin's: the people pages of students they do not administer, and the
+# account-management pages only unlimited admins use).
+DEPT_ADMIN = "department_admin"
 ROLES = (ANONYMOUS, STUDENT, OTHER_STUDENT, FACULTY, ADMIN)
 
 
@@ -65,6 +78,9 @@ def admins_only(status: int) -> dict[str, int]:
 # pending redemption of "reward".
 TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("audit-log", {}, "GET", admins_only(200)),
+    # year-end: a POST without the typed confirmation shows the form again and closes nothing
+    ("year-end", {}, "GET", admins_only(200)),
+    ("year-end", {}, "POST", admins_only(200)),
     ("audit-log", {}, "POST", admins_only(405)),
     # reports: no dates means the current term
     ("reports", {}, "GET", admins_only(200)),
@@ -73,6 +89,8 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("report-departments-csv", {}, "POST", admins_only(405)),
     ("report-categories-csv", {}, "GET", admins_only(200)),
     ("report-categories-csv", {}, "POST", admins_only(405)),
+    ("report-events-csv", {}, "GET", admins_only(200)),
+    ("report-events-csv", {}, "POST", admins_only(405)),
     # notifications: "notification" is `student`'s; opening it marks it read and follows its link
     ("notifications", {}, "GET", signed_in(200)),
     ("notifications", {}, "POST", signed_in(405)),
@@ -80,13 +98,14 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("notification-bell", {}, "POST", signed_in(405)),
     ("notifications-read-all", {}, "POST", signed_in(302)),
     ("notifications-read-all", {}, "GET", signed_in(405)),
+    # Opening marks it read, so only by POST (a GET would let a prefetch read it for you).
     (
         "notification-open",
         {"pk": "notification"},
-        "GET",
+        "POST",
         {ANONYMOUS: 302, STUDENT: 302, OTHER_STUDENT: 404, FACULTY: 404, ADMIN: 404},
     ),
-    ("notification-open", {"pk": "notification"}, "POST", signed_in(405)),
+    ("notification-open", {"pk": "notification"}, "GET", signed_in(405)),
     ("dashboard", {}, "GET", signed_in(200)),
     ("points-chart", {}, "HX GET", students_only(200)),
     ("points-chart", {}, "GET", students_only(302)),
@@ -97,6 +116,18 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("healthz", {}, "GET", everyone(200)),
     ("healthz", {}, "POST", everyone(405)),
     ("settings", {}, "GET", signed_in(200)),
+    # One's own data: the page with the button, and the zip it posts for.
+    ("data-export", {}, "GET", signed_in(200)),
+    ("data-export", {}, "POST", signed_in(200)),
+    ("calendar-reset", {}, "POST", signed_in(302)),
+    ("calendar-reset", {}, "GET", signed_in(405)),
+    # Public by address (calendar applications cannot sign in): the secret is the credential.
+    ("calendar-feed", {"token": "calendar_token"}, "GET", everyone(200)),
+    ("calendar-feed", {"token": "calendar_token"}, "POST", everyone(405)),
+    ("calendar-feed", {"token": "bad_calendar_token"}, "GET", everyone(404)),
+    # Anyone may choose a language (the sign-in page has the choice too).
+    ("language", {}, "POST", everyone(302)),
+    ("language", {}, "GET", everyone(405)),
     ("leaderboard", {}, "GET", everyone(200)),
     ("leaderboard", {}, "POST", everyone(405)),
     ("history", {}, "GET", signed_in(200)),
@@ -111,6 +142,10 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("award", {}, "GET", staff_only(200)),
     ("award", {}, "POST", staff_only(405)),
     ("award-create", {}, "GET", staff_only(405)),
+    # The staff member's recent awards, redrawn after each award.
+    ("recent-awards", {}, "HX GET", staff_only(200)),
+    ("recent-awards", {}, "GET", staff_only(302)),
+    ("recent-awards", {}, "POST", staff_only(405)),
     # An empty form: re-displayed with its errors, nothing written.
     ("award-create", {}, "POST", staff_only(200)),
     ("award-points-field", {}, "GET", staff_only(200)),
@@ -123,17 +158,61 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     # The owner and admins get the refusal ("give a reason") as a redirect with a message;
     # another faculty member must not learn that the entry exists.
     ("transaction-reverse", {"pk": "award"}, "POST", {**staff_only(302), OTHER_FACULTY: 404}),
-    ("user-list", {}, "GET", admins_only(200)),
-    ("user-create", {}, "GET", admins_only(200)),
-    ("user-create", {}, "POST", admins_only(200)),
+    ("user-list", {}, "GET", {**admins_only(200), DEPT_ADMIN: 200}),
+    ("user-create", {}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("user-create", {}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
     # student import: an empty POST is an invalid form (200); the template is a CSV download
-    ("student-import", {}, "GET", admins_only(200)),
-    ("student-import", {}, "POST", admins_only(200)),
-    ("student-import", {}, "HX POST", admins_only(200)),
-    ("student-import-template", {}, "GET", admins_only(200)),
+    ("student-import", {}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("student-import", {}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("student-import", {}, "HX POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("student-import-template", {}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
     ("student-import-template", {}, "POST", admins_only(405)),
+    # account administration: a person's page and what an admin does to the account. Empty
+    # forms come back with their errors (200); reactivating an account that is not suspended
+    # is refused with a message (302), unlocking and sending a reset link are done (302).
+    ("person-detail", {"pk": "student_user"}, "GET", {**admins_only(200), DEPT_ADMIN: 404}),
+    ("person-detail", {"pk": "student_user"}, "POST", admins_only(405)),
+    ("person-edit", {"pk": "student_user"}, "GET", {**admins_only(200), DEPT_ADMIN: 404}),
+    ("person-edit", {"pk": "student_user"}, "POST", {**admins_only(200), DEPT_ADMIN: 404}),
+    ("person-suspend", {"pk": "student_user"}, "GET", admins_only(405)),
+    ("person-suspend", {"pk": "student_user"}, "POST", {**admins_only(200), DEPT_ADMIN: 404}),
+    ("person-reactivate", {"pk": "student_user"}, "GET", admins_only(405)),
+    ("person-reactivate", {"pk": "student_user"}, "POST", {**admins_only(302), DEPT_ADMIN: 404}),
+    ("person-warn", {"pk": "student_user"}, "GET", admins_only(405)),
+    ("person-warn", {"pk": "student_user"}, "POST", {**admins_only(200), DEPT_ADMIN: 404}),
+    ("person-unlock", {"pk": "student_user"}, "GET", admins_only(405)),
+    ("person-unlock", {"pk": "student_user"}, "POST", {**admins_only(302), DEPT_ADMIN: 404}),
+    ("person-password-reset", {"pk": "student_user"}, "GET", admins_only(405)),
+    (
+        "person-password-reset",
+        {"pk": "student_user"},
+        "POST",
+        {**admins_only(302), DEPT_ADMIN: 404},
+    ),
     ("user-role", {"pk": "student_user"}, "GET", admins_only(405)),
-    ("user-role", {"pk": "student_user"}, "POST", admins_only(302)),
+    # An admin's department limit: set on an admin's page (a student's page says "only admins").
+    ("person-limit", {"pk": "student_user"}, "POST", {**admins_only(200), DEPT_ADMIN: 404}),
+    ("person-limit", {"pk": "student_user"}, "GET", admins_only(405)),
+    # Data rights: a student asks for erasure on their settings page (an empty form shows its
+    # errors; staff are sent back with a message), admins decide in the queue.
+    ("profile-update", {}, "POST", signed_in(200)),
+    ("profile-update", {}, "GET", signed_in(405)),
+    (
+        "erasure-request",
+        {},
+        "POST",
+        {ANONYMOUS: 302, STUDENT: 200, OTHER_STUDENT: 200, FACULTY: 302, ADMIN: 302},
+    ),
+    ("erasure-request", {}, "GET", signed_in(405)),
+    ("erasure-withdraw", {}, "POST", signed_in(302)),
+    ("erasure-withdraw", {}, "GET", signed_in(405)),
+    ("erasure-queue", {}, "GET", {**admins_only(200), DEPT_ADMIN: 200}),
+    ("erasure-queue", {}, "POST", admins_only(405)),
+    ("erasure-erase", {"pk": "erasure"}, "POST", {**admins_only(200), DEPT_ADMIN: 404}),
+    ("erasure-erase", {"pk": "erasure"}, "GET", admins_only(405)),
+    ("erasure-refuse", {"pk": "erasure"}, "POST", {**admins_only(200), DEPT_ADMIN: 404}),
+    ("erasure-refuse", {"pk": "erasure"}, "GET", admins_only(405)),
+    ("user-role", {"pk": "student_user"}, "POST", {**admins_only(302), DEPT_ADMIN: 403}),
     ("category-list", {}, "GET", admins_only(200)),
     ("category-create", {}, "GET", admins_only(200)),
     ("category-create", {}, "POST", admins_only(200)),
@@ -206,6 +285,66 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
         "GET",
         {**signed_in(404), FACULTY: 200, ADMIN: 200, OTHER_FACULTY: 404},
     ),
+    ("event-create", {}, "GET", {**staff_only(200), OFFICER: 200}),
+    # A club officer organises the events of their club, and nobody else's.
+    (
+        "event-edit",
+        {"pk": "club_event"},
+        "GET",
+        {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 404},
+    ),
+    ("event-edit", {"pk": "event"}, "GET", {**staff_only(200), OFFICER: 404, OTHER_FACULTY: 404}),
+    (
+        "event-screen",
+        {"pk": "club_event"},
+        "GET",
+        {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 404},
+    ),
+    ("event-screen", {"pk": "event"}, "GET", {**staff_only(200), OFFICER: 404}),
+    (
+        "event-attendance",
+        {"pk": "club_event"},
+        "GET",
+        {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 404},
+    ),
+    ("event-attendance", {"pk": "event"}, "GET", {**staff_only(200), OFFICER: 404}),
+    (
+        "event-checkin-manual",
+        {"pk": "club_event"},
+        "POST",
+        {**staff_only(302), OFFICER: 302, OTHER_FACULTY: 404},
+    ),
+    (
+        "event-status",
+        {"pk": "club_event"},
+        "POST",
+        {**staff_only(302), OFFICER: 302, OTHER_FACULTY: 404},
+    ),
+    # registration: "club_event" requires it (one place, which `other_student` holds)
+    ("event-register", {"pk": "club_event"}, "GET", students_only(405)),
+    ("event-register", {"pk": "club_event"}, "POST", {**students_only(302), OFFICER: 302}),
+    ("event-register", {"pk": "club_event"}, "HX POST", students_only(200)),
+    # An event without registration: refused with the reason; a draft is hidden from students.
+    ("event-register", {"pk": "event"}, "POST", students_only(302)),
+    ("event-register", {"pk": "draft"}, "POST", students_only(404)),
+    ("event-unregister", {"pk": "club_event"}, "GET", students_only(405)),
+    ("event-unregister", {"pk": "club_event"}, "POST", students_only(302)),
+    ("event-unregister", {"pk": "club_event"}, "HX POST", students_only(200)),
+    ("event-unregister", {"pk": "draft"}, "POST", students_only(404)),
+    (
+        "event-registrations",
+        {"pk": "club_event"},
+        "GET",
+        {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 404},
+    ),
+    (
+        "event-registrations",
+        {"pk": "club_event"},
+        "HX GET",
+        {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 404},
+    ),
+    ("event-registrations", {"pk": "event"}, "GET", {**staff_only(200), OFFICER: 404}),
+    ("event-registrations", {"pk": "event"}, "POST", staff_only(405)),
     ("event-edit", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
     ("event-edit", {"pk": "event"}, "POST", {**staff_only(200), OTHER_FACULTY: 404}),
     ("event-status", {"pk": "event"}, "GET", {**staff_only(405), OTHER_FACULTY: 405}),
@@ -224,9 +363,47 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("event-remind", {"pk": "event"}, "HX POST", {**students_only(200), OTHER_FACULTY: 403}),
     ("event-remind", {"pk": "draft"}, "POST", {**students_only(404), OTHER_FACULTY: 403}),
     ("event-remind", {"pk": "event"}, "GET", {**students_only(405), OTHER_FACULTY: 403}),
+    # The event as an iCalendar file, for whoever may see the event.
+    ("event-ics", {"pk": "event"}, "GET", signed_in(200)),
+    ("event-ics", {"pk": "event"}, "POST", signed_in(405)),
+    ("event-ics", {"pk": "draft"}, "GET", {**signed_in(404), FACULTY: 200, ADMIN: 200}),
     ("event-scan", {"pk": "event", "code": "code"}, "GET", everyone(302)),
     ("event-scan", {"pk": "event", "code": "bad_code"}, "GET", everyone(400)),
     ("event-scan", {"pk": "event", "code": "code"}, "POST", everyone(405)),
+    # Door passes: the student's own pass (no other student's, by construction: no id in the
+    # URL), and the organiser's scan mode, for whoever runs the event's check-in.
+    ("student-pass", {}, "GET", students_only(200)),
+    ("student-pass", {}, "HX GET", students_only(200)),
+    ("student-pass", {}, "POST", students_only(405)),
+    ("student-pass-reset", {}, "POST", students_only(302)),
+    ("student-pass-reset", {}, "GET", students_only(405)),
+    (
+        "event-pass-scan",
+        {"pk": "club_event"},
+        "GET",
+        {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 404},
+    ),
+    (
+        "event-pass-scan",
+        {"pk": "event"},
+        "GET",
+        {**staff_only(200), OFFICER: 404, OTHER_FACULTY: 404},
+    ),
+    ("event-pass-scan", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
+    # An empty code: the scan page or the result panel, saying what to type.
+    (
+        "event-pass-checkin",
+        {"pk": "club_event"},
+        "POST",
+        {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 404},
+    ),
+    (
+        "event-pass-checkin",
+        {"pk": "event"},
+        "HX POST",
+        {**staff_only(200), OFFICER: 404, OTHER_FACULTY: 404},
+    ),
+    ("event-pass-checkin", {"pk": "event"}, "GET", {**staff_only(405), OTHER_FACULTY: 405}),
     ("event-screen", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
     ("event-screen", {"pk": "event"}, "HX GET", {**staff_only(200), OTHER_FACULTY: 404}),
     ("event-screen", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
@@ -242,6 +419,107 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("event-attendance-export", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
     ("event-student-search", {"pk": "event"}, "GET", {**staff_only(200), OTHER_FACULTY: 404}),
     ("event-student-search", {"pk": "event"}, "POST", {**staff_only(405), OTHER_FACULTY: 405}),
+    # attendance corrections: "club_checkin" is `other_student`'s (registered) check-in to
+    # "club_event", "club_registration" their registration, "club_dispute" `student`'s open
+    # dispute there (refused with a wrong code); "checkin" is `other_student`'s check-in to "event".
+    # Empty forms are refused with a message: back to the attendance page or the queue.
+    ("checkin-annul", {"pk": "club_checkin"}, "GET", {**staff_only(405), OFFICER: 405}),
+    (
+        "checkin-annul",
+        {"pk": "club_checkin"},
+        "POST",
+        {**staff_only(302), OFFICER: 302, OTHER_FACULTY: 404},
+    ),
+    ("checkin-annul", {"pk": "checkin"}, "POST", {**staff_only(302), OFFICER: 404}),
+    ("registration-excuse", {"pk": "club_registration"}, "GET", {**staff_only(405), OFFICER: 405}),
+    (
+        "registration-excuse",
+        {"pk": "club_registration"},
+        "POST",
+        {**staff_only(302), OFFICER: 302, OTHER_FACULTY: 404},
+    ),
+    # A student refused (already disputing, or checked in) gets the reason; a draft is hidden.
+    ("event-dispute", {"pk": "club_event"}, "GET", students_only(405)),
+    ("event-dispute", {"pk": "club_event"}, "POST", {**students_only(302), OFFICER: 302}),
+    ("event-dispute", {"pk": "club_event"}, "HX POST", students_only(200)),
+    ("event-dispute", {"pk": "draft"}, "POST", students_only(404)),
+    # One queue for whoever organises: each sees the disputes of the events they manage.
+    ("dispute-queue", {}, "GET", {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 200}),
+    ("dispute-queue", {}, "HX GET", {**staff_only(200), OFFICER: 200}),
+    ("dispute-queue", {}, "POST", {**staff_only(405), OFFICER: 405}),
+    ("dispute-decide", {"pk": "club_dispute"}, "GET", {**staff_only(405), OFFICER: 405}),
+    (
+        "dispute-decide",
+        {"pk": "club_dispute"},
+        "POST",
+        {**staff_only(302), OFFICER: 302, OTHER_FACULTY: 404},
+    ),
+    (
+        "dispute-decide",
+        {"pk": "club_dispute"},
+        "HX POST",
+        {**staff_only(200), OFFICER: 200, OTHER_FACULTY: 404},
+    ),
+    # clubs: "club" has `officer` as its officer and `other_student` as a member
+    ("clubs", {}, "GET", {**signed_in(200), OFFICER: 200}),
+    ("clubs", {}, "POST", signed_in(405)),
+    ("club-create", {}, "GET", {**admins_only(200), OFFICER: 403}),
+    # An empty form: re-displayed with its errors, nothing written.
+    ("club-create", {}, "POST", admins_only(200)),
+    ("club-detail", {"slug": "club"}, "GET", {**signed_in(200), OFFICER: 200}),
+    ("club-detail", {"slug": "club"}, "POST", signed_in(405)),
+    ("club-detail", {"slug": "no_club"}, "GET", signed_in(404)),
+    ("club-edit", {"slug": "club"}, "GET", {**admins_only(200), OFFICER: 403}),
+    ("club-edit", {"slug": "club"}, "POST", admins_only(200)),
+    ("club-join", {"slug": "club"}, "GET", students_only(405)),
+    ("club-join", {"slug": "club"}, "POST", students_only(302)),
+    ("club-join", {"slug": "club"}, "HX POST", students_only(200)),
+    ("club-join", {"slug": "no_club"}, "POST", students_only(404)),
+    ("club-leave", {"slug": "club"}, "GET", students_only(405)),
+    # An officer is told to have their role handed over first (a message, not a refusal).
+    ("club-leave", {"slug": "club"}, "POST", {**students_only(302), OFFICER: 302}),
+    ("club-leave", {"slug": "club"}, "HX POST", {**students_only(200), OFFICER: 200}),
+    ("club-officers", {"slug": "club"}, "GET", {**admins_only(200), OFFICER: 403}),
+    # An empty form: re-displayed with its errors, nobody appointed.
+    ("club-officers", {"slug": "club"}, "POST", admins_only(200)),
+    ("club-officers", {"slug": "no_club"}, "GET", admins_only(404)),
+    (
+        "club-officer-dismiss",
+        {"slug": "club", "user_pk": "officer_user"},
+        "GET",
+        admins_only(405),
+    ),
+    (
+        "club-officer-dismiss",
+        {"slug": "club", "user_pk": "officer_user"},
+        "POST",
+        {**admins_only(302), OFFICER: 403},
+    ),
+    # advisers: `faculty` advises "club"
+    ("club-adviser-appoint", {"slug": "club"}, "GET", {**admins_only(405), OFFICER: 403}),
+    # An empty form: the officers page again with the error beside the field.
+    ("club-adviser-appoint", {"slug": "club"}, "POST", {**admins_only(200), OFFICER: 403}),
+    ("club-adviser-appoint", {"slug": "no_club"}, "POST", admins_only(404)),
+    (
+        "club-adviser-dismiss",
+        {"slug": "club", "user_pk": "adviser_user"},
+        "GET",
+        admins_only(405),
+    ),
+    (
+        "club-adviser-dismiss",
+        {"slug": "club", "user_pk": "adviser_user"},
+        "POST",
+        {**admins_only(302), OFFICER: 403},
+    ),
+    # mentors: `faculty` mentors `student`
+    ("mentors", {}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    # An empty form: re-displayed with its errors, nobody's mentor changed.
+    ("mentors", {}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("mentor-import", {}, "GET", admins_only(405)),
+    ("mentor-import", {}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("my-mentees", {}, "GET", {**staff_only(200), ADMIN: 403}),
+    ("my-mentees", {}, "POST", {**staff_only(405), ADMIN: 403}),
     # draws: "draw" is open (students enter it themselves), "drawn" one `student` entered alone
     # and won ("pick" is their prize). Students never perform nor see the projector screen; the
     # verification page is public once drawn, and answers 404 before, for everyone.
@@ -361,8 +639,10 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("review-decide", {"kind": "task_kind", "pk": "assignment"}, "HX POST", staff_only(200)),
 ]
 
-# Public URLs whose 302 for anonymous visitors is not the login page.
-PUBLIC_REDIRECTS = {"event-scan"}
+# Public URLs whose 302 for anonymous visitors is not the login page: choosing a language goes
+# back to the page it was chosen on. (A QR scan sends anonymous visitors to sign in, with the
+# scan kept in their session.)
+PUBLIC_REDIRECTS: set[str] = {"language"}
 
 MATRIX = [
     pytest.param(name, kwargs, method, role, status, id=f"{method} {name} as {role}")
@@ -372,16 +652,37 @@ MATRIX = [
 
 
 @pytest.fixture
-def objects(student, faculty, admin, category, give) -> dict[str, int | str]:
+def objects(
+    student, other_student, faculty, admin, category, give, club, officer
+) -> dict[str, int | str]:
     award = give(student, 20, actor=faculty, category=category)
+    club_services.join_club(actor=other_student.user, club_id=club.pk)
+    club_event = EventFactory(
+        organiser=faculty, category=category, club=club, requires_registration=True, capacity=1
+    )
+    registration_services.register(actor=other_student.user, event_id=club_event.pk)
+    club_services.appoint_adviser(actor=admin, club_id=club.pk, email=faculty.email)
+    mentor_services.assign_mentor(
+        actor=admin, enrollment_number=student.enrollment_number, mentor_id=faculty.pk
+    )
+    club_checkin = event_services.check_in(
+        actor=faculty, event_id=club_event.pk, student_id=other_student.pk
+    )
+    with contextlib.suppress(event_services.EventError):  # a refused check-in, on record
+        event_services.check_in(actor=student.user, event_id=club_event.pk, code="ZZZZZZ")
+    club_dispute = attendance_services.file_dispute(
+        actor=student.user, event_id=club_event.pk, note="I was there, row 3."
+    )
     reward = RewardFactory(cost=10)
     withdrawn = RewardFactory(cost=10, is_active=False)
     redemption = redeem(student, reward)
     event = EventFactory(organiser=faculty, category=category)
     draft = EventFactory(organiser=faculty, category=category, status=Event.Status.DRAFT)
+    checkin = event_services.check_in(actor=faculty, event_id=event.pk, student_id=other_student.pk)
     draw = DrawFactory(created_by=admin)
     drawn = DrawFactory(created_by=admin, alternates_count=0)
     draw_services.enter_draw(actor=student.user, draw_id=drawn.pk)
+    let_entries_close(drawn)
     pick = draw_services.perform_draw(actor=admin, draw_id=drawn.pk).winners[0]
     task = TaskFactory(created_by=faculty, category=category, max_claimants=5)
     return {
@@ -390,10 +691,22 @@ def objects(student, faculty, admin, category, give) -> dict[str, int | str]:
         "pick": pick.pk,
         "event": event.pk,
         "draft": draft.pk,
+        "club_event": club_event.pk,
+        "club_checkin": club_checkin.pk,
+        "club_registration": club_checkin.student.registrations.get(event=club_event).pk,
+        "club_dispute": club_dispute.pk,
+        "checkin": checkin.pk,
+        "calendar_token": account_services.reset_calendar_token(user=other_student.user),
+        "bad_calendar_token": "not-a-token",
+        "club": club.slug,
+        "no_club": "no-such-club",
+        "officer_user": officer.user_id,
+        "adviser_user": faculty.pk,
         "code": event_services.current_code(event),
         "bad_code": "ZZZZZZ" if event_services.current_code(event) != "ZZZZZZ" else "YYYYYY",
         "award": award.pk,
         "student_user": student.user_id,
+        "erasure": ErasureRequest.objects.create(user=student.user).pk,
         "category": category.pk,
         "reward": reward.pk,
         "withdrawn": withdrawn.pk,
@@ -426,6 +739,11 @@ def test_url_answers_role_with_expected_status(
 ):
     url = reverse(f"portal:{name}", kwargs={k: objects[v] for k, v in kwargs.items()})
     response = request_as(request, client_as, role, method, url)
+    if method.startswith("HX ") and expected == 302 and role == ANONYMOUS:
+        # htmx is told to load the sign-in page whole (HtmxSignInRedirectMiddleware).
+        assert response.status_code == 204
+        assert response["HX-Redirect"].startswith(f"{LOGIN}?next=")
+        return
     assert response.status_code == expected
     if expected == 302:
         # Anonymous visitors go to the login page and come back; nobody else is sent there.
@@ -507,11 +825,15 @@ def test_another_students_cancel_leaves_the_redemption_pending_and_unrefunded(
     assert ledger_total() == before
 
 
-def test_scanning_a_valid_code_sends_anonymous_visitors_to_the_check_in_page(client_as, objects):
+def test_scanning_a_valid_code_sends_anonymous_visitors_to_sign_in_then_check_in(
+    client_as, objects
+):
     url = reverse("portal:event-scan", kwargs={"pk": objects["event"], "code": objects["code"]})
-    response = client_as(None).get(url)
+    client = client_as(None)
+    response = client.get(url)
     checkin = reverse("portal:event-checkin", kwargs={"pk": objects["event"]})
-    assert response["Location"].startswith(f"{checkin}?t=")
+    assert response["Location"] == f"{LOGIN}?next={checkin}"
+    assert client.session["upas_pending_scan"]["e"] == objects["event"]
 
 
 def test_scanning_an_unknown_event_says_the_code_expired(client_as):

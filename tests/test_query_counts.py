@@ -124,6 +124,18 @@ def test_student_dashboard_query_count(small_data, client_as, student, django_as
         client.get("/")
 
 
+def test_a_cached_session_costs_no_query(
+    small_data, client_as, student, settings, django_assert_num_queries
+):
+    """Production keeps sessions in the cache (cached_db): the student dashboard's budget above
+    less the session read."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client = client_as(student)
+    client.get("/")  # the first read fills the cache
+    with django_assert_num_queries(10):
+        client.get("/")
+
+
 def test_faculty_dashboard_query_count(small_data, client_as, faculty, django_assert_num_queries):
     client = client_as(faculty)
     # session, user, active categories, recent awards, their events with live counts, claims
@@ -248,16 +260,16 @@ def test_user_list_search_query_count(small_data, client_as, admin, django_asser
 def test_reports_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
     # session, user, departments, students per department, ledger per department, check-ins
-    # per department, ledger per category (with the total), categories, pending count in the
-    # navigation
-    with django_assert_num_queries(9):
+    # per department, ledger per category (with the total), categories, event attendance,
+    # pending count in the navigation
+    with django_assert_num_queries(10):
         client.get("/staff/reports/")
 
 
 def test_reports_fragment_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
     # the same for the htmx swap of the report, less the navigation
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get("/staff/reports/?from=2020-01-01&to=2024-12-31", HTTP_HX_REQUEST="true")
 
 
@@ -514,8 +526,9 @@ def test_activity_feed_query_count_does_not_grow(
 
 def test_student_settings_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
-    # session, user, own profile, their badges, their department
-    with django_assert_num_queries(5):
+    # session, user, own profile, their badges, their department, their warnings, their last
+    # erasure request (issue 22)
+    with django_assert_num_queries(7):
         client.get("/settings/")
 
 
@@ -530,3 +543,86 @@ def test_student_settings_query_count_does_not_grow(populate, client_as, student
         check_in(actor=event.organiser, event_id=event.pk, student_id=student.pk)
     assert student.achievements.count() == 5
     assert count_queries(client, "/settings/") == small
+
+
+# --- account administration and the data export (issue 22) -------------------------------------
+
+
+def test_person_page_query_count(small_data, client_as, admin, student, django_assert_num_queries):
+    client = client_as(admin)
+    # session, user, the person with profile and department, their latest entries,
+    # redemptions, check-ins, claims, warnings (with their count), sign-ins and suspensions, the
+    # open suspension, their email addresses (for the lockout check), their last erasure
+    # request, pending count in the navigation
+    with django_assert_num_queries(14):
+        client.get(f"/staff/people/{student.user_id}/")
+
+
+def test_person_page_query_count_does_not_grow(populate, client_as, admin, student):
+    from portal.services import account_admin
+
+    client = client_as(admin)
+    populate(10)
+    url = f"/staff/people/{student.user_id}/"
+    small = count_queries(client, url)
+    populate(50, own_entries=30)
+    for _ in range(12):
+        account_admin.issue_warning(
+            actor=admin, user_id=student.user_id, reason="Late", idempotency_key=key()
+        )
+    assert count_queries(client, url) == small
+
+
+def test_data_export_page_query_count(client_as, student, django_assert_num_queries):
+    client = client_as(student)
+    # session, user, own profile (the header's balance); the page reads nothing else
+    with django_assert_num_queries(3):
+        client.get("/settings/export/")
+
+
+def test_data_export_query_count_does_not_grow(populate, client_as, student):
+    client = client_as(student)
+    populate(10)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/settings/export/")
+            b"".join(response.streaming_content)
+        return len(captured)
+
+    small = queries()
+    populate(10, own_entries=40)
+    assert queries() == small
+
+
+# --- year-end -----------------------------------------------------------------------------------
+
+
+def test_year_end_page_query_count(small_data, client_as, admin, django_assert_num_queries):
+    """Session, user, the year's close (none), the students' rows, the held redemptions, the
+    admin menu's pending count."""
+    client = client_as(admin)
+    with django_assert_num_queries(6):
+        assert client.get("/staff/year-end/").status_code == 200
+
+
+def test_year_end_page_query_count_does_not_grow(populate, client_as, admin):
+    client = client_as(admin)
+    populate(10)
+    small = count_queries(client, "/staff/year-end/")
+    populate(190, spread=True)
+    assert count_queries(client, "/staff/year-end/") == small
+
+
+def test_alumnus_dashboard_query_count_does_not_grow(client_as, admin, category):
+    """Two alumni, one with one redemption and one with four: the same number of queries."""
+    from portal.selectors.year_end import current_academic_year
+    from portal.services.year_end import close_academic_year
+
+    few, many = StudentFactory(year=4), StudentFactory(year=4)
+    for profile, count in ((few, 1), (many, 4)):
+        award(admin, profile, category, 50)
+        for reward in RewardFactory.create_batch(count, cost=5):
+            redeem(profile, reward)
+    close_academic_year(actor=admin, academic_year=current_academic_year())
+    assert count_queries(client_as(few), "/") == count_queries(client_as(many), "/")

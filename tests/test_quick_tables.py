@@ -17,7 +17,7 @@ from django_tables2 import RequestConfig
 from django_tables2.rows import BoundRow
 
 from portal.models import ActivityClaim, Redemption, StudentProfile, TaskAssignment, User
-from portal.selectors.claims import list_review_queue
+from portal.selectors.reviews import list_review_queue
 from portal.services.rewards import decide_redemption
 from portal.tables import fast
 from portal.tables.claims import ReviewTable

@@ -14,6 +14,14 @@ SECRET_KEY = env("SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Sign-in limits, check-in code limits and (later) sessions live in the cache: per-process
+# counters in several gunicorn workers are not limits, so production needs the shared one.
+if not env("REDIS_URL", default=""):
+    raise ImproperlyConfigured(
+        "REDIS_URL is required in production: rate limits must be shared by every process."
+    )
+# One TLS proxy in front by default (README, "Proxy and files"); 0 when exposed directly.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 STORAGES = {
     **STORAGES,
@@ -33,6 +41,7 @@ if not SECURE_HSTS_PRELOAD:
 # Off only for a local compose stack without TLS; check --deploy warns if so.
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 UPAS_REQUIRE_MFA_FOR = env.list("REQUIRE_MFA_FOR", default=["admin"])
 

@@ -10,8 +10,14 @@ from .development import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Send in the committing thread, so tests can read the outbox right after the commit.
-UPAS_EMAIL_IN_BACKGROUND = False
+# Background tasks run at once, in the committing thread, so tests read the outbox right
+# after the commit; the worker's own tests switch to the database backend.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
 # Rate limits are exercised by their own tests with an explicit override.
 ACCOUNT_RATE_LIMITS = False
 STORAGES = {
@@ -34,3 +40,8 @@ else:
     # Live-server and thread tests must not keep connections open past a test, or PostgreSQL
     # refuses to drop the test database at the end.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Page query budgets in the tests count the session read from the database (production reads
+# it from Redis: one query fewer per request, shown by tests/test_query_counts.py's
+# test_a_cached_session_costs_no_query).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"

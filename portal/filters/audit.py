@@ -7,7 +7,12 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from portal.filters.common import DateRangeCheckForm
 from portal.models import AuditLog, Role, User
+
+
+class AuditFilterForm(DateRangeCheckForm):
+    date_range = ("since", "until")
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -44,6 +49,7 @@ class AuditFilter(django_filters.FilterSet):
     class Meta:
         model = AuditLog
         fields = ["actor", "action", "target", "since", "until"]
+        form = AuditFilterForm
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

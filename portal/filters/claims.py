@@ -5,8 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Category, Department
-from portal.selectors.claims import AGE_CHOICES, Kind, QueueStatus
+from portal.models import Category, Department, User
+from portal.permissions import can_mentor
+from portal.selectors.reviews import AGE_CHOICES, Kind, Mine, QueueStatus
 
 
 class ReviewFilterForm(forms.Form):
@@ -26,16 +27,23 @@ class ReviewFilterForm(forms.Form):
         empty_label=_("All"),
     )
     age = forms.ChoiceField(label=_("Age"), choices=[("", _("Any")), *AGE_CHOICES], required=False)
+    mine = forms.ChoiceField(
+        label=_("Students"), choices=[("", _("Everyone")), *Mine.CHOICES], required=False
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reviewer: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only faculty have mentees and advise clubs: anyone else's queue is not ranked.
+        self.reviewer = reviewer if can_mentor(reviewer) else None
+        if self.reviewer is None:
+            del self.fields["mine"]
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "input")
 
     def options(self) -> dict[str, Any]:
         """Arguments for `list_review_queue`; an invalid choice falls back to the default."""
         if not self.is_valid():
-            return {"status": QueueStatus.WAITING}
+            return {"status": QueueStatus.WAITING, "reviewer": self.reviewer}
         data = self.cleaned_data
         department = data.get("department")
         return {
@@ -44,4 +52,6 @@ class ReviewFilterForm(forms.Form):
             "category": data.get("category"),
             "department_id": department.pk if department else None,
             "age": data.get("age") or "",
+            "reviewer": self.reviewer,
+            "mine": data.get("mine") or "",
         }

@@ -12,6 +12,7 @@ from django.db.models import Exists, Model, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import StudentProfile
 
@@ -140,3 +141,25 @@ class ListedModelChoiceField(forms.ModelChoiceField):
 
 class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
+
+
+REVERSED_RANGE = _("“From” is after “To”, so no date can match: swap the two dates.")
+
+
+class DateRangeCheckForm(forms.Form):
+    """A filter form whose date range must run forwards: a reversed range is an error the page
+    shows beside the results, instead of an empty list that looks like "nothing happened".
+    `date_range` names the range field, or the (from, to) pair of fields."""
+
+    date_range: str | tuple[str, str] = "date"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if isinstance(self.date_range, str):
+            span = data.get(self.date_range)
+            start, end = (span.start, span.stop) if span else (None, None)
+        else:
+            start, end = (data.get(name) for name in self.date_range)
+        if start and end and start > end:
+            raise ValidationError(REVERSED_RANGE, code="reversed_range")
+        return data

@@ -7,8 +7,14 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters.common import ListedModelChoiceFilter, QuickSelect, filter_by_student
-from portal.models import Category, Role, Transaction, User
+from portal.filters.common import (
+    DateRangeCheckForm,
+    ListedModelChoiceFilter,
+    QuickSelect,
+    filter_by_student,
+)
+from portal.models import Category, Transaction, User
+from portal.permissions import STAFF, sees_everyones_history
 
 
 class DateInput(forms.DateInput):
@@ -31,7 +37,7 @@ class HistoryFilter(django_filters.FilterSet):
     )
     actor = ListedModelChoiceFilter(
         label=_("By"),
-        queryset=User.objects.filter(role__in=[Role.FACULTY, Role.ADMIN]),
+        queryset=User.objects.filter(role__in=STAFF),
         empty_label=_("Anyone"),
     )
     date = django_filters.DateFromToRangeFilter(
@@ -43,10 +49,11 @@ class HistoryFilter(django_filters.FilterSet):
     class Meta:
         model = Transaction
         fields = ["student", "category", "kind", "actor", "date"]
+        form = DateRangeCheckForm
 
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if viewer.role == Role.STUDENT:
+        if not sees_everyones_history(viewer):
             del self.filters["student"]
             del self.filters["actor"]
         for field in self.form.fields.values():

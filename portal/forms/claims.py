@@ -7,11 +7,17 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from portal.forms import check_points, points_field
 from portal.images import normalise_image
-from portal.models import MAX_POINTS_PER_ENTRY, Category, Task
-from portal.selectors.claims import Kind
-from portal.services.claims import MAX_CLAIM_AGE_DAYS, Decision
+from portal.models import (
+    MAX_CLAIM_AGE_DAYS,
+    Category,
+    ReviewDecision,
+    Task,
+)
+from portal.selectors.reviews import Kind
 from portal.uploads import CheckedFile, check_evidence
 
 from .ledger import IdempotentForm
@@ -43,11 +49,7 @@ class ClaimForm(IdempotentForm):
         empty_label=_("Choose a category"),
         error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
     )
-    points = forms.IntegerField(
-        min_value=1,
-        max_value=MAX_POINTS_PER_ENTRY,
-        error_messages={"invalid": _("Enter a whole number of points.")},
-    )
+    points = points_field()
     activity_date = forms.DateField(label=_("Date of the activity"), widget=DateInput())
     description = forms.CharField(
         max_length=2000,
@@ -67,6 +69,18 @@ class ClaimForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         self.fields["activity_date"].widget.attrs["max"] = timezone.localdate().isoformat()
 
+    def ask_for_the_file_again(self) -> None:
+        """A form that comes back with errors cannot keep the chosen file (browsers never fill
+        a file input in), so when the file itself was fine, say on its field that it must be
+        chosen again, naming it, rather than leave an empty field that looks accepted."""
+        upload = self.files.get(self.add_prefix("evidence"))
+        if self.errors and upload is not None and "evidence" not in self.errors:
+            self.add_error(
+                "evidence",
+                _("Choose your file (%(name)s) again: a form with errors cannot keep it.")
+                % {"name": upload.name},
+            )
+
     def clean_activity_date(self) -> Any:
         day = self.cleaned_data["activity_date"]
         today = timezone.localdate()
@@ -79,22 +93,14 @@ class ClaimForm(IdempotentForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         category: Category | None = data.get("category")
-        points = data.get("points")
-        if (
-            category
-            and points is not None
-            and not (category.min_points <= points <= category.max_points)
-        ):
-            self.add_error(
-                "points",
-                _("%(cat)s claims are between %(min)s and %(max)s points.")
-                % {"cat": category.name, "min": category.min_points, "max": category.max_points},
-            )
+        check_points(
+            self, "points", category, _("%(cat)s claims are between %(min)s and %(max)s points.")
+        )
         return data
 
 
 class TaskForm(forms.ModelForm):
-    points = forms.IntegerField(min_value=1, max_value=MAX_POINTS_PER_ENTRY)
+    points = points_field()
     max_claimants = forms.IntegerField(
         min_value=1,
         max_value=1000,
@@ -151,19 +157,23 @@ class TaskForm(forms.ModelForm):
         places = self.cleaned_data["max_claimants"]
         if places < self.held:
             raise forms.ValidationError(
-                _("%(n)s students already hold a place; keep at least that many.")
+                ngettext(
+                    "%(n)s student already holds a place; keep at least that many.",
+                    "%(n)s students already hold a place; keep at least that many.",
+                    self.held,
+                )
                 % {"n": self.held}
             )
         return places
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        category, points = data.get("category"), data.get("points")
-        if category and points and not category.min_points <= points <= category.max_points:
-            self.add_error(
+        if not self.fields["points"].disabled:
+            check_points(
+                self,
                 "points",
-                _("%(cat)s awards between %(min)s and %(max)s points.")
-                % {"cat": category.name, "min": category.min_points, "max": category.max_points},
+                data.get("category"),
+                _("%(cat)s awards between %(min)s and %(max)s points."),
             )
         return data
 
@@ -182,7 +192,7 @@ class SubmitTaskForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=Decision.CHOICES)
+    decision = forms.ChoiceField(choices=ReviewDecision.choices)
     comment = forms.CharField(max_length=500, required=False)
 
 

@@ -6,14 +6,18 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Category, Event, User
+from portal.forms import check_points, points_field
+from portal.models import Category, Club, Event, User
+from portal.permissions import clubs_run_by, is_staff
 from portal.selectors.accounts import active_students
 
 from .rewards import DateTimeInput
 
+MAX_ATTENDANCE_POINTS = 1000
+
 
 class EventForm(forms.ModelForm):
-    attendance_points = forms.IntegerField(min_value=1, max_value=1000)
+    attendance_points = points_field()
     capacity = forms.IntegerField(
         min_value=1, max_value=100_000, required=False, help_text=_("Empty means no limit.")
     )
@@ -31,6 +35,9 @@ class EventForm(forms.ModelForm):
             "capacity",
             "checkin_opens_at",
             "checkin_closes_at",
+            "club",
+            "requires_registration",
+            "registration_closes_at",
         ]
         labels = {
             "category": _("Points category"),
@@ -43,27 +50,42 @@ class EventForm(forms.ModelForm):
             "ends_at": DateTimeInput(),
             "checkin_opens_at": DateTimeInput(),
             "checkin_closes_at": DateTimeInput(),
+            "registration_closes_at": DateTimeInput(),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        # The clubs this user runs (every club for admins); a club officer who is not faculty
+        # organises only for their clubs, so for them the club is required.
+        clubs: Any = clubs_run_by(user)
+        current = self.instance.club_id if self.instance.pk else None
+        if current is not None:
+            clubs = Club.objects.filter(pk__in=clubs.values("pk")) | Club.objects.filter(pk=current)
+        self.fields["club"].queryset = clubs.order_by("name")
+        self.fields["club"].required = not is_staff(user)
+        self.fields["club"].empty_label = _("No club")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("starts_at"), data.get("ends_at")
         if start and end and end <= start:
             self.add_error("ends_at", _("The end must be after the start."))
+        deadline = data.get("registration_closes_at")
+        if start and deadline and deadline > start:
+            self.add_error(
+                "registration_closes_at", _("Registration must close by the start at the latest.")
+            )
         opens, closes = data.get("checkin_opens_at"), data.get("checkin_closes_at")
         if opens and closes and closes <= opens:
             self.add_error("checkin_closes_at", _("Check-in must close after it opens."))
-        category, points = data.get("category"), data.get("attendance_points")
-        if category and points and not category.min_points <= points <= category.max_points:
-            self.add_error(
-                "attendance_points",
-                _("%(cat)s allows %(min)s to %(max)s points.")
-                % {"cat": category.name, "min": category.min_points, "max": category.max_points},
-            )
+        check_points(
+            self,
+            "attendance_points",
+            data.get("category"),
+            _("%(cat)s allows %(min)s to %(max)s points."),
+            most=MAX_ATTENDANCE_POINTS,
+        )
         return data
 
 
@@ -71,6 +93,25 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         max_length=12,
         label=_("Code on the screen"),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "inputmode": "text",
+            }
+        ),
+    )
+
+
+class PassCodeForm(forms.Form):
+    """A student's door pass: what the camera read, or the code typed from under the QR code."""
+
+    code = forms.CharField(
+        max_length=64,
+        label=_("Pass code"),
+        help_text=_("The code under the QR code on the student's pass, e.g. 1234-ABCD2345."),
+        error_messages={"required": _("Type the code under the QR code on the student's pass.")},
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
@@ -95,9 +136,33 @@ class ManualCheckInForm(forms.Form):
 
 class AttendanceUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV of enrollment numbers"),
-        help_text=_("One enrollment number per row (first column); at most 1 MB."),
+        label=_("CSV or Excel file of enrollment numbers"),
+        help_text=_(
+            "One enrollment number per row, in the first column (of the first sheet); .csv or "
+            ".xlsx, at most 1 MB."
+        ),
+        widget=forms.FileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
     )
+
+
+class AnnulForm(forms.Form):
+    """Lengths and emptiness are the service's to refuse (`attendance.annul_checkin`)."""
+
+    reason = forms.CharField(required=False, max_length=1000)
+
+
+class DisputeForm(forms.Form):
+    note = forms.CharField(required=False, max_length=1000)
+
+
+class DisputeDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    reason = forms.CharField(required=False, max_length=1000)
 
 
 class EventFilterForm(forms.Form):

@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.domain import student_import as imports
 from portal.exceptions import PortalError
-from portal.services import imports
 
 
 class StudentImportForm(forms.Form):

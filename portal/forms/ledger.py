@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -8,7 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import MAX_POINTS_PER_ENTRY, Category, Department, StudentProfile
+from portal.forms import check_points, points_field
+from portal.models import Category, Department, StudentProfile
 from portal.selectors.accounts import active_students
 from portal.selectors.periods import Period
 
@@ -26,6 +28,24 @@ class IdempotentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_idempotency_key())
         super().__init__(*args, **kwargs)
+
+
+class ActiveCategoryField(forms.ModelChoiceField):
+    """The active categories, checked against the list the form has already read for drawing
+    its select (`AwardForm.categories`): one query for both, where ModelChoiceField would ask
+    again to validate."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Category.objects.filter(is_active=True), **kwargs)
+        self.loaded: Callable[[], list[Category]] = lambda: list(self.queryset)
+
+    def to_python(self, value: Any) -> Category | None:
+        if value in self.empty_values:
+            return None
+        for category in self.loaded():
+            if str(category.pk) == str(value):
+                return category
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
 
 class AwardForm(IdempotentForm):
@@ -56,8 +76,8 @@ class AwardForm(IdempotentForm):
         },
     )
     # One of `categories` (the template draws the select from that list), or None.
-    category = forms.CharField(required=False)
-    points = forms.IntegerField(min_value=1, max_value=MAX_POINTS_PER_ENTRY)
+    category = ActiveCategoryField(required=False, error_messages={"invalid_choice": CATEGORY_GONE})
+    points = points_field()
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(
@@ -70,43 +90,37 @@ class AwardForm(IdempotentForm):
         super().__init__(*args, **kwargs)
         if categories is not None:
             self.__dict__["categories"] = categories
+        self.fields["category"].loaded = lambda: self.categories
 
     @cached_property
     def categories(self) -> list[Category]:
         """The active categories; pass `categories=` to reuse a list already read."""
         return list(Category.objects.filter(is_active=True))
 
-    def clean_category(self) -> Category | None:
-        value = self.cleaned_data["category"]
-        if not value:
-            return None
-        for category in self.categories:
-            if str(category.pk) == value:
-                return category
-        raise ValidationError(self.CATEGORY_GONE, code="invalid_choice")
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         category: Category | None = data.get("category")
-        points = data.get("points")
-        if data.get("action") == self.AWARD:
-            if category is None and "category" not in self.errors:
+        if data.get("action") == self.AWARD and category is None:
+            if "category" not in self.errors:
                 self.add_error("category", _("Choose a category."))
-            elif (
-                category is not None
-                and points is not None
-                and not category.min_points <= points <= category.max_points
-            ):
-                self.add_error(
-                    "points",
-                    _("%(cat)s awards between %(min)s and %(max)s points.")
-                    % {
-                        "cat": category.name,
-                        "min": category.min_points,
-                        "max": category.max_points,
-                    },
-                )
+            return data
+        # A deduction is bounded by the ledger only, whatever its category.
+        bounded_by = category if data.get("action") == self.AWARD else None
+        check_points(
+            self, "points", bounded_by, _("%(cat)s awards between %(min)s and %(max)s points.")
+        )
         return data
+
+    @classmethod
+    def initial_from(cls, entry: Any) -> dict[str, Any]:
+        """The form's values for doing `entry` (an award or deduction) again."""
+        return {
+            "action": cls.AWARD if entry.amount > 0 else cls.DEDUCT,
+            "student": entry.student_id,
+            "category": str(entry.category_id or ""),
+            "points": abs(entry.amount),
+            "reason": entry.reason,
+        }
 
     def redisplay_student(self) -> StudentProfile | None:
         """The chosen student, to show the choice again on a form going back to the user with
@@ -126,11 +140,7 @@ class BulkAwardForm(IdempotentForm):
         empty_label=_("Choose a category"),
         error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
     )
-    points = forms.IntegerField(
-        min_value=1,
-        max_value=MAX_POINTS_PER_ENTRY,
-        help_text=_("For every line without its own points."),
-    )
+    points = points_field(help_text=_("For every line without its own points."))
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -153,6 +163,16 @@ class BulkAwardForm(IdempotentForm):
         ),
     )
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        check_points(
+            self,
+            "points",
+            data.get("category"),
+            _("%(cat)s awards between %(min)s and %(max)s points."),
+        )
+        return data
+
 
 class ReverseForm(IdempotentForm):
     reason = forms.CharField(
@@ -170,7 +190,7 @@ class ReverseForm(IdempotentForm):
 class LeaderboardForm(forms.Form):
     """Query-string filters; invalid values fall back to the defaults."""
 
-    TOP_CHOICES = [(10, "Top 10"), (20, "Top 20"), (50, "Top 50")]
+    TOP_CHOICES = [(10, _("Top 10")), (20, _("Top 20")), (50, _("Top 50"))]
 
     top = forms.TypedChoiceField(choices=TOP_CHOICES, coerce=int, required=False, empty_value=10)
     period = forms.ChoiceField(choices=Period.choices, required=False)

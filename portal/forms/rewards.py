@@ -6,9 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.images import normalise_image
-from portal.models import MAX_POINTS_PER_ENTRY, Reward
+from portal.models import MAX_POINTS_PER_ENTRY, Redemption, Reward
 from portal.selectors.rewards import Sort
-from portal.services.rewards import Decision
 
 from .ledger import IdempotentForm
 
@@ -97,7 +96,7 @@ class CatalogueFilterForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=Decision.CHOICES)
+    decision = forms.ChoiceField(choices=Redemption.Decision.choices)
     note = forms.CharField(max_length=500, required=False)
 
 

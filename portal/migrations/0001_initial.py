@@ -8,182 +8,409 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('code', models.CharField(max_length=16, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("code", models.CharField(max_length=16, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('name', models.CharField(max_length=150, verbose_name='full name')),
-                ('role', models.CharField(choices=[('student', 'Student'), ('faculty', 'Faculty'), ('admin', 'Admin')], default='student', max_length=16)),
-                ('is_active', models.BooleanField(default=True)),
-                ('is_staff', models.BooleanField(default=False)),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="email address"),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="full name")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("student", "Student"),
+                            ("faculty", "Faculty"),
+                            ("admin", "Admin"),
+                        ],
+                        default="student",
+                        max_length=16,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("is_staff", models.BooleanField(default=False)),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
             managers=[
-                ('objects', portal.models.accounts.UserManager()),
+                ("objects", portal.models.accounts.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(db_index=True, max_length=64)),
-                ('target_type', models.CharField(max_length=64)),
-                ('target_id', models.CharField(max_length=64)),
-                ('target_repr', models.CharField(max_length=255)),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_entries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(db_index=True, max_length=64)),
+                ("target_type", models.CharField(max_length=64)),
+                ("target_id", models.CharField(max_length=64)),
+                ("target_repr", models.CharField(max_length=255)),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('description', models.CharField(blank=True, max_length=255)),
-                ('default_points', models.PositiveIntegerField(default=10)),
-                ('min_points', models.PositiveIntegerField(default=1)),
-                ('max_points', models.PositiveIntegerField(default=100)),
-                ('yearly_cap', models.PositiveIntegerField(blank=True, help_text='Most points one student can get here per calendar year.', null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("description", models.CharField(blank=True, max_length=255)),
+                ("default_points", models.PositiveIntegerField(default=10)),
+                ("min_points", models.PositiveIntegerField(default=1)),
+                ("max_points", models.PositiveIntegerField(default=100)),
+                (
+                    "yearly_cap",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Most points one student can get here per calendar year.",
+                        null=True,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('min_points__gte', 1)), name='category_min_positive'), models.CheckConstraint(condition=models.Q(('min_points__lte', models.F('max_points'))), name='category_min_le_max'), models.CheckConstraint(condition=models.Q(('default_points__gte', models.F('min_points')), ('default_points__lte', models.F('max_points'))), name='category_default_in_bounds')],
+                "verbose_name_plural": "categories",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("min_points__gte", 1)), name="category_min_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("min_points__lte", models.F("max_points"))),
+                        name="category_min_le_max",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("default_points__gte", models.F("min_points")),
+                            ("default_points__lte", models.F("max_points")),
+                        ),
+                        name="category_default_in_bounds",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StudentProfile',
+            name="StudentProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enrollment_number', models.CharField(max_length=32, unique=True)),
-                ('programme', models.CharField(blank=True, max_length=120)),
-                ('year', models.PositiveSmallIntegerField(default=1)),
-                ('balance', models.IntegerField(default=0, editable=False)),
-                ('lifetime_points', models.IntegerField(default=0, editable=False)),
-                ('show_on_leaderboard', models.BooleanField(default=True, help_text='When off, other people see you as “Anonymous student” on the leaderboard.')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='students', to='portal.department')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='student_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("enrollment_number", models.CharField(max_length=32, unique=True)),
+                ("programme", models.CharField(blank=True, max_length=120)),
+                ("year", models.PositiveSmallIntegerField(default=1)),
+                ("balance", models.IntegerField(default=0, editable=False)),
+                ("lifetime_points", models.IntegerField(default=0, editable=False)),
+                (
+                    "show_on_leaderboard",
+                    models.BooleanField(
+                        default=True,
+                        help_text="When off, other people see you as “Anonymous student” on the leaderboard.",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="students",
+                        to="portal.department",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="student_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['enrollment_number'],
+                "ordering": ["enrollment_number"],
             },
         ),
         migrations.CreateModel(
-            name='Transaction',
+            name="Transaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.IntegerField()),
-                ('kind', models.CharField(choices=[('award', 'Award'), ('deduction', 'Deduction'), ('redemption', 'Redemption'), ('refund', 'Refund'), ('attendance', 'Attendance'), ('claim', 'Activity claim'), ('task', 'Task'), ('prize', 'Prize'), ('reversal', 'Reversal')], max_length=16)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('idempotency_key', models.CharField(max_length=80, unique=True)),
-                ('counts_for_lifetime', models.BooleanField()),
-                ('actor', models.ForeignKey(blank=True, help_text='Who did it; empty for the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='actions', to=settings.AUTH_USER_MODEL)),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='portal.category')),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='portal.transaction')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='portal.studentprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.IntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("award", "Award"),
+                            ("deduction", "Deduction"),
+                            ("redemption", "Redemption"),
+                            ("refund", "Refund"),
+                            ("attendance", "Attendance"),
+                            ("claim", "Activity claim"),
+                            ("task", "Task"),
+                            ("prize", "Prize"),
+                            ("reversal", "Reversal"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("idempotency_key", models.CharField(max_length=80, unique=True)),
+                ("counts_for_lifetime", models.BooleanField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who did it; empty for the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="portal.category",
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="portal.transaction",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="portal.studentprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['role', 'name'], name='portal_user_role_6ad62b_idx'),
+            model_name="user",
+            index=models.Index(fields=["role", "name"], name="portal_user_role_6ad62b_idx"),
         ),
         migrations.AddIndex(
-            model_name='studentprofile',
-            index=models.Index(fields=['-lifetime_points', 'id'], name='profile_rank_idx'),
+            model_name="studentprofile",
+            index=models.Index(fields=["-lifetime_points", "id"], name="profile_rank_idx"),
         ),
         migrations.AddIndex(
-            model_name='studentprofile',
-            index=models.Index(fields=['department', '-lifetime_points'], name='profile_dept_rank_idx'),
+            model_name="studentprofile",
+            index=models.Index(
+                fields=["department", "-lifetime_points"], name="profile_dept_rank_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='studentprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('balance__gte', 0)), name='profile_balance_not_negative'),
+            model_name="studentprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("balance__gte", 0)), name="profile_balance_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='studentprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('lifetime_points__gte', 0)), name='profile_lifetime_not_negative'),
+            model_name="studentprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lifetime_points__gte", 0)),
+                name="profile_lifetime_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['student', '-created_at'], name='tx_student_recent_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["student", "-created_at"], name="tx_student_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['actor', '-created_at'], name='tx_actor_recent_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["actor", "-created_at"], name="tx_actor_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['kind', '-created_at'], name='tx_kind_recent_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["kind", "-created_at"], name="tx_kind_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['category', '-created_at'], name='tx_category_recent_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["category", "-created_at"], name="tx_category_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(condition=models.Q(('counts_for_lifetime', True)), fields=['created_at', 'student'], name='tx_lifetime_period_idx'),
+            model_name="transaction",
+            index=models.Index(
+                condition=models.Q(("counts_for_lifetime", True)),
+                fields=["created_at", "student"],
+                name="tx_lifetime_period_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='transaction_amount_not_zero'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="transaction_amount_not_zero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', -100000), ('amount__lte', 100000)), name='transaction_amount_bounded'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", -100000), ("amount__lte", 100000)),
+                name="transaction_amount_bounded",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['award', 'deduction']), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='transaction_reason_required'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["award", "deduction"]), _negated=True),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="transaction_reason_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'award'), _negated=True), ('amount__gt', 0), _connector='OR'), name='transaction_award_positive'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "award"), _negated=True), ("amount__gt", 0), _connector="OR"
+                ),
+                name="transaction_award_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'deduction'), _negated=True), ('amount__lt', 0), _connector='OR'), name='transaction_deduction_negative'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "deduction"), _negated=True),
+                    ("amount__lt", 0),
+                    _connector="OR",
+                ),
+                name="transaction_deduction_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reversal'), _negated=True), ('reverses__isnull', False), _connector='OR'), name='transaction_reversal_links_entry'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "reversal"), _negated=True),
+                    ("reverses__isnull", False),
+                    _connector="OR",
+                ),
+                name="transaction_reversal_links_entry",
+            ),
         ),
     ]

@@ -7,78 +7,208 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_ledger_immutable_trigger'),
+        ("portal", "0002_ledger_immutable_trigger"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Redemption',
+            name="Redemption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cost', models.PositiveIntegerField(help_text='What the reward cost when it was redeemed.')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('fulfilled', 'Fulfilled'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], default='pending', max_length=16)),
-                ('admin_note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('fulfilled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('idempotency_key', models.CharField(max_length=80, unique=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('fulfilled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='redemptions', to='portal.studentprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "cost",
+                    models.PositiveIntegerField(
+                        help_text="What the reward cost when it was redeemed."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("fulfilled", "Fulfilled"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("admin_note", models.CharField(blank=True, max_length=500)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("fulfilled_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("idempotency_key", models.CharField(max_length=80, unique=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fulfilled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="redemptions",
+                        to="portal.studentprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='redemption',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='portal.redemption'),
+            model_name="transaction",
+            name="redemption",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transactions",
+                to="portal.redemption",
+            ),
         ),
         migrations.CreateModel(
-            name='Reward',
+            name="Reward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('category', models.CharField(choices=[('merchandise', 'Merchandise'), ('food', 'Food and drink'), ('experience', 'Experiences'), ('academic', 'Academic'), ('voucher', 'Vouchers')], default='merchandise', max_length=16)),
-                ('image', models.ImageField(blank=True, upload_to='rewards/')),
-                ('cost', models.PositiveIntegerField()),
-                ('stock', models.PositiveIntegerField(blank=True, help_text='Units left; empty means unlimited.', null=True)),
-                ('limit_per_student', models.PositiveIntegerField(blank=True, help_text='Most one student may redeem; empty means no limit.', null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('available_from', models.DateTimeField(blank=True, null=True)),
-                ('available_until', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("merchandise", "Merchandise"),
+                            ("food", "Food and drink"),
+                            ("experience", "Experiences"),
+                            ("academic", "Academic"),
+                            ("voucher", "Vouchers"),
+                        ],
+                        default="merchandise",
+                        max_length=16,
+                    ),
+                ),
+                ("image", models.ImageField(blank=True, upload_to="rewards/")),
+                ("cost", models.PositiveIntegerField()),
+                (
+                    "stock",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Units left; empty means unlimited.", null=True
+                    ),
+                ),
+                (
+                    "limit_per_student",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Most one student may redeem; empty means no limit.",
+                        null=True,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("available_from", models.DateTimeField(blank=True, null=True)),
+                ("available_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'ordering': ['cost', 'name'],
-                'indexes': [models.Index(fields=['is_active', 'cost'], name='reward_active_cost_idx'), models.Index(fields=['is_active', '-created_at'], name='reward_active_new_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('cost__gte', 1)), name='reward_cost_positive'), models.CheckConstraint(condition=models.Q(('stock__isnull', True), ('stock__gte', 0), _connector='OR'), name='reward_stock_not_negative'), models.CheckConstraint(condition=models.Q(('limit_per_student__isnull', True), ('limit_per_student__gte', 1), _connector='OR'), name='reward_limit_positive'), models.CheckConstraint(condition=models.Q(('available_from__isnull', True), ('available_until__isnull', True), ('available_from__lt', models.F('available_until')), _connector='OR'), name='reward_window_ordered')],
+                "ordering": ["cost", "name"],
+                "indexes": [
+                    models.Index(fields=["is_active", "cost"], name="reward_active_cost_idx"),
+                    models.Index(fields=["is_active", "-created_at"], name="reward_active_new_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("cost__gte", 1)), name="reward_cost_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("stock__isnull", True), ("stock__gte", 0), _connector="OR"
+                        ),
+                        name="reward_stock_not_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("limit_per_student__isnull", True),
+                            ("limit_per_student__gte", 1),
+                            _connector="OR",
+                        ),
+                        name="reward_limit_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("available_from__isnull", True),
+                            ("available_until__isnull", True),
+                            ("available_from__lt", models.F("available_until")),
+                            _connector="OR",
+                        ),
+                        name="reward_window_ordered",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='redemption',
-            name='reward',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='redemptions', to='portal.reward'),
+            model_name="redemption",
+            name="reward",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="redemptions",
+                to="portal.reward",
+            ),
         ),
         migrations.AddIndex(
-            model_name='redemption',
-            index=models.Index(fields=['status', 'created_at'], name='redemption_queue_idx'),
+            model_name="redemption",
+            index=models.Index(fields=["status", "created_at"], name="redemption_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='redemption',
-            index=models.Index(fields=['student', '-created_at'], name='redemption_student_idx'),
+            model_name="redemption",
+            index=models.Index(fields=["student", "-created_at"], name="redemption_student_idx"),
         ),
         migrations.AddIndex(
-            model_name='redemption',
-            index=models.Index(fields=['reward', 'student', 'status'], name='redemption_limit_idx'),
+            model_name="redemption",
+            index=models.Index(fields=["reward", "student", "status"], name="redemption_limit_idx"),
         ),
         migrations.AddConstraint(
-            model_name='redemption',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('admin_note', ''), _negated=True), _connector='OR'), name='redemption_reject_has_note'),
+            model_name="redemption",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "rejected"), _negated=True),
+                    models.Q(("admin_note", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="redemption_reject_has_note",
+            ),
         ),
     ]

@@ -8,84 +8,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0003_rewards'),
+        ("portal", "0003_rewards"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('code', 'Typed code'), ('qr', 'QR code'), ('manual', 'By the organiser'), ('csv', 'Attendance upload')], max_length=8)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('checked_in_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to='portal.studentprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("code", "Typed code"),
+                            ("qr", "QR code"),
+                            ("manual", "By the organiser"),
+                            ("csv", "Attendance upload"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "checked_in_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checkins",
+                        to="portal.studentprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='checkin',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transaction', to='portal.checkin'),
+            model_name="transaction",
+            name="checkin",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transaction",
+                to="portal.checkin",
+            ),
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=160)),
-                ('description', models.TextField(blank=True)),
-                ('location', models.CharField(max_length=160)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('attendance_points', models.PositiveIntegerField(default=10)),
-                ('capacity', models.PositiveIntegerField(blank=True, help_text='Empty means no limit.', null=True)),
-                ('checkin_opens_at', models.DateTimeField(blank=True, help_text='Default: 30 minutes before the start.', null=True)),
-                ('checkin_closes_at', models.DateTimeField(blank=True, help_text='Default: the end.', null=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('cancelled', 'Cancelled'), ('completed', 'Completed')], default='draft', max_length=16)),
-                ('secret', models.CharField(default=portal.models.events.new_secret, editable=False, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('category', models.ForeignKey(help_text='Attendance points are credited in this category.', on_delete=django.db.models.deletion.PROTECT, related_name='events', to='portal.category')),
-                ('organiser', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=160)),
+                ("description", models.TextField(blank=True)),
+                ("location", models.CharField(max_length=160)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("attendance_points", models.PositiveIntegerField(default=10)),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Empty means no limit.", null=True
+                    ),
+                ),
+                (
+                    "checkin_opens_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Default: 30 minutes before the start.", null=True
+                    ),
+                ),
+                (
+                    "checkin_closes_at",
+                    models.DateTimeField(blank=True, help_text="Default: the end.", null=True),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("cancelled", "Cancelled"),
+                            ("completed", "Completed"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "secret",
+                    models.CharField(
+                        default=portal.models.events.new_secret, editable=False, max_length=64
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        help_text="Attendance points are credited in this category.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="portal.category",
+                    ),
+                ),
+                (
+                    "organiser",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'id'],
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='checkin',
-            name='event',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to='portal.event'),
+            model_name="checkin",
+            name="event",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="checkins",
+                to="portal.event",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['status', 'starts_at'], name='event_status_start_idx'),
+            model_name="event",
+            index=models.Index(fields=["status", "starts_at"], name="event_status_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['organiser', '-starts_at'], name='event_organiser_idx'),
+            model_name="event",
+            index=models.Index(fields=["organiser", "-starts_at"], name="event_organiser_idx"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='event_ends_after_start'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="event_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__isnull', True), ('capacity__gte', 1), _connector='OR'), name='event_capacity_positive'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("capacity__isnull", True), ("capacity__gte", 1), _connector="OR"
+                ),
+                name="event_capacity_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('attendance_points__gte', 1)), name='event_points_positive'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attendance_points__gte", 1)), name="event_points_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['event', '-created_at'], name='checkin_event_recent_idx'),
+            model_name="checkin",
+            index=models.Index(fields=["event", "-created_at"], name="checkin_event_recent_idx"),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.UniqueConstraint(fields=('event', 'student'), name='one_checkin_per_student'),
+            model_name="checkin",
+            constraint=models.UniqueConstraint(
+                fields=("event", "student"), name="one_checkin_per_student"
+            ),
         ),
     ]

@@ -9,304 +9,672 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0004_events'),
+        ("portal", "0004_events"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('points', 'Points received'), ('redemption', 'Redemption decided'), ('draw', 'Draw won'), ('claim', 'Claim or task decided'), ('event', 'Event reminder'), ('milestone', 'Levels and milestones')], max_length=16)),
-                ('message', models.CharField(max_length=300)),
-                ('link', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('email_error', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("points", "Points received"),
+                            ("redemption", "Redemption decided"),
+                            ("draw", "Draw won"),
+                            ("claim", "Claim or task decided"),
+                            ("event", "Event reminder"),
+                            ("milestone", "Levels and milestones"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("message", models.CharField(max_length=300)),
+                ("link", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                ("email_error", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=160)),
-                ('description', models.TextField(blank=True)),
-                ('image', models.ImageField(blank=True, upload_to='tasks/')),
-                ('points', models.PositiveIntegerField()),
-                ('max_claimants', models.PositiveIntegerField(default=1, help_text='How many students can take this task.')),
-                ('deadline', models.DateTimeField()),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=160)),
+                ("description", models.TextField(blank=True)),
+                ("image", models.ImageField(blank=True, upload_to="tasks/")),
+                ("points", models.PositiveIntegerField()),
+                (
+                    "max_claimants",
+                    models.PositiveIntegerField(
+                        default=1, help_text="How many students can take this task."
+                    ),
+                ),
+                ("deadline", models.DateTimeField()),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'ordering': ['deadline', 'id'],
+                "ordering": ["deadline", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TaskAssignment',
+            name="TaskAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('claimed', 'In progress'), ('submitted', 'Waiting for review'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('abandoned', 'Abandoned')], default='claimed', max_length=16)),
-                ('claimed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('submission_text', models.TextField(blank=True, max_length=4000)),
-                ('submission_file', models.FileField(blank=True, storage=portal.models.claims.private_storage, upload_to='evidence/tasks/%Y/%m/')),
-                ('file_type', models.CharField(blank=True, choices=[('pdf', 'PDF'), ('png', 'PNG'), ('jpeg', 'JPEG')], max_length=8)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('review_comment', models.CharField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("claimed", "In progress"),
+                            ("submitted", "Waiting for review"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("abandoned", "Abandoned"),
+                        ],
+                        default="claimed",
+                        max_length=16,
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("submission_text", models.TextField(blank=True, max_length=4000)),
+                (
+                    "submission_file",
+                    models.FileField(
+                        blank=True,
+                        storage=portal.models.claims.private_storage,
+                        upload_to="evidence/tasks/%Y/%m/",
+                    ),
+                ),
+                (
+                    "file_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[("pdf", "PDF"), ("png", "PNG"), ("jpeg", "JPEG")],
+                        max_length=8,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("review_comment", models.CharField(blank=True, max_length=500)),
             ],
             options={
-                'ordering': ['-claimed_at', '-id'],
+                "ordering": ["-claimed_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='email_opt_outs',
+            model_name="user",
+            name="email_opt_outs",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.CreateModel(
-            name='ActivityClaim',
+            name="ActivityClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.PositiveIntegerField()),
-                ('description', models.TextField(max_length=2000)),
-                ('activity_date', models.DateField()),
-                ('evidence', models.FileField(storage=portal.models.claims.private_storage, upload_to='evidence/claims/%Y/%m/')),
-                ('evidence_type', models.CharField(choices=[('pdf', 'PDF'), ('png', 'PNG'), ('jpeg', 'JPEG')], max_length=8)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for review'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='pending', max_length=16)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('review_comment', models.CharField(blank=True, max_length=500)),
-                ('idempotency_key', models.CharField(max_length=80, unique=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='portal.category')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='portal.studentprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("points", models.PositiveIntegerField()),
+                ("description", models.TextField(max_length=2000)),
+                ("activity_date", models.DateField()),
+                (
+                    "evidence",
+                    models.FileField(
+                        storage=portal.models.claims.private_storage,
+                        upload_to="evidence/claims/%Y/%m/",
+                    ),
+                ),
+                (
+                    "evidence_type",
+                    models.CharField(
+                        choices=[("pdf", "PDF"), ("png", "PNG"), ("jpeg", "JPEG")], max_length=8
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for review"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("review_comment", models.CharField(blank=True, max_length=500)),
+                ("idempotency_key", models.CharField(max_length=80, unique=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="portal.category",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="portal.studentprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='claim',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transaction', to='portal.activityclaim'),
+            model_name="transaction",
+            name="claim",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transaction",
+                to="portal.activityclaim",
+            ),
         ),
         migrations.CreateModel(
-            name='Draw',
+            name="Draw",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=160)),
-                ('prize', models.CharField(help_text='What the winners get, in words.', max_length=255)),
-                ('prize_points', models.PositiveIntegerField(blank=True, help_text='Or a number of points credited to each winner.', null=True)),
-                ('eligibility', models.CharField(choices=[('attendees', 'Everyone checked in to the event'), ('entrants', 'Students who enter')], default='entrants', max_length=16)),
-                ('winners_count', models.PositiveSmallIntegerField(default=1)),
-                ('alternates_count', models.PositiveSmallIntegerField(default=0)),
-                ('entry_deadline', models.DateTimeField()),
-                ('claim_deadline', models.DateTimeField()),
-                ('status', models.CharField(choices=[('open', 'Open for entries'), ('drawn', 'Drawn')], default='open', max_length=16)),
-                ('seed', models.CharField(default=portal.models.draws.new_seed, editable=False, max_length=64)),
-                ('commitment', models.CharField(editable=False, max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('performed_at', models.DateTimeField(blank=True, null=True)),
-                ('entrant_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('entrants_digest', models.CharField(blank=True, max_length=64)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='draws_created', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='draws', to='portal.event')),
-                ('performed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reward', models.ForeignKey(blank=True, help_text='A catalogue reward each winner receives through the fulfilment queue.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='draws', to='portal.reward')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=160)),
+                (
+                    "prize",
+                    models.CharField(help_text="What the winners get, in words.", max_length=255),
+                ),
+                (
+                    "prize_points",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Or a number of points credited to each winner.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "eligibility",
+                    models.CharField(
+                        choices=[
+                            ("attendees", "Everyone checked in to the event"),
+                            ("entrants", "Students who enter"),
+                        ],
+                        default="entrants",
+                        max_length=16,
+                    ),
+                ),
+                ("winners_count", models.PositiveSmallIntegerField(default=1)),
+                ("alternates_count", models.PositiveSmallIntegerField(default=0)),
+                ("entry_deadline", models.DateTimeField()),
+                ("claim_deadline", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open for entries"), ("drawn", "Drawn")],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "seed",
+                    models.CharField(
+                        default=portal.models.draws.new_seed, editable=False, max_length=64
+                    ),
+                ),
+                ("commitment", models.CharField(editable=False, max_length=64)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("performed_at", models.DateTimeField(blank=True, null=True)),
+                ("entrant_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("entrants_digest", models.CharField(blank=True, max_length=64)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="draws_created",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="draws",
+                        to="portal.event",
+                    ),
+                ),
+                (
+                    "performed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reward",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A catalogue reward each winner receives through the fulfilment queue.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="draws",
+                        to="portal.reward",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-entry_deadline', '-id'],
+                "ordering": ["-entry_deadline", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DrawEntry',
+            name="DrawEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('draw', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='portal.draw')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='draw_entries', to='portal.studentprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "draw",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="portal.draw",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="draw_entries",
+                        to="portal.studentprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='DrawWinner',
+            name="DrawWinner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(help_text='1 for the first pick.')),
-                ('is_alternate', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('offered', 'Offered'), ('waiting', 'Alternate, waiting'), ('claimed', 'Claimed'), ('forfeited', 'Not claimed in time')], max_length=16)),
-                ('offered_at', models.DateTimeField(blank=True, null=True)),
-                ('claim_deadline', models.DateTimeField(blank=True, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('forfeited_at', models.DateTimeField(blank=True, null=True)),
-                ('draw', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='winners', to='portal.draw')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='pick', to='portal.drawentry')),
-                ('replaced_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaces', to='portal.drawwinner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(help_text="1 for the first pick.")),
+                ("is_alternate", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("offered", "Offered"),
+                            ("waiting", "Alternate, waiting"),
+                            ("claimed", "Claimed"),
+                            ("forfeited", "Not claimed in time"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("offered_at", models.DateTimeField(blank=True, null=True)),
+                ("claim_deadline", models.DateTimeField(blank=True, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("forfeited_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "draw",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="winners",
+                        to="portal.draw",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pick",
+                        to="portal.drawentry",
+                    ),
+                ),
+                (
+                    "replaced_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replaces",
+                        to="portal.drawwinner",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['draw', 'position'],
+                "ordering": ["draw", "position"],
             },
         ),
         migrations.AddField(
-            model_name='redemption',
-            name='prize',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='redemption', to='portal.drawwinner'),
+            model_name="redemption",
+            name="prize",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="redemption",
+                to="portal.drawwinner",
+            ),
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='draw_winner',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transaction', to='portal.drawwinner'),
+            model_name="transaction",
+            name="draw_winner",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transaction",
+                to="portal.drawwinner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='redemption',
-            constraint=models.CheckConstraint(condition=models.Q(('prize__isnull', True), ('cost', 0), _connector='OR'), name='redemption_prize_is_free'),
+            model_name="redemption",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("prize__isnull", True), ("cost", 0), _connector="OR"),
+                name="redemption_prize_is_free",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='category',
-            field=models.ForeignKey(help_text='Points for the task are credited in this category.', on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='portal.category'),
+            model_name="task",
+            name="category",
+            field=models.ForeignKey(
+                help_text="Points for the task are credited in this category.",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tasks",
+                to="portal.category",
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks_posted', to=settings.AUTH_USER_MODEL),
+            model_name="task",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tasks_posted",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='taskassignment',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="taskassignment",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='taskassignment',
-            name='student',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='task_assignments', to='portal.studentprofile'),
+            model_name="taskassignment",
+            name="student",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="task_assignments",
+                to="portal.studentprofile",
+            ),
         ),
         migrations.AddField(
-            model_name='taskassignment',
-            name='task',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='portal.task'),
+            model_name="taskassignment",
+            name="task",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assignments",
+                to="portal.task",
+            ),
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='task_assignment',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transaction', to='portal.taskassignment'),
+            model_name="transaction",
+            name="task_assignment",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transaction",
+                to="portal.taskassignment",
+            ),
         ),
         migrations.AddIndex(
-            model_name='activityclaim',
-            index=models.Index(fields=['status', 'created_at'], name='claim_queue_idx'),
+            model_name="activityclaim",
+            index=models.Index(fields=["status", "created_at"], name="claim_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='activityclaim',
-            index=models.Index(fields=['student', '-created_at'], name='claim_student_idx'),
+            model_name="activityclaim",
+            index=models.Index(fields=["student", "-created_at"], name="claim_student_idx"),
         ),
         migrations.AddConstraint(
-            model_name='activityclaim',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 1)), name='claim_points_positive'),
+            model_name="activityclaim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gte", 1)), name="claim_points_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activityclaim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('review_comment', ''), _negated=True), _connector='OR'), name='claim_reject_has_comment'),
+            model_name="activityclaim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "rejected"), _negated=True),
+                    models.Q(("review_comment", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="claim_reject_has_comment",
+            ),
         ),
         migrations.AddIndex(
-            model_name='draw',
-            index=models.Index(fields=['status', 'entry_deadline'], name='draw_status_idx'),
+            model_name="draw",
+            index=models.Index(fields=["status", "entry_deadline"], name="draw_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='draw',
-            constraint=models.CheckConstraint(condition=models.Q(('reward__isnull', True), ('prize_points__isnull', True), _connector='OR'), name='draw_one_prize_kind'),
+            model_name="draw",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reward__isnull", True), ("prize_points__isnull", True), _connector="OR"
+                ),
+                name="draw_one_prize_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='draw',
-            constraint=models.CheckConstraint(condition=models.Q(('prize_points__isnull', True), ('prize_points__gte', 1), _connector='OR'), name='draw_prize_points_positive'),
+            model_name="draw",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("prize_points__isnull", True), ("prize_points__gte", 1), _connector="OR"
+                ),
+                name="draw_prize_points_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='draw',
-            constraint=models.CheckConstraint(condition=models.Q(('winners_count__gte', 1)), name='draw_has_winners'),
+            model_name="draw",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("winners_count__gte", 1)), name="draw_has_winners"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='draw',
-            constraint=models.CheckConstraint(condition=models.Q(('claim_deadline__gt', models.F('entry_deadline'))), name='draw_claim_after_entry'),
+            model_name="draw",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("claim_deadline__gt", models.F("entry_deadline"))),
+                name="draw_claim_after_entry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='draw',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('eligibility', 'attendees'), _negated=True), ('event__isnull', False), _connector='OR'), name='draw_attendees_need_event'),
+            model_name="draw",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("eligibility", "attendees"), _negated=True),
+                    ("event__isnull", False),
+                    _connector="OR",
+                ),
+                name="draw_attendees_need_event",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='draw',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'open'), ('performed_at__isnull', False), _connector='OR'), name='draw_drawn_has_time'),
+            model_name="draw",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "open"), ("performed_at__isnull", False), _connector="OR"
+                ),
+                name="draw_drawn_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='drawentry',
-            index=models.Index(fields=['student', 'draw'], name='draw_entry_student_idx'),
+            model_name="drawentry",
+            index=models.Index(fields=["student", "draw"], name="draw_entry_student_idx"),
         ),
         migrations.AddConstraint(
-            model_name='drawentry',
-            constraint=models.UniqueConstraint(fields=('draw', 'student'), name='draw_entry_once'),
+            model_name="drawentry",
+            constraint=models.UniqueConstraint(fields=("draw", "student"), name="draw_entry_once"),
         ),
         migrations.AddConstraint(
-            model_name='drawwinner',
-            constraint=models.UniqueConstraint(fields=('draw', 'position'), name='draw_winner_position'),
+            model_name="drawwinner",
+            constraint=models.UniqueConstraint(
+                fields=("draw", "position"), name="draw_winner_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='drawwinner',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'claimed'), _negated=True), ('claimed_at__isnull', False), _connector='OR'), name='draw_winner_claimed_has_time'),
+            model_name="drawwinner",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "claimed"), _negated=True),
+                    ("claimed_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="draw_winner_claimed_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['user', '-created_at'], name='notification_user_idx'),
+            model_name="notification",
+            index=models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('read_at__isnull', True)), fields=['user'], name='notification_unread_idx'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("read_at__isnull", True)),
+                fields=["user"],
+                name="notification_unread_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['is_active', 'deadline'], name='task_open_idx'),
+            model_name="task",
+            index=models.Index(fields=["is_active", "deadline"], name="task_open_idx"),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 1)), name='task_points_positive'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("points__gte", 1)), name="task_points_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('max_claimants__gte', 1)), name='task_limit_positive'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_claimants__gte", 1)), name="task_limit_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='taskassignment',
-            index=models.Index(fields=['task', 'status'], name='assignment_task_idx'),
+            model_name="taskassignment",
+            index=models.Index(fields=["task", "status"], name="assignment_task_idx"),
         ),
         migrations.AddIndex(
-            model_name='taskassignment',
-            index=models.Index(fields=['status', 'submitted_at'], name='assignment_queue_idx'),
+            model_name="taskassignment",
+            index=models.Index(fields=["status", "submitted_at"], name="assignment_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='taskassignment',
-            index=models.Index(fields=['student', '-claimed_at'], name='assignment_student_idx'),
+            model_name="taskassignment",
+            index=models.Index(fields=["student", "-claimed_at"], name="assignment_student_idx"),
         ),
         migrations.AddConstraint(
-            model_name='taskassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['claimed', 'submitted'])), fields=('student',), name='one_unfinished_task_per_student'),
+            model_name="taskassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["claimed", "submitted"])),
+                fields=("student",),
+                name="one_unfinished_task_per_student",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'abandoned'), _negated=True), fields=('task', 'student'), name='task_taken_once_per_student'),
+            model_name="taskassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "abandoned"), _negated=True),
+                fields=("task", "student"),
+                name="task_taken_once_per_student",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('review_comment', ''), _negated=True), _connector='OR'), name='assignment_reject_has_comment'),
+            model_name="taskassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "rejected"), _negated=True),
+                    models.Q(("review_comment", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="assignment_reject_has_comment",
+            ),
         ),
     ]

@@ -33,7 +33,9 @@ def backfill(apps, schema_editor):
             .annotate(at=Min("created_at"))
             .order_by()
         )
-        rows += [Achievement(student_id=f["student_id"], code=code, achieved_at=f["at"]) for f in firsts]
+        rows += [
+            Achievement(student_id=f["student_id"], code=code, achieved_at=f["at"]) for f in firsts
+        ]
     seen, count = None, 0
     checkins = CheckIn.objects.order_by("student_id", "created_at", "id")
     for student_id, at in checkins.values_list("student_id", "created_at").iterator(2000):
@@ -45,8 +47,12 @@ def backfill(apps, schema_editor):
     levels = [(f"level-{slugify(name)}", threshold) for name, threshold in settings.UPAS_LEVELS]
     levels = [(code, threshold) for code, threshold in levels if threshold > 0]
     seen, total, reached = None, 0, set()
-    merit = Transaction.objects.filter(counts_for_lifetime=True).order_by("student_id", "created_at", "id")
-    for student_id, amount, at in merit.values_list("student_id", "amount", "created_at").iterator(2000):
+    merit = Transaction.objects.filter(counts_for_lifetime=True).order_by(
+        "student_id", "created_at", "id"
+    )
+    for student_id, amount, at in merit.values_list("student_id", "amount", "created_at").iterator(
+        2000
+    ):
         if student_id != seen:
             seen, total, reached = student_id, 0, set()
         before, total = total, total + amount
@@ -58,23 +64,38 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0006_performance_indexes'),
+        ("portal", "0006_performance_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Achievement',
+            name="Achievement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('achieved_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='achievements', to='portal.studentprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40)),
+                ("achieved_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="achievements",
+                        to="portal.studentprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['achieved_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('student', 'code'), name='one_achievement_per_code')],
+                "ordering": ["achieved_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("student", "code"), name="one_achievement_per_code"
+                    )
+                ],
             },
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),

@@ -6,25 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0007_levels_milestones'),
+        ("portal", "0007_levels_milestones"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EventReminder',
+            name="EventReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='portal.event')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='event_reminders', to='portal.studentprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="portal.event",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="event_reminders",
+                        to="portal.studentprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'id'],
-                'indexes': [models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['event'], name='reminder_unsent_idx')],
-                'constraints': [models.UniqueConstraint(fields=('event', 'student'), name='one_reminder_per_student')],
+                "ordering": ["event", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("sent_at__isnull", True)),
+                        fields=["event"],
+                        name="reminder_unsent_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("event", "student"), name="one_reminder_per_student"
+                    )
+                ],
             },
         ),
     ]

@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0010_fewer_ledger_indexes'),
+        ("portal", "0010_fewer_ledger_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['-is_active', '-deadline', '-id'], name='task_staff_list_idx'),
+            model_name="task",
+            index=models.Index(
+                fields=["-is_active", "-deadline", "-id"], name="task_staff_list_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['created_by', '-is_active', '-deadline', '-id'], name='task_poster_list_idx'),
+            model_name="task",
+            index=models.Index(
+                fields=["created_by", "-is_active", "-deadline", "-id"], name="task_poster_list_idx"
+            ),
         ),
     ]

@@ -1,10 +1,36 @@
 from __future__ import annotations
 
-from .accounts import Department, Role, StudentProfile, User
+from .accounts import (
+    WARNINGS_BEFORE_SUSPENSION,
+    AccountWarning,
+    Department,
+    PendingSignup,
+    Role,
+    SignIn,
+    StudentProfile,
+    Suspension,
+    User,
+)
 from .audit import AuditLog
-from .claims import ActivityClaim, Evidence, ReviewStatus, Task, TaskAssignment
+from .claims import (
+    MAX_CLAIM_AGE_DAYS,
+    ActivityClaim,
+    Evidence,
+    ReviewDecision,
+    ReviewStatus,
+    Task,
+    TaskAssignment,
+)
+from .clubs import Club, ClubMembership
 from .draws import Draw, DrawEntry, DrawWinner
-from .events import CheckIn, Event, EventReminder
+from .events import (
+    AttendanceDispute,
+    CheckIn,
+    CheckInAttempt,
+    Event,
+    EventReminder,
+    Registration,
+)
 from .ledger import (
     MAX_POINTS_PER_ENTRY,
     Category,
@@ -15,30 +41,48 @@ from .ledger import (
 from .milestones import Achievement, Milestone
 from .notifications import Notification
 from .rewards import Redemption, Reward
+from .rights import ErasureRequest
+from .schedule import ScheduledJob
+from .year_end import AcademicYearClose
 
 __all__ = [
+    "MAX_CLAIM_AGE_DAYS",
     "MAX_POINTS_PER_ENTRY",
+    "WARNINGS_BEFORE_SUSPENSION",
+    "AcademicYearClose",
+    "AccountWarning",
     "Achievement",
     "ActivityClaim",
+    "AttendanceDispute",
     "AuditLog",
     "Category",
     "CheckIn",
+    "CheckInAttempt",
+    "Club",
+    "ClubMembership",
     "Department",
     "Draw",
     "DrawEntry",
     "DrawWinner",
+    "ErasureRequest",
     "Event",
     "EventReminder",
     "Evidence",
     "LedgerImmutableError",
     "Milestone",
     "Notification",
+    "PendingSignup",
     "PeriodPoints",
     "Redemption",
+    "Registration",
+    "ReviewDecision",
     "ReviewStatus",
     "Reward",
     "Role",
+    "ScheduledJob",
+    "SignIn",
     "StudentProfile",
+    "Suspension",
     "Task",
     "TaskAssignment",
     "Transaction",

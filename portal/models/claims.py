@@ -33,23 +33,42 @@ class ReviewStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class ReviewDecision(models.TextChoices):
+    """What a reviewer decides about a pending claim or task submission."""
+
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+
+
+# A claim is for an activity in the last twelve months.
+MAX_CLAIM_AGE_DAYS = 365
+
+
 class ActivityClaim(models.Model):
     Status = ReviewStatus
 
-    student = models.ForeignKey(StudentProfile, on_delete=models.PROTECT, related_name="claims")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="claims")
-    points = models.PositiveIntegerField()
-    description = models.TextField(max_length=2000)
-    activity_date = models.DateField()
-    evidence = models.FileField(upload_to="evidence/claims/%Y/%m/", storage=private_storage)
+    student = models.ForeignKey(
+        StudentProfile, on_delete=models.PROTECT, related_name="claims", verbose_name=_("student")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="claims", verbose_name=_("category")
+    )
+    points = models.PositiveIntegerField(verbose_name=_("points"))
+    description = models.TextField(max_length=2000, verbose_name=_("description"))
+    activity_date = models.DateField(verbose_name=_("activity date"))
+    evidence = models.FileField(
+        upload_to="evidence/claims/%Y/%m/", storage=private_storage, verbose_name=_("evidence")
+    )
     evidence_type = models.CharField(max_length=8, choices=Evidence.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    review_comment = models.CharField(max_length=500, blank=True)
+    review_comment = models.CharField(max_length=500, blank=True, verbose_name=_("review comment"))
     idempotency_key = models.CharField(max_length=80, unique=True)
 
     class Meta:
@@ -71,21 +90,24 @@ class ActivityClaim(models.Model):
 
 
 class Task(models.Model):
-    title = models.CharField(max_length=160)
-    description = models.TextField(blank=True)
-    image = models.ImageField(upload_to="tasks/", blank=True)
-    points = models.PositiveIntegerField()
+    title = models.CharField(max_length=160, verbose_name=_("title"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    image = models.ImageField(upload_to="tasks/", blank=True, verbose_name=_("image"))
+    points = models.PositiveIntegerField(verbose_name=_("points"))
     category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
         related_name="tasks",
         help_text=_("Points for the task are credited in this category."),
+        verbose_name=_("category"),
     )
     max_claimants = models.PositiveIntegerField(
-        default=1, help_text=_("How many students can take this task.")
+        default=1,
+        help_text=_("How many students can take this task."),
+        verbose_name=_("max claimants"),
     )
-    deadline = models.DateTimeField()
-    is_active = models.BooleanField(default=True)
+    deadline = models.DateTimeField(verbose_name=_("deadline"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tasks_posted"
     )
@@ -127,21 +149,31 @@ class TaskAssignment(models.Model):
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="assignments")
     student = models.ForeignKey(
-        StudentProfile, on_delete=models.PROTECT, related_name="task_assignments"
+        StudentProfile,
+        on_delete=models.PROTECT,
+        related_name="task_assignments",
+        verbose_name=_("student"),
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CLAIMED)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.CLAIMED, verbose_name=_("status")
+    )
     claimed_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    submission_text = models.TextField(max_length=4000, blank=True)
+    submission_text = models.TextField(
+        max_length=4000, blank=True, verbose_name=_("submission text")
+    )
     submission_file = models.FileField(
-        upload_to="evidence/tasks/%Y/%m/", storage=private_storage, blank=True
+        upload_to="evidence/tasks/%Y/%m/",
+        storage=private_storage,
+        blank=True,
+        verbose_name=_("submission file"),
     )
     file_type = models.CharField(max_length=8, choices=Evidence.choices, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    review_comment = models.CharField(max_length=500, blank=True)
+    review_comment = models.CharField(max_length=500, blank=True, verbose_name=_("review comment"))
 
     class Meta:
         ordering = ["-claimed_at", "-id"]

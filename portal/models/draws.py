@@ -1,7 +1,7 @@
 """Prize draws that anyone can verify. The seed is secret until the draw is performed; its
 SHA-256 commitment is public from the start, so nobody (admins included) can choose the seed
 after seeing the entrants. Winners are a pure function of the seed, the draw id and the frozen,
-sorted entrant list: see portal.services.draw_algorithm."""
+sorted entrant list: see portal.domain.draw_algorithm."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from portal.services.draw_algorithm import commitment
 
 from .accounts import StudentProfile
 from .events import Event
@@ -33,8 +31,10 @@ class Draw(models.Model):
         OPEN = "open", _("Open for entries")
         DRAWN = "drawn", _("Drawn")
 
-    title = models.CharField(max_length=160)
-    prize = models.CharField(max_length=255, help_text=_("What the winners get, in words."))
+    title = models.CharField(max_length=160, verbose_name=_("title"))
+    prize = models.CharField(
+        max_length=255, help_text=_("What the winners get, in words."), verbose_name=_("prize")
+    )
     reward = models.ForeignKey(
         Reward,
         on_delete=models.PROTECT,
@@ -42,21 +42,37 @@ class Draw(models.Model):
         blank=True,
         related_name="draws",
         help_text=_("A catalogue reward each winner receives through the fulfilment queue."),
+        verbose_name=_("reward"),
     )
     prize_points = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Or a number of points credited to each winner.")
+        null=True,
+        blank=True,
+        help_text=_("Or a number of points credited to each winner."),
+        verbose_name=_("prize points"),
     )
     event = models.ForeignKey(
-        Event, on_delete=models.PROTECT, null=True, blank=True, related_name="draws"
+        Event,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="draws",
+        verbose_name=_("event"),
     )
     eligibility = models.CharField(
-        max_length=16, choices=Eligibility.choices, default=Eligibility.ENTRANTS
+        max_length=16,
+        choices=Eligibility.choices,
+        default=Eligibility.ENTRANTS,
+        verbose_name=_("eligibility"),
     )
-    winners_count = models.PositiveSmallIntegerField(default=1)
-    alternates_count = models.PositiveSmallIntegerField(default=0)
-    entry_deadline = models.DateTimeField()
-    claim_deadline = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    winners_count = models.PositiveSmallIntegerField(default=1, verbose_name=_("winners count"))
+    alternates_count = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("alternates count")
+    )
+    entry_deadline = models.DateTimeField(verbose_name=_("entry deadline"))
+    claim_deadline = models.DateTimeField(verbose_name=_("claim deadline"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
     # Secret until performed; never rendered while the draw is open.
     seed = models.CharField(max_length=64, default=new_seed, editable=False)
     commitment = models.CharField(max_length=64, editable=False)
@@ -102,11 +118,6 @@ class Draw(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self.commitment:
-            self.commitment = commitment(self.seed)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def is_drawn(self) -> bool:

@@ -20,17 +20,18 @@ MAX_POINTS_PER_ENTRY = 100_000
 class Category(models.Model):
     """What points are given for, with the bounds an award must respect."""
 
-    name = models.CharField(max_length=80, unique=True)
-    description = models.CharField(max_length=255, blank=True)
-    default_points = models.PositiveIntegerField(default=10)
-    min_points = models.PositiveIntegerField(default=1)
-    max_points = models.PositiveIntegerField(default=100)
+    name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))
+    description = models.CharField(max_length=255, blank=True, verbose_name=_("description"))
+    default_points = models.PositiveIntegerField(default=10, verbose_name=_("default points"))
+    min_points = models.PositiveIntegerField(default=1, verbose_name=_("min points"))
+    max_points = models.PositiveIntegerField(default=100, verbose_name=_("max points"))
     yearly_cap = models.PositiveIntegerField(
         null=True,
         blank=True,
         help_text=_("Most points one student can get here per calendar year."),
+        verbose_name=_("yearly cap"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -82,6 +83,8 @@ class Transaction(models.Model):
         TASK = "task", _("Task")
         PRIZE = "prize", _("Prize")
         REVERSAL = "reversal", _("Reversal")
+        # Unspent points taken back at a year-end close (services.year_end), as configured.
+        EXPIRY = "expiry", _("Expiry")
 
     # Merit kinds move lifetime points (the leaderboard); spending (redemption, refund) does not.
     # A deduction is a penalty on merit, so it lowers lifetime points too. A reversal moves
@@ -93,10 +96,14 @@ class Transaction(models.Model):
     # student, category and actor have no index of their own: the (x, -created_at) indexes in
     # Meta serve every lookup by them, and each index is one more insertion per ledger write.
     student = models.ForeignKey(
-        StudentProfile, on_delete=models.PROTECT, related_name="transactions", db_index=False
+        StudentProfile,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,
+        verbose_name=_("student"),
     )
-    amount = models.IntegerField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.IntegerField(verbose_name=_("amount"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
     category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
@@ -104,6 +111,7 @@ class Transaction(models.Model):
         blank=True,
         related_name="transactions",
         db_index=False,
+        verbose_name=_("category"),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -113,9 +121,12 @@ class Transaction(models.Model):
         related_name="actions",
         help_text=_("Who did it; empty for the system."),
         db_index=False,
+        verbose_name=_("actor"),
     )
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
     idempotency_key = models.CharField(max_length=80, unique=True)
     # Stored rather than derived from `kind` so that period leaderboards and check_ledger can sum
     # it with one indexed filter, including reversals of merit entries.

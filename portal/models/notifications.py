@@ -17,6 +17,10 @@ class Notification(models.Model):
         CLAIM = "claim", _("Claim or task decided")
         EVENT = "event", _("Event reminder")
         MILESTONE = "milestone", _("Levels and milestones")
+        ACCOUNT = "account", _("Warnings about my account")
+        REGISTRATION = "registration", _("Event registration")
+        MENTEE = "mentee", _("Claims from my mentees")
+        ATTENDANCE = "attendance", _("Check-in corrections and disputes")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -20,22 +20,31 @@ class Reward(models.Model):
         ACADEMIC = "academic", _("Academic")
         VOUCHER = "voucher", _("Vouchers")
 
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     category = models.CharField(
-        max_length=16, choices=Category.choices, default=Category.MERCHANDISE
+        max_length=16,
+        choices=Category.choices,
+        default=Category.MERCHANDISE,
+        verbose_name=_("category"),
     )
-    image = models.ImageField(upload_to="rewards/", blank=True)
-    cost = models.PositiveIntegerField()
+    image = models.ImageField(upload_to="rewards/", blank=True, verbose_name=_("image"))
+    cost = models.PositiveIntegerField(verbose_name=_("cost"))
     stock = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Units left; empty means unlimited.")
+        null=True,
+        blank=True,
+        help_text=_("Units left; empty means unlimited."),
+        verbose_name=_("stock"),
     )
     limit_per_student = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Most one student may redeem; empty means no limit.")
+        null=True,
+        blank=True,
+        help_text=_("Most one student may redeem; empty means no limit."),
+        verbose_name=_("limit per student"),
     )
-    is_active = models.BooleanField(default=True)
-    available_from = models.DateTimeField(null=True, blank=True)
-    available_until = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    available_from = models.DateTimeField(null=True, blank=True, verbose_name=_("available from"))
+    available_until = models.DateTimeField(null=True, blank=True, verbose_name=_("available until"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -77,17 +86,35 @@ class Redemption(models.Model):
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Decision(models.TextChoices):
+        """What an admin decides about a redemption in the queue."""
+
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+        FULFIL = "fulfil", _("Mark fulfilled")
+
     # Statuses that hold a unit of stock and count towards the per-student limit.
     ACTIVE_STATUSES = (Status.PENDING, Status.APPROVED, Status.FULFILLED)
 
     student = models.ForeignKey(
-        StudentProfile, on_delete=models.PROTECT, related_name="redemptions"
+        StudentProfile,
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+        verbose_name=_("student"),
     )
-    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions")
-    cost = models.PositiveIntegerField(help_text=_("What the reward cost when it was redeemed."))
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    admin_note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reward = models.ForeignKey(
+        Reward, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("reward")
+    )
+    cost = models.PositiveIntegerField(
+        help_text=_("What the reward cost when it was redeemed."), verbose_name=_("cost")
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    admin_note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -45,8 +45,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.models import (
     ActivityClaim,
@@ -230,7 +231,11 @@ def feed_page(
 
 def _points(amount: int) -> str:
     sign = "+" if amount > 0 else "−"
-    return _("%(sign)s%(n)s points") % {"sign": sign, "n": f"{abs(amount):,}"}
+    points = abs(amount)
+    return ngettext("%(sign)s%(n)s point", "%(sign)s%(n)s points", points) % {
+        "sign": sign,
+        "n": number_format(points, force_grouping=True),
+    }
 
 
 def _join(*parts: str) -> str:

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from portal.models import CheckIn, Event, EventReminder, Role, User
+from portal.models import CheckIn, Event, EventReminder, Registration, User
+from portal.permissions import is_student, visible_events
 from portal.selectors.counts import count_per_row
+from portal.selectors.ledger import ANONYMOUS_NAME
 
 Status = Event.Status
 
 
 def checkin_count() -> Coalesce:
-    """An event's check-ins as a correlated count. Count("checkins") would join and group every
-    check-in of every matching event before the list's LIMIT; this is evaluated for the listed
-    events only, from the (event, student) unique index."""
-    return count_per_row(CheckIn.objects.all(), link="event")
-
-
-def visible_events(viewer: User) -> QuerySet[Event]:
-    """Drafts only for their organiser and admins; everything else for everyone signed in."""
-    events = Event.objects.all()
-    if viewer.role == Role.ADMIN:
-        return events
-    return events.filter(~Q(status=Status.DRAFT) | Q(organiser=viewer))
+    """An event's standing check-ins as a correlated count. Count("checkins") would join and
+    group every check-in of every matching event before the list's LIMIT; this is evaluated
+    for the listed events only, from the partial (event, student) unique index."""
+    return count_per_row(CheckIn.objects.standing(), link="event")
 
 
 def list_events(
@@ -52,32 +47,44 @@ def list_events(
     if organiser:
         events = events.filter(organiser_id=organiser)
     events = events.annotate(checkin_count=checkin_count())
-    if viewer.role == Role.STUDENT:
-        mine = CheckIn.objects.filter(event=OuterRef("pk"), student__user=viewer)
+    if is_student(viewer):
+        mine = CheckIn.objects.standing().filter(event=OuterRef("pk"), student__user=viewer)
         events = events.annotate(viewer_checked_in=Exists(mine))
     return events
 
 
-def access_event(viewer: User, pk: int) -> Event:
-    """An event the viewer may see (404 otherwise)."""
-    return get_object_or_404(visible_events(viewer).select_related("organiser", "category"), pk=pk)
+def published_event(pk: int) -> Event | None:
+    """A published event, for the QR scan landing (which shows "expired" for anything else)."""
+    return Event.objects.filter(pk=pk, status=Status.PUBLISHED).first()
 
 
-def access_event_for_organiser(viewer: User, pk: int) -> Event:
-    """An event the viewer organises (or any, for admins); 404 for everyone else, so nobody
-    learns about another organiser's check-in screen or its codes."""
-    event = get_object_or_404(Event.objects.select_related("organiser", "category"), pk=pk)
-    if viewer.role == Role.ADMIN:
-        return event
-    if viewer.role == Role.FACULTY and event.organiser_id == viewer.pk:
-        return event
-    raise Http404
+def checkin_of(event: Event, user: User) -> CheckIn | None:
+    """The signed-in student's check-in to the event: the standing one, else the one
+    annulled last (the page says so), else None."""
+    return (
+        CheckIn.objects.filter(event=event, student__user=user)
+        .order_by(F("annulled_at").desc(nulls_first=True), "-id")
+        .first()
+    )
 
 
 def list_attendance(event: Event) -> QuerySet[CheckIn]:
+    """Every check-in, annulled ones too (shown as annulled, with who and why)."""
     return CheckIn.objects.filter(event=event).select_related(
-        "student__user", "student__department", "checked_in_by"
+        "student__user", "student__department", "checked_in_by", "annulled_by"
     )
+
+
+def recent_arrivals(event: Event, *, limit: int) -> list[tuple[str, datetime]]:
+    """The latest check-ins for the projector: (name, time), with students who hide their name
+    from the leaderboard shown as "Anonymous student", as everywhere else in public."""
+    rows = (
+        CheckIn.objects.filter(event=event)
+        .standing()
+        .order_by("-created_at", "-id")
+        .values_list("student__user__name", "student__show_on_leaderboard", "created_at")[:limit]
+    )
+    return [(name if shown else str(ANONYMOUS_NAME), at) for name, shown, at in rows]
 
 
 def upcoming_for_student(viewer: User, *, limit: int = 4) -> list[Event]:
@@ -97,3 +104,110 @@ def organised_by(viewer: User, *, limit: int = 5) -> list[Event]:
 
 def has_reminder(event: Event, viewer: User) -> bool:
     return EventReminder.objects.filter(event=event, student__user=viewer).exists()
+
+
+@dataclass(frozen=True)
+class RegistrationFigures:
+    """An event's registration and attendance figures, from standing (not annulled)
+    check-ins. `attended` counts registered students who checked in, `walk_ins` everyone else
+    checked in, `excused` registered students the organiser excused and who did not come;
+    `no_shows` (the registered rest) is only meaningful once the event has ended."""
+
+    registered: int
+    waitlisted: int
+    attended: int
+    walk_ins: int
+    excused: int = 0
+
+    @property
+    def checked_in(self) -> int:
+        return self.attended + self.walk_ins
+
+    @property
+    def no_shows(self) -> int:
+        return self.registered - self.attended - self.excused
+
+
+def registration_figures(event: Event) -> RegistrationFigures:
+    """Two aggregate queries, whatever the number of registrations (one for an event that
+    takes no registrations: nobody can be registered, excused or a no-show)."""
+    Reg = Registration.Status
+    regs = {"registered": 0, "waitlisted": 0, "excused": 0}
+    if event.requires_registration:
+        came = CheckIn.objects.standing().filter(event=event, student=OuterRef("student"))
+        regs = (
+            Registration.objects.filter(event=event)
+            .annotate(came=Exists(came))
+            .aggregate(
+                registered=Count("pk", filter=Q(status=Reg.REGISTERED)),
+                waitlisted=Count("pk", filter=Q(status=Reg.WAITLISTED)),
+                excused=Count(
+                    "pk",
+                    filter=Q(status=Reg.REGISTERED, excused_at__isnull=False, came=False),
+                ),
+            )
+        )
+    was_registered = Registration.objects.filter(
+        event=event, student=OuterRef("student"), status=Reg.REGISTERED
+    )
+    checkins = (
+        CheckIn.objects.filter(event=event)
+        .standing()
+        .annotate(was_registered=Exists(was_registered))
+        .aggregate(total=Count("pk"), attended=Count("pk", filter=Q(was_registered=True)))
+    )
+    return RegistrationFigures(
+        registered=regs["registered"],
+        waitlisted=regs["waitlisted"],
+        attended=checkins["attended"],
+        walk_ins=checkins["total"] - checkins["attended"],
+        excused=regs["excused"],
+    )
+
+
+def registration_of(event: Event, viewer: User) -> tuple[Registration | None, int | None]:
+    """The viewer's registration and, when waitlisted, their position in the waitlist (1 is
+    next): at most two queries."""
+    registration = Registration.objects.filter(event=event, student__user=viewer).first()
+    if registration is None or registration.status != Registration.Status.WAITLISTED:
+        return registration, None
+    ahead = Registration.objects.filter(
+        Q(created_at__lt=registration.created_at)
+        | Q(created_at=registration.created_at, pk__lt=registration.pk),
+        event=event,
+        status=Registration.Status.WAITLISTED,
+    ).count()
+    return registration, ahead + 1
+
+
+def list_registrations(event: Event) -> QuerySet[Registration]:
+    """The organiser's list: registered students first, then the waitlist in order, each with
+    whether they checked in (and stayed so) and whether they were excused."""
+    checked_in = CheckIn.objects.standing().filter(event=event, student=OuterRef("student"))
+    return (
+        Registration.objects.filter(event=event)
+        .select_related("student__user", "student__department")
+        .annotate(attended=Exists(checked_in))
+        .order_by("status", "created_at", "id")
+    )
+
+
+# A subscription shows events from this long ago onwards, and at most this many.
+CALENDAR_PAST = timedelta(days=60)
+CALENDAR_LIMIT = 300
+
+
+def calendar_events_for(user: User) -> list[Event]:
+    """The events in the user's calendar subscription: those they registered or are
+    waitlisted for, those of their clubs and those they organise (drafts only their own),
+    from two months ago on. One query."""
+    since = timezone.now() - CALENDAR_PAST
+    mine = (
+        Q(registrations__student__user=user) | Q(club__memberships__user=user) | Q(organiser=user)
+    )
+    ids = Event.objects.filter(mine, ends_at__gte=since).values("pk")
+    return list(
+        Event.objects.filter(pk__in=ids)
+        .filter(~Q(status=Status.DRAFT) | Q(organiser=user))
+        .order_by("starts_at", "id")[:CALENDAR_LIMIT]
+    )

@@ -20,15 +20,16 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.models import Department, PeriodPoints, Role, StudentProfile, Transaction, User
 from portal.models.ledger import TransactionQuerySet
+from portal.permissions import is_student, sees_everyones_history
 
 from .accounts import own_profile_with_department
 from .periods import Period, period_start
 
-ANONYMOUS_NAME = "Anonymous student"
+ANONYMOUS_NAME = gettext_lazy("Anonymous student")
 
 
 def ranked_students() -> QuerySet[StudentProfile]:
@@ -120,7 +121,9 @@ def name_visible(profile: StudentProfile, viewer: User | None) -> bool:
 
 
 def _display_name(profile: StudentProfile, viewer: User | None) -> str:
-    return profile.user.name if name_visible(profile, viewer) else _(ANONYMOUS_NAME)
+    if not name_visible(profile, viewer):
+        return str(ANONYMOUS_NAME)
+    return profile.leaderboard_name or profile.user.name
 
 
 def _competition_ranks(points: list[int]) -> list[int]:
@@ -150,7 +153,7 @@ def get_leaderboard(
         scope = Q(department=department)
     start = period_start(period)
     viewer_profile = None
-    if viewer is not None and viewer.is_authenticated and viewer.role == Role.STUDENT:
+    if is_student(viewer):
         viewer_profile = own_profile_with_department(viewer)
 
     if start is None:
@@ -205,7 +208,7 @@ def get_leaderboard(
             mine, higher = counts["mine"] or 0, counts["higher"]
         viewer_row = LeaderboardRow(
             rank=higher + 1,
-            name=viewer.name,
+            name=viewer_profile.leaderboard_name or viewer.name,
             department=viewer_profile.department.code if viewer_profile.department else "",
             points=mine,
             is_viewer=True,
@@ -252,9 +255,23 @@ def list_history(viewer: User) -> QuerySet[Transaction]:
     entries = HistoryQuerySet(Transaction).select_related(
         "student__user", "student__department", "category", "actor", "reverses"
     )
-    if viewer.role == Role.STUDENT:
+    if not sees_everyones_history(viewer):
         return entries.filter(student__user=viewer)
     return entries
+
+
+def get_entry_to_repeat(pk: str) -> Transaction | None:
+    """An award or deduction to fill the award form with again ("Award again"): any staff
+    member reads the whole ledger, so any such entry; None for anything else."""
+    if not pk.isdigit():
+        return None
+    return (
+        Transaction.objects.filter(
+            pk=int(pk), kind__in=[Transaction.Kind.AWARD, Transaction.Kind.DEDUCTION]
+        )
+        .select_related("student__user", "student__department", "category")
+        .first()
+    )
 
 
 def list_recent_awards(actor: User, *, limit: int = 10) -> list[Transaction]:

@@ -8,8 +8,8 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.domain.levels import LevelProgress, all_levels, level_for
 from portal.models import Achievement, Milestone, StudentProfile
-from portal.services.levels import LevelProgress, all_levels, level_for
 
 
 @dataclass(frozen=True)
@@ -64,5 +64,5 @@ def badges_for(profile: StudentProfile) -> BadgeList:
         how = ngettext(
             "Reach %(n)s lifetime point.", "Reach %(n)s lifetime points.", level.threshold
         ) % {"n": f"{level.threshold:,}"}
-        badges.append(Badge(level.code, level.name, how, earned.get(level.code), is_level=True))
+        badges.append(Badge(level.code, level.label, how, earned.get(level.code), is_level=True))
     return badges

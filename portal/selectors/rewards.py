@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import Redemption, Reward, StudentProfile
+from portal.permissions import open_rewards
 from portal.selectors.counts import count_per_row
 
 Status = Redemption.Status
@@ -17,16 +19,12 @@ class Sort:
     COST = "cost"
     COST_DESC = "-cost"
     NEWEST = "newest"
-    CHOICES = ((COST, "Cost: low to high"), (COST_DESC, "Cost: high to low"), (NEWEST, "Newest"))
-    ORDER = {COST: ("cost", "name"), COST_DESC: ("-cost", "name"), NEWEST: ("-created_at", "-id")}
-
-
-def open_rewards() -> QuerySet[Reward]:
-    """Rewards a student can see in the catalogue: active and not past their window."""
-    now = timezone.now()
-    return Reward.objects.filter(is_active=True).filter(
-        Q(available_until__isnull=True) | Q(available_until__gt=now)
+    CHOICES = (
+        (COST, _("Cost: low to high")),
+        (COST_DESC, _("Cost: high to low")),
+        (NEWEST, _("Newest")),
     )
+    ORDER = {COST: ("cost", "name"), COST_DESC: ("-cost", "name"), NEWEST: ("-created_at", "-id")}
 
 
 def list_catalogue(

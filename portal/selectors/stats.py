@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Trunc
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import CheckIn, Event, Redemption, StudentProfile, Transaction, User
@@ -85,7 +86,7 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
     span = Q(created_at__gte=w.previous_start, created_at__lt=w.end)
 
     entries = Transaction.objects.filter(span, ISSUED)
-    checkins = CheckIn.objects.filter(span)
+    checkins = CheckIn.objects.standing().filter(span)
     if organiser is not None:
         entries = entries.filter(actor=organiser)
         checkins = checkins.filter(event__organiser=organiser)
@@ -214,8 +215,8 @@ def _bucket_starts(granularity: str, count: int, now: datetime) -> list[date]:
 
 def _bucket_label(granularity: str, start: date) -> str:
     if granularity == Granularity.MONTH:
-        return start.strftime("%b %Y")
-    return f"{start.day} {start.strftime('%b')}"
+        return date_format(start, "M Y")
+    return date_format(start, "j M")
 
 
 def _grouped(queryset, granularity: str, starts: list[date], *extra: str):
@@ -324,7 +325,9 @@ def checkins_chart(
         id="checkins-chart-canvas",
         title=str(_("Check-ins per event")),
         kind="bar",
-        labels=[f"{e.title} ({timezone.localtime(e.starts_at):%d %b})" for e in latest],
+        labels=[
+            f"{e.title} ({date_format(timezone.localtime(e.starts_at), 'd M')})" for e in latest
+        ],
         series=[Series(str(_("Check-ins")), [e.attended for e in latest])],
         horizontal=True,
         unit=str(_("check-ins")),

@@ -11,12 +11,16 @@ from __future__ import annotations
 import hashlib
 import textwrap
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from portal.domain import draw_algorithm
 from portal.exceptions import PortalError
 from portal.models import (
     CheckIn,
@@ -25,16 +29,17 @@ from portal.models import (
     DrawWinner,
     Notification,
     Redemption,
-    Role,
+    Reward,
     StudentProfile,
     Transaction,
     User,
 )
+from portal.permissions import can_enter_draws, can_run_draws, refuse_alumni, require
 
-from . import draw_algorithm, milestones
+from . import milestones
 from .audit import record_audit, save_audited
 from .ledger import lock_profile, post_entry
-from .notifications import notify
+from .notifications import in_language_of, notify
 
 Status = Draw.Status
 Eligibility = Draw.Eligibility
@@ -52,6 +57,7 @@ DRAW_FIELDS = (
     "entry_deadline",
     "claim_deadline",
 )
+
 # An alternate who is offered a prize gets at least this long to claim it.
 MIN_ALTERNATE_WINDOW = timedelta(days=3)
 
@@ -60,15 +66,10 @@ class DrawError(PortalError):
     pass
 
 
-def _require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN or not actor.is_active:
-        raise DrawError("forbidden", "Only admins can run draws.")
-
-
 def _lock_draw(draw_id: int) -> Draw:
     draw = Draw.objects.select_for_update().filter(pk=draw_id).first()
     if draw is None:
-        raise DrawError("not_found", "This draw does not exist.")
+        raise DrawError("not_found", _("This draw does not exist."))
     return draw
 
 
@@ -84,21 +85,38 @@ def entrants_digest(entry_ids: list[int]) -> str:
 def save_draw(*, actor: User, draw: Draw) -> Draw:
     """Create a draw (its seed and commitment are made here, once) or edit an open one. The
     seed never changes, so editing cannot steer the result. Audited."""
-    _require_admin(actor)
+    require(can_run_draws(actor), DrawError, _("Only admins can run draws."))
     if draw.pk:
         current = _lock_draw(draw.pk)
         if current.status != Status.OPEN:
-            raise DrawError("already_drawn", "A performed draw cannot be changed.")
+            raise DrawError("already_drawn", _("A performed draw cannot be changed."))
         changes_who = (current.event_id, current.eligibility) != (draw.event_id, draw.eligibility)
         if changes_who and DrawEntry.objects.filter(draw=current).exists():
             raise DrawError(
                 "has_entrants",
-                "Students have already entered: the event and who takes part can no longer "
-                "change. Create a new draw instead.",
+                _(
+                    "Students have already entered: the event and who takes part can no longer "
+                    "change. Create a new draw instead."
+                ),
             )
         draw.seed, draw.commitment = current.seed, current.commitment
     else:
         draw.created_by = actor
+        # The seed was made with the row (models.draws.new_seed); only its fingerprint is public.
+        draw.commitment = draw_algorithm.commitment(draw.seed)
+    if draw.reward_id:
+        stock = Reward.objects.filter(pk=draw.reward_id).values_list("stock", flat=True).first()
+        if stock is not None and stock < draw.winners_count:
+            raise DrawError(
+                "out_of_stock",
+                ngettext(
+                    "Only %(left)s left in stock for %(n)s winner.",
+                    "Only %(left)s left in stock for %(n)s winners.",
+                    draw.winners_count,
+                )
+                % {"left": stock, "n": draw.winners_count},
+                field="reward",
+            )
     return save_audited(actor=actor, instance=draw, fields=DRAW_FIELDS, name="draw")
 
 
@@ -109,11 +127,13 @@ def ineligibility(draw: Draw, profile: StudentProfile, *, checked_in: bool) -> s
     """Why `profile` cannot enter `draw` now ("" when they can). `checked_in` says whether they
     attended the draw's event (ignored when it has none)."""
     if not draw.entries_open:
-        return "Entries for this draw have closed."
+        return _("Entries for this draw have closed.")
     if draw.event_id is not None and not checked_in:
-        return f"Check in to {draw.event.title} first: this draw is for its attendees."
+        return _("Check in to %(event)s first: this draw is for its attendees.") % {
+            "event": draw.event.title
+        }
     if draw.eligibility == Eligibility.ATTENDEES:
-        return "Everyone checked in to the event is entered automatically."
+        return _("Everyone checked in to the event is entered automatically.")
     return ""
 
 
@@ -122,18 +142,18 @@ def enter_draw(*, actor: User, draw_id: int) -> DrawEntry:
     """Enter the signed-in student into an open draw; entering twice returns the first entry.
 
     Raises DrawError: forbidden, not_found, ineligible (with the reason)."""
-    if actor.role != Role.STUDENT or not actor.is_active:
-        raise DrawError("forbidden", "Only students can enter draws.")
+    refuse_alumni(actor, DrawError)
+    require(can_enter_draws(actor), DrawError, _("Only students can enter draws."))
     profile = StudentProfile.objects.filter(user=actor).first()
     if profile is None:
-        raise DrawError("forbidden", "Only students can enter draws.")
+        raise DrawError("forbidden", _("Only students can enter draws."))
     draw = _lock_draw(draw_id)
     existing = DrawEntry.objects.filter(draw=draw, student=profile).first()
     if existing is not None:
         return existing
     checked_in = (
         draw.event_id is not None
-        and CheckIn.objects.filter(event_id=draw.event_id, student=profile).exists()
+        and CheckIn.objects.standing().filter(event_id=draw.event_id, student=profile).exists()
     )
     reason = ineligibility(draw, profile, checked_in=checked_in)
     if reason:
@@ -157,9 +177,11 @@ class PerformResult:
 
 
 def _enter_attendees(draw: Draw) -> None:
-    """For an attendees draw, every active student checked in to the event, in check-in order."""
+    """For an attendees draw, every active student checked in to the event (annulled
+    check-ins left out), in check-in order."""
     students = (
-        CheckIn.objects.filter(event_id=draw.event_id, student__user__is_active=True)
+        CheckIn.objects.standing()
+        .filter(event_id=draw.event_id, student__user__is_active=True)
         .exclude(student__draw_entries__draw=draw)
         .order_by("pk")
         .values_list("student_id", flat=True)
@@ -170,25 +192,70 @@ def _enter_attendees(draw: Draw) -> None:
     )
 
 
-@transaction.atomic
-def perform_draw(*, actor: User, draw_id: int) -> PerformResult:
-    """Close entries, freeze the entrant list, pick winners then alternates, reveal the seed and
-    notify everyone picked. A draw is performed once: a second call (another admin, a double
-    click) is refused. With fewer entrants than winners, everyone wins and `shortfall` says so.
+def _close_entries(actor: User, draw: Draw, now: datetime) -> None:
+    """Caller holds the draw lock. Move the entry deadline to now, tell every entrant, audit."""
+    before = draw.entry_deadline
+    draw.entry_deadline = now
+    draw.save(update_fields=["entry_deadline"])
+    entrants = User.objects.filter(student_profile__draw_entries__draw=draw)
+    link = reverse("portal:draw-detail", args=[draw.pk])
+    for user in entrants:
+        with in_language_of(user):
+            message = _(
+                "Entries to “%(title)s” were closed early, at %(when)s, by an admin. The draw "
+                "follows."
+            ) % {"title": draw.title, "when": date_format(timezone.localtime(now), "d M Y, H:i")}
+            notify(user, kind=Notification.Kind.DRAW, message=message, link=link)
+    record_audit(
+        actor=actor,
+        action="draw.close_entries",
+        target=draw,
+        before={"entry_deadline": before.isoformat()},
+        after={"entry_deadline": now.isoformat()},
+    )
 
-    Raises DrawError: forbidden, not_found, already_drawn, no_entrants."""
-    _require_admin(actor)
+
+@transaction.atomic
+def perform_draw(*, actor: User, draw_id: int, close_entries_early: bool = False) -> PerformResult:
+    """Freeze the entrant list, pick winners then alternates, reveal the seed and notify
+    everyone picked. A draw is performed once: a second call (another admin, a double click)
+    is refused. With fewer entrants than winners, everyone wins and `shortfall` says so.
+
+    Before the entry deadline it is refused, unless `close_entries_early` says the admin
+    chose to close entries now (entrants told, audited): drawing early silently would shut out
+    late entrants. A reward prize takes one unit of stock per winner now, as a redemption
+    would, and is refused when there are not enough.
+
+    Raises DrawError: forbidden, not_found, already_drawn, entries_open, no_entrants,
+    out_of_stock."""
+    require(can_run_draws(actor), DrawError, _("Only admins can run draws."))
     draw = _lock_draw(draw_id)
     if draw.status != Status.OPEN:
-        raise DrawError("already_drawn", "This draw has already been performed.")
+        raise DrawError("already_drawn", _("This draw has already been performed."))
+    if timezone.now() < draw.entry_deadline:
+        if not close_entries_early:
+            when = date_format(timezone.localtime(draw.entry_deadline), "d M Y, H:i")
+            raise DrawError(
+                "entries_open",
+                _(
+                    "Entries are open until %(when)s. Wait until then, or close entries early "
+                    "(entrants are told)."
+                )
+                % {"when": when},
+            )
+        _close_entries(actor, draw, timezone.now())
     if draw.eligibility == Eligibility.ATTENDEES:
         _enter_attendees(draw)
     entry_ids = list(DrawEntry.objects.filter(draw=draw).values_list("pk", flat=True))
     if not entry_ids:
-        raise DrawError("no_entrants", "Nobody has entered this draw yet; there is no one to pick.")
+        raise DrawError(
+            "no_entrants", _("Nobody has entered this draw yet; there is no one to pick.")
+        )
     picks = draw_algorithm.pick_winners(
         draw.seed, draw.pk, entry_ids, draw.winners_count + draw.alternates_count
     )
+    if draw.reward_id:
+        _take_prize_stock(draw, min(draw.winners_count, len(picks)))
     now = timezone.now()
     draw.status = Status.DRAWN
     draw.performed_by, draw.performed_at = actor, now
@@ -218,15 +285,8 @@ def perform_draw(*, actor: User, draw_id: int) -> PerformResult:
     link = reverse("portal:draw-detail", args=[draw.pk])
     for pick in picked:
         user = pick.entry.student.user
-        if pick.is_alternate:
-            message = (
-                f"You are alternate no. {pick.position - draw.winners_count} in “{draw.title}”: "
-                "if a winner does not claim the prize, it passes to you."
-            )
-        else:
-            deadline = timezone.localtime(draw.claim_deadline).strftime("%d %b %Y, %H:%M")
-            message = f"You won “{draw.prize}” in “{draw.title}”! Claim it by {deadline}."
-        notify(user, kind=Notification.Kind.DRAW, message=message, link=link)
+        with in_language_of(user):
+            _tell_picked(draw, pick, user, link)
     record_audit(
         actor=actor,
         action="draw.perform",
@@ -240,6 +300,64 @@ def perform_draw(*, actor: User, draw_id: int) -> PerformResult:
         alternates=[p for p in picked if p.is_alternate],
         shortfall=len(entry_ids) < draw.winners_count,
     )
+
+
+def _tell_picked(draw: Draw, pick: DrawWinner, user: User, link: str) -> None:
+    if pick.is_alternate:
+        message = _(
+            "You are alternate no. %(number)s in “%(title)s”: "
+            "if a winner does not claim the prize, it passes to you."
+        ) % {"number": pick.position - draw.winners_count, "title": draw.title}
+    else:
+        deadline = date_format(timezone.localtime(draw.claim_deadline), "d M Y, H:i")
+        message = _("You won “%(prize)s” in “%(title)s”! Claim it by %(deadline)s.") % {
+            "prize": draw.prize,
+            "title": draw.title,
+            "deadline": deadline,
+        }
+    notify(user, kind=Notification.Kind.DRAW, message=message, link=link)
+
+
+def _tell_passed_on(draw: Draw, alternate: DrawWinner, deadline: str) -> None:
+    user = alternate.entry.student.user
+    with in_language_of(user):
+        notify(
+            user,
+            kind=Notification.Kind.DRAW,
+            message=_(
+                "A prize in “%(title)s” passed to you: “%(prize)s”. Claim it by %(deadline)s."
+            )
+            % {"title": draw.title, "prize": draw.prize, "deadline": deadline},
+            link=reverse("portal:draw-detail", args=[draw.pk]),
+        )
+
+
+def _take_prize_stock(draw: Draw, units: int) -> None:
+    """A reward promised to `units` winners leaves the catalogue's stock now, under the reward's
+    lock, so a redemption can never take the unit a winner was promised."""
+    reward = Reward.objects.select_for_update().get(pk=draw.reward_id)
+    if reward.stock is None:
+        return
+    if reward.stock < units:
+        raise DrawError(
+            "out_of_stock",
+            ngettext(
+                "%(reward)s has %(left)s left in stock for %(n)s winner: add stock first.",
+                "%(reward)s has %(left)s left in stock for %(n)s winners: add stock first.",
+                units,
+            )
+            % {"reward": reward.name, "left": reward.stock, "n": units},
+        )
+    reward.stock -= units
+    reward.save(update_fields=["stock"])
+
+
+def _return_prize_stock(draw: Draw) -> None:
+    """An offered unit that no alternate is left to take goes back to the catalogue."""
+    reward = Reward.objects.select_for_update().get(pk=draw.reward_id)
+    if reward.stock is not None:
+        reward.stock += 1
+        reward.save(update_fields=["stock"])
 
 
 # --- claiming -----------------------------------------------------------------------------------
@@ -257,18 +375,18 @@ def claim_prize(*, actor: User, winner_id: int) -> DrawWinner:
         .values("entry__student_id", "draw_id")
         .first()
     )
-    if found is None or actor.role != Role.STUDENT:
-        raise DrawError("not_found", "This prize does not exist.")
+    if found is None or not can_enter_draws(actor):
+        raise DrawError("not_found", _("This prize does not exist."))
     profile = lock_profile(found["entry__student_id"])
     draw = _lock_draw(found["draw_id"])
     pick = DrawWinner.objects.select_for_update().get(pk=winner_id)
     if pick.status == Pick.CLAIMED:
-        raise DrawError("already_claimed", "You have already claimed this prize.")
+        raise DrawError("already_claimed", _("You have already claimed this prize."))
     if pick.status != Pick.OFFERED:
-        raise DrawError("not_offered", "This prize is not yours to claim.")
+        raise DrawError("not_offered", _("This prize is not yours to claim."))
     now = timezone.now()
     if pick.claim_deadline is not None and now > pick.claim_deadline:
-        raise DrawError("deadline_passed", "The deadline to claim this prize has passed.")
+        raise DrawError("deadline_passed", _("The deadline to claim this prize has passed."))
     pick.status, pick.claimed_at = Pick.CLAIMED, now
     pick.save(update_fields=["status", "claimed_at"])
     if draw.prize_points:
@@ -300,19 +418,31 @@ def claim_prize(*, actor: User, winner_id: int) -> DrawWinner:
 def pass_to_alternate(*, actor: User, winner_id: int) -> DrawWinner | None:
     """After its deadline, mark an unclaimed prize forfeited and offer it to the next waiting
     alternate, who is notified and gets a fresh claim window. Returns that alternate, or None
-    when there is none left. Raises DrawError: forbidden, not_found, not_offered, still_open."""
-    _require_admin(actor)
+    when there is none left. Raises DrawError: forbidden, not_found, not_offered, still_open.
+    The background worker does the same for every prize past its deadline
+    (`expire_unclaimed_prizes`), so an admin rarely needs to."""
+    require(can_run_draws(actor), DrawError, _("Only admins can run draws."))
+    return _pass_on(winner_id, actor=actor)
+
+
+def _pass_on(winner_id: int, *, actor: User | None) -> DrawWinner | None:
+    """`pass_to_alternate`'s work, for an admin or (actor None) the scheduled job."""
     draw_id = DrawWinner.objects.filter(pk=winner_id).values_list("draw_id", flat=True).first()
     if draw_id is None:
-        raise DrawError("not_found", "This pick does not exist.")
+        raise DrawError("not_found", _("This pick does not exist."))
     draw = _lock_draw(draw_id)
     pick = DrawWinner.objects.select_for_update().get(pk=winner_id)
     if pick.status != Pick.OFFERED:
-        raise DrawError("not_offered", f"This prize is {pick.get_status_display().lower()}.")
+        raise DrawError(
+            "not_offered",
+            _("This prize is %(status)s.") % {"status": pick.get_status_display().lower()},
+        )
     now = timezone.now()
     if pick.claim_deadline is not None and now <= pick.claim_deadline:
-        when = timezone.localtime(pick.claim_deadline).strftime("%d %b %Y, %H:%M")
-        raise DrawError("still_open", f"The winner can still claim it until {when}.")
+        when = date_format(timezone.localtime(pick.claim_deadline), "d M Y, H:i")
+        raise DrawError(
+            "still_open", _("The winner can still claim it until %(when)s.") % {"when": when}
+        )
     alternate = (
         DrawWinner.objects.select_for_update()
         .filter(draw=draw, status=Pick.WAITING)
@@ -321,19 +451,15 @@ def pass_to_alternate(*, actor: User, winner_id: int) -> DrawWinner | None:
     )
     pick.status, pick.forfeited_at, pick.replaced_by = Pick.FORFEITED, now, alternate
     pick.save(update_fields=["status", "forfeited_at", "replaced_by"])
+    if alternate is None and draw.reward_id:
+        _return_prize_stock(draw)
     if alternate is not None:
         window = max(draw.claim_deadline - (draw.performed_at or now), MIN_ALTERNATE_WINDOW)
         alternate.status, alternate.offered_at = Pick.OFFERED, now
         alternate.claim_deadline = now + window
         alternate.save(update_fields=["status", "offered_at", "claim_deadline"])
-        deadline = timezone.localtime(alternate.claim_deadline).strftime("%d %b %Y, %H:%M")
-        notify(
-            alternate.entry.student.user,
-            kind=Notification.Kind.DRAW,
-            message=f"A prize in “{draw.title}” passed to you: “{draw.prize}”. "
-            f"Claim it by {deadline}.",
-            link=reverse("portal:draw-detail", args=[draw.pk]),
-        )
+        deadline = date_format(timezone.localtime(alternate.claim_deadline), "d M Y, H:i")
+        _tell_passed_on(draw, alternate, deadline)
     record_audit(
         actor=actor,
         action="draw.pass_to_alternate",
@@ -342,6 +468,27 @@ def pass_to_alternate(*, actor: User, winner_id: int) -> DrawWinner | None:
         after={"alternate": alternate.position if alternate else None},
     )
     return alternate
+
+
+def expire_unclaimed_prizes(*, now: datetime | None = None) -> int:
+    """Pass on every prize whose claim deadline has passed (the scheduled job; audited with no
+    actor). Each in its own transaction, in deadline order; a pick claimed or passed on
+    meanwhile is skipped. Returns how many were passed on or forfeited."""
+    now = now or timezone.now()
+    due = list(
+        DrawWinner.objects.filter(status=Pick.OFFERED, claim_deadline__lt=now)
+        .order_by("claim_deadline", "id")
+        .values_list("pk", flat=True)[:500]
+    )
+    done = 0
+    for pk in due:
+        try:
+            with transaction.atomic():
+                _pass_on(pk, actor=None)
+        except DrawError:
+            continue
+        done += 1
+    return done
 
 
 # --- verifying ----------------------------------------------------------------------------------
@@ -386,7 +533,7 @@ def verify_draw(draw: Draw) -> Verification:
     does not match its commitment, an entrant list changed after the draw, or other winners."""
     result = Verification(draw=draw)
     if draw.status != Status.DRAWN:
-        result.problems.append("The draw has not been performed yet.")
+        result.problems.append(_("The draw has not been performed yet."))
         return result
     entries = list(DrawEntry.objects.filter(draw=draw).values_list("pk", "created_at"))
     result.entry_ids = sorted(pk for pk, _at in entries)
@@ -394,21 +541,28 @@ def verify_draw(draw: Draw) -> Verification:
         DrawWinner.objects.filter(draw=draw).order_by("position").values_list("entry_id", flat=True)
     )
     if draw_algorithm.commitment(draw.seed) != draw.commitment:
-        result.problems.append("The revealed seed does not match the published commitment.")
+        result.problems.append(_("The revealed seed does not match the published commitment."))
     late = [pk for pk, at in entries if draw.performed_at and at > draw.performed_at]
     if late:
-        result.problems.append(f"Entries added after the draw: {', '.join(map(str, late))}.")
+        result.problems.append(
+            _("Entries added after the draw: %(ids)s.") % {"ids": ", ".join(map(str, late))}
+        )
     if len(result.entry_ids) != draw.entrant_count:
         result.problems.append(
-            f"The draw froze {draw.entrant_count} entrants; there are now {len(result.entry_ids)}."
+            ngettext(
+                "The draw froze %(frozen)s entrant; there are now %(now)s.",
+                "The draw froze %(frozen)s entrants; there are now %(now)s.",
+                draw.entrant_count or 0,
+            )
+            % {"frozen": draw.entrant_count, "now": len(result.entry_ids)}
         )
     if entrants_digest(result.entry_ids) != draw.entrants_digest:
-        result.problems.append("The entrant list differs from the one frozen at the draw.")
+        result.problems.append(_("The entrant list differs from the one frozen at the draw."))
     count = draw.winners_count + draw.alternates_count
     result.steps = explain_picks(draw.seed, draw.pk, result.entry_ids, count)
     result.recomputed = draw_algorithm.pick_winners(draw.seed, draw.pk, result.entry_ids, count)
     if result.recomputed != result.recorded:
-        result.problems.append("Recomputed winners differ from the recorded ones.")
+        result.problems.append(_("Recomputed winners differ from the recorded ones."))
     return result
 
 

@@ -5,16 +5,20 @@ lifetime points. The CHECK constraint on the balance is the last line behind the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.exceptions import BulkError, LedgerError, RowError
 from portal.models import (
@@ -31,35 +35,69 @@ from portal.models import (
     Transaction,
     User,
 )
+from portal.permissions import can_award, is_admin, require, within_reversal_window
 
 from . import milestones, period_points
-from .notifications import notify
+from .notifications import in_language_of, notify
+from .rows import insert_once
 
 Kind = Transaction.Kind
 
 
-_KEY_CONFLICT = (
+_KEY_CONFLICT = gettext_lazy(
     "This form was already submitted once (perhaps you went back to it). "
     "Nothing new was saved; reload the page and try again."
 )
 
 
 def _require_staff(actor: User) -> None:
-    if actor.role not in (Role.FACULTY, Role.ADMIN) or not actor.is_active:
-        raise LedgerError("forbidden", "Only faculty and admins can award or deduct points.")
+    require(can_award(actor), LedgerError, _("Only faculty and admins can award or deduct points."))
 
 
-def lock_profile(student_id: int) -> StudentProfile:
+def lock_profile(student_id: int, *, active_only: bool = True) -> StudentProfile:
+    """The student's profile, locked, with the user. Points go to active students only;
+    `active_only=False` is for corrections, which a suspension must not prevent."""
+    # `graduated_in` is on the locked row itself: an award that waited for the year-end close
+    # sees the close's change there (PostgreSQL re-checks the locked row's own columns after
+    # the wait, not the joined user's role, which it read before).
+    students = StudentProfile.objects.filter(user__role=Role.STUDENT, graduated_in="")
+    if active_only:
+        students = students.filter(user__is_active=True)
     try:
         return (
-            StudentProfile.objects.select_for_update(of=("self",))
+            students.select_for_update(of=("self",), no_key=True)
             .select_related("user")
-            .get(pk=student_id, user__role=Role.STUDENT, user__is_active=True)
+            .get(pk=student_id)
         )
     except StudentProfile.DoesNotExist as exc:
+        # Looked up only on a refusal: say why when the student has graduated.
+        graduate = (
+            StudentProfile.objects.select_related("user")
+            .filter(pk=student_id, user__role=Role.ALUMNUS)
+            .first()
+        )
+        if graduate is not None:
+            raise LedgerError(
+                "alumnus",
+                _("%(student)s has graduated: alumni cannot receive or lose points.")
+                % {"student": graduate.user.name},
+                field="student",
+            ) from exc
         raise LedgerError(
-            "unknown_student", "Choose a student from the list.", field="student"
+            "unknown_student", _("Choose a student from the list."), field="student"
         ) from exc
+
+
+def lock_own_profile(actor: User) -> StudentProfile | None:
+    """The acting student's own profile, locked, with the user: one query (the caller has
+    checked the actor may act as a student). None for a graduate, also when the year-end close
+    graduated them while this waited for the lock (see `lock_profile`)."""
+    return (
+        StudentProfile.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("user")
+        .filter(user=actor, graduated_in="")
+        .first()
+    )
 
 
 def _replayed(idempotency_key: str, actor: User | None, **expected: object) -> Transaction | None:
@@ -78,21 +116,42 @@ def _replayed(idempotency_key: str, actor: User | None, **expected: object) -> T
     return entry
 
 
-def _check_amount_bounds(category: Category, amount: int) -> None:
+def _replay_or_raise(
+    refusal: LedgerError, idempotency_key: str, actor: User | None, **expected: object
+) -> Transaction:
+    """After a refusal under the lock: the entry an earlier submission of the same form made
+    (a double click whose first click filled the cap is a replay, not a refusal), or the
+    refusal itself. Looked up only when something was refused, so a first submission costs
+    no query for it."""
+    replay = _replayed(idempotency_key, actor, **expected)
+    if replay is None:
+        raise refusal
+    return replay
+
+
+def check_amount_bounds(category: Category, amount: int) -> None:
     if not category.is_active:
         raise LedgerError(
-            "inactive_category", "This category is no longer in use.", field="category"
+            "inactive_category", _("This category is no longer in use."), field="category"
         )
     if not category.min_points <= amount <= category.max_points:
         raise LedgerError(
             "out_of_bounds",
-            f"{category.name} awards between {category.min_points} "
-            f"and {category.max_points} points.",
+            ngettext(
+                "%(category)s awards between %(min)s and %(max)s point.",
+                "%(category)s awards between %(min)s and %(max)s points.",
+                category.max_points,
+            )
+            % {
+                "category": category.name,
+                "min": category.min_points,
+                "max": category.max_points,
+            },
             field="points",
         )
 
 
-def _check_yearly_cap(profile: StudentProfile, category: Category, amount: int) -> None:
+def check_yearly_cap(profile: StudentProfile, category: Category, amount: int) -> None:
     """Caller holds the profile lock, so concurrent awards to one student are serialised here."""
     if category.yearly_cap is None:
         return
@@ -109,8 +168,17 @@ def _check_yearly_cap(profile: StudentProfile, category: Category, amount: int) 
         left = max(category.yearly_cap - so_far, 0)
         raise LedgerError(
             "cap_reached",
-            f"{profile.user.name} can get {left} more point{'s' if left != 1 else ''} in "
-            f"{category.name} this year (cap {category.yearly_cap}).",
+            ngettext(
+                "%(student)s can get %(left)s more point in %(category)s this year (cap %(cap)s).",
+                "%(student)s can get %(left)s more points in %(category)s this year (cap %(cap)s).",
+                left,
+            )
+            % {
+                "student": profile.user.name,
+                "left": left,
+                "category": category.name,
+                "cap": category.yearly_cap,
+            },
             field="points",
         )
 
@@ -138,58 +206,124 @@ def post_entry(
     if profile.balance + amount < 0:
         raise LedgerError(
             "insufficient_balance",
-            f"{profile.user.name} has only {profile.balance} points; {-amount} cannot be taken.",
+            ngettext(
+                "%(student)s has only %(balance)s point; %(amount)s cannot be taken.",
+                "%(student)s has only %(balance)s points; %(amount)s cannot be taken.",
+                profile.balance,
+            )
+            % {"student": profile.user.name, "balance": profile.balance, "amount": -amount},
             field="points",
         )
-    try:
-        with (
-            transaction.atomic()
-        ):  # a savepoint, so a constraint failure leaves a usable transaction
-            entry = Transaction.objects.create(
-                student=profile,
-                amount=amount,
-                kind=kind,
-                category=category,
-                actor=actor,
-                reason=reason,
-                idempotency_key=idempotency_key,
-                counts_for_lifetime=counts_for_lifetime,
-                reverses=reverses,
-                redemption=redemption,
-                checkin=checkin,
-                claim=claim,
-                task_assignment=task_assignment,
-                draw_winner=draw_winner,
-                created_at=at or timezone.now(),
-            )
-    except IntegrityError as exc:
-        # The unique constraints are the last line behind the checks made under the lock.
-        if Transaction.objects.filter(idempotency_key=idempotency_key).exists():
-            raise LedgerError("key_conflict", _KEY_CONFLICT) from exc
+    entry = Transaction(
+        student=profile,
+        amount=amount,
+        kind=kind,
+        category=category,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        counts_for_lifetime=counts_for_lifetime,
+        reverses=reverses,
+        redemption=redemption,
+        checkin=checkin,
+        claim=claim,
+        task_assignment=task_assignment,
+        draw_winner=draw_winner,
+        created_at=at or timezone.now(),
+    )
+    if not insert_once(entry):
+        # A unique constraint, the last line behind the checks made under the lock: the key
+        # was used (a replay, which the caller may recognise) or the entry was reversed.
         if reverses is not None and Transaction.objects.filter(reverses=reverses).exists():
-            raise LedgerError("already_reversed", "This entry has already been reversed.") from exc
-        raise
+            raise LedgerError("already_reversed", _("This entry has already been reversed."))
+        raise LedgerError("key_conflict", _KEY_CONFLICT)
+    # A new entry has no reversal yet: say so on the object, so that `can_reverse` (the reverse
+    # button) need not ask the database.
+    Transaction.reversed_by.related.set_cached_value(entry, None)
     profile.balance += amount
     if counts_for_lifetime:
         profile.lifetime_points += amount
-        period_points.add(profile.pk, entry.created_at, amount)
-    profile.save(update_fields=["balance", "lifetime_points"])
-    milestones.after_entry(profile, entry)  # levels and badges; no query for most entries
+    reached = milestones.reached_by(profile, entry)  # no query: arithmetic and cached codes
+    _save_totals(profile, entry)
+    if reached:
+        milestones.record_reached(profile, reached, entry.created_at)
     return entry
 
 
+def _save_totals(profile: StudentProfile, entry: Transaction) -> None:
+    """Write the profile's cached totals (and milestone caches) and, for an earning entry,
+    add it to its week, month and term: on PostgreSQL one statement (the period upsert as a
+    data-modifying CTE before the UPDATE), elsewhere two."""
+    fields = ["balance", "lifetime_points", "milestones", "checkins_count"]
+    if not entry.counts_for_lifetime:
+        profile.save(update_fields=fields)
+        return
+    if connection.vendor != "postgresql":
+        period_points.add(profile.pk, entry.created_at, entry.amount)
+        profile.save(update_fields=fields)
+        return
+    upsert_sql, upsert_params = period_points.upsert_sql(profile.pk, entry.created_at, entry.amount)
+    table = connection.ops.quote_name(StudentProfile._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH added AS ({upsert_sql}) UPDATE {table} SET balance = %s, "  # noqa: S608
+            "lifetime_points = %s, milestones = %s, checkins_count = %s WHERE id = %s",
+            [
+                *upsert_params,
+                profile.balance,
+                profile.lifetime_points,
+                json.dumps(profile.milestones),
+                profile.checkins_count,
+                profile.pk,
+            ],
+        )
+
+
 def tell_student(profile: StudentProfile, entry: Transaction) -> None:
-    """Notify the student of points staff moved for or against them (awards, deductions,
-    reversals). Check-ins, redemptions and claims have their own messages in their services."""
+    """Notify the student, in their language, of points staff moved for or against them
+    (awards, deductions, reversals). Check-ins, redemptions and claims have their own messages
+    in their services."""
+    with in_language_of(profile.user):
+        _tell_student(profile, entry)
+
+
+def _tell_student(profile: StudentProfile, entry: Transaction) -> None:
     points = abs(entry.amount)
-    unit = "point" if points == 1 else "points"
+    # The reason is the staff member's own words, stored on the entry: shown as written.
+    values = {"points": points, "reason": entry.reason}
     if entry.kind == Kind.AWARD:
-        message = f"You received {points} {unit} for {entry.category.name}: {entry.reason}"
+        message = ngettext(
+            "You received %(points)s point for %(category)s: %(reason)s",
+            "You received %(points)s points for %(category)s: %(reason)s",
+            points,
+        ) % {**values, "category": entry.category.name}
     elif entry.kind == Kind.DEDUCTION:
-        message = f"{points} {unit} {'was' if points == 1 else 'were'} deducted: {entry.reason}"
+        message = (
+            ngettext(
+                "%(points)s point was deducted: %(reason)s",
+                "%(points)s points were deducted: %(reason)s",
+                points,
+            )
+            % values
+        )
+    elif entry.amount < 0:
+        message = (
+            ngettext(
+                "An earlier entry was reversed and %(points)s point taken back: %(reason)s",
+                "An earlier entry was reversed and %(points)s points taken back: %(reason)s",
+                points,
+            )
+            % values
+        )
     else:
-        change = "taken back" if entry.amount < 0 else "given back"
-        message = f"An earlier entry was reversed and {points} {unit} {change}: {entry.reason}"
+        message = (
+            ngettext(
+                "An earlier entry was reversed and %(points)s point given back: %(reason)s",
+                "An earlier entry was reversed and %(points)s points given back: %(reason)s",
+                points,
+            )
+            % values
+        )
     notify(
         profile.user,
         kind=Notification.Kind.POINTS,
@@ -201,7 +335,9 @@ def tell_student(profile: StudentProfile, entry: Transaction) -> None:
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("reason_required", "Say why, so the student understands.", field="reason")
+        raise LedgerError(
+            "reason_required", _("Say why, so the student understands."), field="reason"
+        )
     return reason[:500]
 
 
@@ -225,30 +361,29 @@ def award_points(
     """
     _require_staff(actor)
     reason = _clean_reason(reason)
-    # Lock first, then look for a replay: a concurrent duplicate waits on the lock and then sees
-    # the committed first entry.
-    profile = lock_profile(student_id)
-    replay = _replayed(
-        idempotency_key, actor, student_id=profile.pk, amount=amount, category_id=category_id
-    )
-    if replay is not None:
-        return replay
-    category = Category.objects.filter(pk=category_id).first()
+    category = Category.objects.filter(pk=category_id).first()  # read before taking the lock
     if category is None:
-        raise LedgerError("unknown_category", "Choose a category.", field="category")
-    _check_amount_bounds(category, amount)
-    _check_yearly_cap(profile, category, amount)
-    entry = post_entry(
-        profile,
-        amount=amount,
-        kind=Kind.AWARD,
-        actor=actor,
-        category=category,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        counts_for_lifetime=True,
-        at=at,
-    )
+        raise LedgerError("unknown_category", _("Choose a category."), field="category")
+    # Lock, then write: a concurrent duplicate waits on the lock, then its insert meets the
+    # key the first one committed and it returns that entry.
+    profile = lock_profile(student_id)
+    try:
+        check_amount_bounds(category, amount)
+        check_yearly_cap(profile, category, amount)
+        entry = post_entry(
+            profile,
+            amount=amount,
+            kind=Kind.AWARD,
+            actor=actor,
+            category=category,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            counts_for_lifetime=True,
+            at=at,
+        )
+    except LedgerError as exc:
+        expected = {"student_id": profile.pk, "amount": amount, "category_id": category_id}
+        return _replay_or_raise(exc, idempotency_key, actor, **expected)
     tell_student(profile, entry)
     return entry
 
@@ -273,44 +408,30 @@ def deduct_points(
     if not 1 <= amount <= MAX_POINTS_PER_ENTRY:
         raise LedgerError(
             "out_of_bounds",
-            f"Deduct between 1 and {MAX_POINTS_PER_ENTRY:,} points.",
+            _("Deduct between 1 and %(max)s points.")
+            % {"max": number_format(MAX_POINTS_PER_ENTRY, force_grouping=True)},
             field="points",
         )
     reason = _clean_reason(reason)
-    profile = lock_profile(student_id)
-    replay = _replayed(
-        idempotency_key, actor, student_id=profile.pk, amount=amount, category_id=category_id
-    )
-    if replay is not None:
-        return replay
     category = Category.objects.filter(pk=category_id).first() if category_id else None
-    entry = post_entry(
-        profile,
-        amount=-amount,
-        kind=Kind.DEDUCTION,
-        actor=actor,
-        category=category,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        counts_for_lifetime=True,
-        at=at,
-    )
+    profile = lock_profile(student_id)
+    try:
+        entry = post_entry(
+            profile,
+            amount=-amount,
+            kind=Kind.DEDUCTION,
+            actor=actor,
+            category=category,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            counts_for_lifetime=True,
+            at=at,
+        )
+    except LedgerError as exc:
+        expected = {"student_id": profile.pk, "amount": -amount, "category_id": category_id}
+        return _replay_or_raise(exc, idempotency_key, actor, **expected)
     tell_student(profile, entry)
     return entry
-
-
-def can_reverse(actor: User, entry: Transaction, *, now: datetime | None = None) -> bool:
-    """Whether the reverse button applies (the service enforces the same rules)."""
-    if not entry.is_reversible_kind or hasattr(entry, "reversed_by"):
-        return False
-    if actor.role == Role.ADMIN:
-        return True
-    window = timedelta(hours=settings.UPAS_REVERSAL_WINDOW_HOURS)
-    return (
-        actor.role == Role.FACULTY
-        and entry.actor_id == actor.pk
-        and entry.created_at >= (now or timezone.now()) - window
-    )
 
 
 @transaction.atomic
@@ -328,25 +449,49 @@ def reverse_transaction(
     reason = _clean_reason(reason)
     original = Transaction.objects.filter(pk=transaction_id).first()
     if original is None:
-        raise LedgerError("not_found", "That entry does not exist.")
+        raise LedgerError("not_found", _("That entry does not exist."))
     profile = lock_profile(original.student_id)
     if (entry := _replayed(idempotency_key, actor, reverses_id=original.pk)) is not None:
         return entry
     if not original.is_reversible_kind:
-        raise LedgerError("not_reversible", "Only awards and deductions can be reversed here.")
+        raise LedgerError("not_reversible", _("Only awards and deductions can be reversed here."))
     if Transaction.objects.filter(reverses=original).exists():
-        raise LedgerError("already_reversed", "This entry has already been reversed.")
-    if actor.role != Role.ADMIN:
+        raise LedgerError("already_reversed", _("This entry has already been reversed."))
+    if not is_admin(actor):
         if original.actor_id != actor.pk:
-            raise LedgerError("forbidden", "You can only reverse your own awards.")
-        window = timedelta(hours=settings.UPAS_REVERSAL_WINDOW_HOURS)
-        if original.created_at < timezone.now() - window:
+            raise LedgerError("forbidden", _("You can only reverse your own awards."))
+        if not within_reversal_window(original):
+            hours = settings.UPAS_REVERSAL_WINDOW_HOURS
             raise LedgerError(
                 "window_passed",
-                f"Awards can be reversed for {settings.UPAS_REVERSAL_WINDOW_HOURS} hours; "
-                "ask an admin.",
+                ngettext(
+                    "Awards can be reversed for %(hours)s hour; ask an admin.",
+                    "Awards can be reversed for %(hours)s hours; ask an admin.",
+                    hours,
+                )
+                % {"hours": hours},
             )
-    entry = post_entry(
+    entry = post_reversal(
+        profile, original, actor=actor, reason=reason, idempotency_key=idempotency_key
+    )
+    tell_student(profile, entry)
+    return entry
+
+
+def post_reversal(
+    profile: StudentProfile,
+    original: Transaction,
+    *,
+    actor: User | None,
+    reason: str,
+    idempotency_key: str,
+) -> Transaction:
+    """The opposite of `original`, linked to it one-to-one (so an entry is reversed at most
+    once, by constraint): lifetime points move exactly when the original's did. Caller holds
+    the profile lock and has decided the reversal is allowed (`reverse_transaction` for
+    awards and deductions, `attendance.annul_checkin` for check-ins). Raises LedgerError:
+    already_reversed, insufficient_balance, key_conflict."""
+    return post_entry(
         profile,
         amount=-original.amount,
         kind=Kind.REVERSAL,
@@ -357,8 +502,6 @@ def reverse_transaction(
         counts_for_lifetime=original.counts_for_lifetime,
         reverses=original,
     )
-    tell_student(profile, entry)
-    return entry
 
 
 # --- bulk award -------------------------------------------------------------------------------
@@ -385,7 +528,9 @@ def parse_bulk_lines(text: str) -> tuple[list[BulkLine], list[RowError]]:
         if len(parts) > 2:
             errors.append(
                 RowError(
-                    number, value, "Expected an enrollment number, optionally followed by points."
+                    number,
+                    value,
+                    _("Expected an enrollment number, optionally followed by points."),
                 )
             )
             continue
@@ -393,7 +538,11 @@ def parse_bulk_lines(text: str) -> tuple[list[BulkLine], list[RowError]]:
         if len(parts) == 2:
             if not re.fullmatch(r"\d{1,6}", parts[1]):
                 errors.append(
-                    RowError(number, value, f"“{parts[1]}” is not a whole number of points.")
+                    RowError(
+                        number,
+                        value,
+                        _("“%(value)s” is not a whole number of points.") % {"value": parts[1]},
+                    )
                 )
                 continue
             points = int(parts[1])
@@ -422,20 +571,20 @@ def bulk_award(
     reason = _clean_reason(reason)
     category = Category.objects.filter(pk=category_id).first()
     if category is None:
-        raise LedgerError("unknown_category", "Choose a category.", field="category")
+        raise LedgerError("unknown_category", _("Choose a category."), field="category")
     if not category.is_active:
         raise LedgerError(
-            "inactive_category", "This category is no longer in use.", field="category"
+            "inactive_category", _("This category is no longer in use."), field="category"
         )
     lines = list(lines)
     errors = list(parse_errors)
     if not lines and not errors:
-        raise LedgerError("no_students", "Add at least one student.", field="students")
+        raise LedgerError("no_students", _("Add at least one student."), field="students")
 
     numbers = {line.enrollment_number for line in lines}
     profiles = {
         p.enrollment_number.upper(): p
-        for p in StudentProfile.objects.select_for_update(of=("self",))
+        for p in StudentProfile.objects.select_for_update(of=("self",), no_key=True)
         .select_related("user")
         .filter(enrollment_number__in=numbers, user__role=Role.STUDENT, user__is_active=True)
         .order_by("pk")
@@ -455,7 +604,7 @@ def bulk_award(
         points = amount if line.points is None else line.points
         if profile is None:
             errors.append(
-                RowError(line.line, value, "No active student has this enrollment number.")
+                RowError(line.line, value, _("No active student has this enrollment number."))
             )
             continue
         if line.enrollment_number in seen:
@@ -463,15 +612,16 @@ def bulk_award(
                 RowError(
                     line.line,
                     value,
-                    f"Listed twice (first on line {seen[line.enrollment_number]}).",
+                    _("Listed twice (first on line %(line)s).")
+                    % {"line": seen[line.enrollment_number]},
                 )
             )
             continue
         seen[line.enrollment_number] = line.line
         requested[profile.pk] = points
         try:
-            _check_amount_bounds(category, points)
-            _check_yearly_cap(profile, category, planned.get(profile.pk, 0) + points)
+            check_amount_bounds(category, points)
+            check_yearly_cap(profile, category, planned.get(profile.pk, 0) + points)
         except LedgerError as exc:
             errors.append(RowError(line.line, value, exc.message))
             continue

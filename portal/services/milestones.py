@@ -1,25 +1,29 @@
 """Levels and milestones reached, recorded once per student and announced with a notification.
 
-`after_entry` is called by `ledger.post_entry` for every point movement, inside its transaction
+`reached_by` is called by `ledger.post_entry` for every point movement, inside its transaction
 and under the student's profile lock, so one student's entries are checked one at a time. It is
-on the award hot path, hence the budget: the level check is arithmetic on the cached lifetime
-total; a milestone check costs one indexed query, and only for the kinds of entry that can reach
-one (most entries cost nothing more). The unique (student, code) constraint is the last line: a
-second insert fails in its own savepoint and notifies nobody. Badges are never taken back, so a
-level lost through a deduction and reached again is not announced twice."""
+on the award hot path, hence the budget: no query at all. Levels are arithmetic on the cached
+lifetime total; the fixed milestones a student has are cached on the profile
+(`StudentProfile.milestones`, saved with the balance), and so is their check-in count. The
+unique (student, code) constraint is the last line: a second insert fails in its own savepoint
+and notifies nobody. Badges are never taken back, so a level lost through a deduction and
+reached again is not announced twice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from portal.models import Achievement, CheckIn, Milestone, Notification, StudentProfile, Transaction
+from portal.domain.levels import Level, levels_crossed
+from portal.models import Achievement, Milestone, Notification, StudentProfile, Transaction
 
-from .levels import levels_crossed
-from .notifications import notify
+from .notifications import in_language_of, notify
 
 Kind = Transaction.Kind
 
@@ -51,35 +55,62 @@ def milestone_message(code: str) -> str:
     return messages[Milestone(code)]
 
 
-def after_entry(profile: StudentProfile, entry: Transaction) -> list[str]:
-    """Record and announce every level and milestone that `entry` reached for `profile`.
+def reached_by(profile: StudentProfile, entry: Transaction) -> list[tuple[str, str]]:
+    """The levels and milestones `entry` reaches for `profile`, as (code, message), with the
+    profile's milestone caches moved in memory (the caller saves them with the balance).
 
-    Called by `post_entry` after the cached totals moved; the caller holds the profile lock.
-    Returns the codes newly recorded (for tests and callers that want to say more)."""
-    reached: list[tuple[str, str]] = []
+    Called by `post_entry` after the totals moved, under the profile lock. No query: levels
+    are arithmetic on the lifetime total, fixed milestones are looked up in
+    `profile.milestones`, and check-ins are counted in `profile.checkins_count`."""
+    # Messages are written only when something was reached, in the student's language.
+    found: list[tuple[str, Callable[[], str]]] = []
     if entry.counts_for_lifetime:
         before = profile.lifetime_points - entry.amount
         for level in levels_crossed(before, profile.lifetime_points):
-            message = _("New level: %(level)s. You have %(points)s lifetime points.") % {
-                "level": level.name,
-                "points": profile.lifetime_points,
-            }
-            reached.append((level.code, message))
+            found.append((level.code, partial(_level_message, level, profile.lifetime_points)))
     code = FIRST_OF_KIND.get(entry.kind)
-    if code is not None and not Achievement.objects.filter(student=profile, code=code).exists():
-        reached.append((code, milestone_message(code)))
+    if code is not None and code not in profile.milestones:
+        found.append((code, partial(milestone_message, code)))
     if entry.kind == Kind.ATTENDANCE:
-        code = NTH_EVENT.get(CheckIn.objects.filter(student=profile).count())
-        if code is not None:
-            reached.append((code, milestone_message(code)))
-    return [code for code, message in reached if _record(profile, code, message, entry.created_at)]
+        profile.checkins_count += 1
+        code = NTH_EVENT.get(profile.checkins_count)
+        if code is not None and code not in profile.milestones:
+            found.append((code, partial(milestone_message, code)))
+    if not found:
+        return []
+    profile.milestones = sorted(
+        {*profile.milestones, *(c for c, _m in found if not c.startswith("level-"))}
+    )
+    with in_language_of(profile.user):
+        return [(code, message()) for code, message in found]
+
+
+def _level_message(level: Level, points: int) -> str:
+    return ngettext(
+        "New level: %(level)s. You have %(points)s lifetime point.",
+        "New level: %(level)s. You have %(points)s lifetime points.",
+        points,
+    ) % {"level": level.label, "points": points}
+
+
+def record_reached(
+    profile: StudentProfile, reached: list[tuple[str, str]], at: datetime
+) -> list[str]:
+    """Record and announce what `reached_by` found; returns the codes newly recorded."""
+    return [code for code, message in reached if _record(profile, code, message, at)]
 
 
 def prize_claimed(profile: StudentProfile, at: datetime) -> bool:
     """A prize that moved no points (a reward, or one described in words) still earns the
     prize badge; points prizes earn it through their ledger entry. Caller holds the lock."""
     code = Milestone.FIRST_PRIZE
-    return _record(profile, code, milestone_message(code), at)
+    if code in profile.milestones:
+        return False
+    profile.milestones = sorted({*profile.milestones, code})
+    profile.save(update_fields=["milestones"])
+    with in_language_of(profile.user):
+        message = milestone_message(code)
+    return _record(profile, code, message, at)
 
 
 def _record(profile: StudentProfile, code: str, message: str, at: datetime) -> bool:

@@ -17,22 +17,28 @@ from portal.selectors.ledger import period_totals_from_ledger
 from portal.selectors.periods import period_start
 
 
-def add(student_id: int, at: datetime, amount: int) -> None:
-    """Add `amount` to the student's week, month and term containing `at`: one upsert, the
-    same SQL on PostgreSQL and SQLite (3.24+)."""
+def upsert_sql(student_id: int, at: datetime, amount: int) -> tuple[str, list[object]]:
+    """The upsert adding `amount` to the student's week, month and term containing `at`, as
+    SQL and parameters: the same statement on PostgreSQL and SQLite (3.24+)."""
     adapt = connection.ops.adapt_datetimefield_value
     params: list[object] = []
     for period in PeriodPoints.PERIODS:
         params += [student_id, period, adapt(period_start(period, at)), amount]
     table = connection.ops.quote_name(PeriodPoints._meta.db_table)
     values = ", ".join(["(%s, %s, %s, %s)"] * len(PeriodPoints.PERIODS))
+    sql = (
+        f"INSERT INTO {table} (student_id, period, starts_at, points) VALUES {values} "  # noqa: S608
+        "ON CONFLICT (student_id, period, starts_at) "
+        f"DO UPDATE SET points = {table}.points + excluded.points"
+    )
+    return sql, params
+
+
+def add(student_id: int, at: datetime, amount: int) -> None:
+    """Add `amount` to the student's week, month and term containing `at`: one upsert."""
+    sql, params = upsert_sql(student_id, at, amount)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (student_id, period, starts_at, points) VALUES {values} "  # noqa: S608
-            "ON CONFLICT (student_id, period, starts_at) "
-            f"DO UPDATE SET points = {table}.points + excluded.points",
-            params,
-        )
+        cursor.execute(sql, params)
 
 
 @transaction.atomic

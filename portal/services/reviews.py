@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from portal.exceptions import PortalError
 from portal.models import ActivityClaim, TaskAssignment, User
-from portal.selectors.claims import Kind
+from portal.selectors.reviews import Kind
 
 from .claims import ClaimError, clean_decision, decide_claim, require_reviewer
 from .tasks import decide_task
@@ -22,7 +24,7 @@ def decide_review(
         return decide_claim(actor=actor, claim_id=item_id, decision=decision, comment=comment)
     if kind == Kind.TASK:
         return decide_task(actor=actor, assignment_id=item_id, decision=decision, comment=comment)
-    raise ClaimError("not_found", "There is no such item to review.")
+    raise ClaimError("not_found", _("There is no such item to review."))
 
 
 @dataclass
@@ -48,6 +50,6 @@ def decide_many(
                 )
             )
         except PortalError as exc:
-            label = "claim" if kind == Kind.CLAIM else "task"
-            outcome.skipped.append((f"{label} #{item_id}", exc.message))
+            label = _("claim #%(id)s") if kind == Kind.CLAIM else _("task #%(id)s")
+            outcome.skipped.append((label % {"id": item_id}, exc.message))
     return outcome

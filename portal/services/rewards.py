@@ -12,30 +12,38 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.exceptions import PortalError
 from portal.models import (
     Notification,
     Redemption,
     Reward,
-    Role,
     StudentProfile,
     Transaction,
     User,
 )
+from portal.permissions import can_manage_catalogue, can_redeem, refuse_alumni, require
 from portal.selectors.rewards import held_count
 
 from .audit import record_audit, save_audited, set_active_audited
-from .ledger import lock_profile, post_entry
-from .notifications import notify
+from .ledger import lock_own_profile, post_entry
+from .notifications import in_language_of, notify
+from .rows import insert_once
 
 Status = Redemption.Status
 
 
 class RewardError(PortalError):
     pass
+
+
+ADMINS_ONLY = gettext_lazy("Only admins can manage rewards and redemptions.")
 
 
 # --- catalogue ----------------------------------------------------------------------------------
@@ -53,23 +61,18 @@ REWARD_FIELDS = (
 )
 
 
-def _require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN or not actor.is_active:
-        raise RewardError("forbidden", "Only admins can manage rewards and redemptions.")
-
-
 @transaction.atomic
 def save_reward(*, actor: User, reward: Reward) -> Reward:
     """Insert or update a reward from the admin form (already validated). Redemptions keep the
     cost they were made at, so a new cost never changes them. Audited with before and after."""
-    _require_admin(actor)
+    require(can_manage_catalogue(actor), RewardError, ADMINS_ONLY)
     return save_audited(actor=actor, instance=reward, fields=REWARD_FIELDS, name="reward")
 
 
 @transaction.atomic
 def set_reward_active(*, actor: User, reward_id: int, active: bool) -> Reward:
     """Withdraw a reward from the catalogue (pending redemptions stay) or bring it back."""
-    _require_admin(actor)
+    require(can_manage_catalogue(actor), RewardError, ADMINS_ONLY)
     return set_active_audited(actor=actor, model=Reward, pk=reward_id, active=active, name="reward")
 
 
@@ -79,18 +82,8 @@ def set_reward_active(*, actor: User, reward_id: int, active: bool) -> Reward:
 def _lock_reward(reward_id: int) -> Reward:
     reward = Reward.objects.select_for_update().filter(pk=reward_id).first()
     if reward is None:
-        raise RewardError("not_found", "This reward does not exist.")
+        raise RewardError("not_found", _("This reward does not exist."))
     return reward
-
-
-def _reward_for_redeeming(reward_id: int) -> Reward:
-    """The reward, locked only when its stock is limited: a unit is taken under the lock.
-    Redemptions of an unlimited reward do not queue behind each other; the per-student limit
-    and the balance are guarded by the profile lock the caller holds."""
-    reward = Reward.objects.filter(pk=reward_id).first()
-    if reward is None:
-        raise RewardError("not_found", "This reward does not exist.")
-    return reward if reward.stock is None else _lock_reward(reward_id)
 
 
 def check_redeemable(profile: StudentProfile, reward: Reward, *, already: int) -> None:
@@ -99,24 +92,38 @@ def check_redeemable(profile: StudentProfile, reward: Reward, *, already: int) -
     the confirm step to explain a refusal before the student clicks."""
     now = timezone.now()
     if not reward.is_active:
-        raise RewardError("inactive", "This reward is no longer offered.")
+        raise RewardError("inactive", _("This reward is no longer offered."))
     if reward.available_from and now < reward.available_from:
-        when = timezone.localtime(reward.available_from).strftime("%d %b %Y, %H:%M")
-        raise RewardError("not_yet_available", f"This reward can be redeemed from {when}.")
+        when = date_format(timezone.localtime(reward.available_from), "d M Y, H:i")
+        raise RewardError(
+            "not_yet_available", _("This reward can be redeemed from %(when)s.") % {"when": when}
+        )
     if reward.available_until and now >= reward.available_until:
-        raise RewardError("no_longer_available", "This reward's redemption window has closed.")
+        raise RewardError("no_longer_available", _("This reward's redemption window has closed."))
     if not reward.in_stock:
-        raise RewardError("out_of_stock", "Sorry, this reward is out of stock.")
+        raise RewardError("out_of_stock", _("Sorry, this reward is out of stock."))
     if reward.limit_per_student is not None and already >= reward.limit_per_student:
         raise RewardError(
             "limit_reached",
-            f"You have already redeemed this reward {already} time{'s' if already != 1 else ''}; "
-            f"the limit is {reward.limit_per_student} per student.",
+            ngettext(
+                "You have already redeemed this reward %(count)s time; "
+                "the limit is %(limit)s per student.",
+                "You have already redeemed this reward %(count)s times; "
+                "the limit is %(limit)s per student.",
+                already,
+            )
+            % {"count": already, "limit": reward.limit_per_student},
         )
     if profile.balance < reward.cost:
+        missing = reward.cost - profile.balance
         raise RewardError(
             "insufficient_balance",
-            f"You need {reward.cost - profile.balance} more points for this reward.",
+            ngettext(
+                "You need %(count)s more point for this reward.",
+                "You need %(count)s more points for this reward.",
+                missing,
+            )
+            % {"count": missing},
         )
 
 
@@ -146,26 +153,31 @@ def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redem
     not_yet_available, no_longer_available, out_of_stock, limit_reached, insufficient_balance,
     key_conflict. Nothing is written then.
     """
-    if actor.role != Role.STUDENT or not actor.is_active:
-        raise RewardError("forbidden", "Only students can redeem rewards.")
-    profile = StudentProfile.objects.filter(user=actor).only("pk").first()
+    refuse_alumni(actor, RewardError)
+    require(can_redeem(actor), RewardError, _("Only students can redeem rewards."))
+    # Read before taking the lock; the stock is taken below by a conditional UPDATE, which
+    # locks the reward row only for the few rewards whose stock is limited.
+    reward = Reward.objects.filter(pk=reward_id).first()
+    if reward is None:
+        raise RewardError("not_found", _("This reward does not exist."))
+    profile = lock_own_profile(actor)
     if profile is None:
-        raise RewardError("forbidden", "Only students can redeem rewards.")
-    profile = lock_profile(profile.pk)
-    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.student_id != profile.pk or existing.reward_id != reward_id:
-            raise RewardError("key_conflict", "This form was already used. Reload the page.")
-        return existing
-    reward = _reward_for_redeeming(reward_id)
-    check_redeemable(profile, reward, already=held_count(profile, reward))
-
-    redemption = Redemption.objects.create(
+        raise RewardError("forbidden", _("Only students can redeem rewards."))
+    try:
+        held = held_count(profile, reward) if reward.limit_per_student is not None else 0
+        check_redeemable(profile, reward, already=held)
+    except RewardError as exc:
+        # A double click whose first click took the last unit or the last points is a
+        # replay, not a refusal: looked up only when something was refused.
+        return _replay_or_raise(exc, idempotency_key, profile, reward_id)
+    redemption = Redemption(
         student=profile, reward=reward, cost=reward.cost, idempotency_key=idempotency_key
     )
-    if reward.stock is not None:
-        reward.stock -= 1
-        reward.save(update_fields=["stock"])
+    if not insert_once(redemption):  # nothing written yet: the key's first use stands
+        conflict = RewardError("key_conflict", _("This form was already used. Reload the page."))
+        return _replay_or_raise(conflict, idempotency_key, profile, reward_id)
+    if reward.stock is not None and not _take_unit(reward):
+        raise RewardError("out_of_stock", _("Sorry, this reward is out of stock."))
     post_entry(
         profile,
         amount=-reward.cost,
@@ -180,13 +192,35 @@ def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redem
     return redemption
 
 
+def _replay_or_raise(
+    refusal: RewardError, idempotency_key: str, profile: StudentProfile, reward_id: int
+) -> Redemption:
+    """The redemption an earlier submission of the same form made, or `refusal`."""
+    existing = Redemption.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        raise refusal
+    if existing.student_id != profile.pk or existing.reward_id != reward_id:
+        raise RewardError("key_conflict", _("This form was already used. Reload the page."))
+    return existing
+
+
+def _take_unit(reward: Reward) -> bool:
+    """Take one unit of a limited stock: one conditional UPDATE, which holds the reward's row
+    lock until the commit (profile first, then the reward: the order used everywhere), so the
+    stock never goes below zero however many redeem at once."""
+    taken = Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1)
+    if taken:
+        reward.stock -= 1
+    return bool(taken)
+
+
 def _lock_redemption(redemption_id: int) -> tuple[StudentProfile, Reward, Redemption]:
     """Lock a redemption's profile, reward and row, in the global order."""
     found = Redemption.objects.filter(pk=redemption_id).values("student_id", "reward_id").first()
     if found is None:
-        raise RewardError("not_found", "This redemption does not exist.")
+        raise RewardError("not_found", _("This redemption does not exist."))
     profile = (
-        StudentProfile.objects.select_for_update(of=("self",))
+        StudentProfile.objects.select_for_update(of=("self",), no_key=True)
         .select_related("user")
         .get(pk=found["student_id"])
     )
@@ -197,13 +231,13 @@ def _lock_redemption(redemption_id: int) -> tuple[StudentProfile, Reward, Redemp
 
 def _refund(profile: StudentProfile, reward: Reward, redemption: Redemption, actor: User) -> None:
     """Give the points back and return the unit to stock. The key is derived from the
-    redemption: a second refund would violate the unique constraint. A draw prize cost nothing
-    and took no stock, so there is nothing to give back."""
-    if redemption.is_prize:
-        return
+    redemption: a second refund would violate the unique constraint. A draw prize cost no
+    points but took its unit of stock when the draw was performed: the unit goes back."""
     if reward.stock is not None:
         reward.stock += 1
         reward.save(update_fields=["stock"])
+    if redemption.is_prize:
+        return
     post_entry(
         profile,
         amount=redemption.cost,
@@ -220,8 +254,8 @@ def _refund(profile: StudentProfile, reward: Reward, redemption: Redemption, act
 def _wrong_state(redemption: Redemption) -> RewardError:
     return RewardError(
         "already_decided",
-        f"This redemption is already {redemption.get_status_display().lower()}; "
-        "nothing was changed.",
+        _("This redemption is already %(status)s; nothing was changed.")
+        % {"status": redemption.get_status_display().lower()},
     )
 
 
@@ -232,11 +266,13 @@ def cancel_redemption(*, actor: User, redemption_id: int) -> Redemption:
     Raises RewardError: not_found (also for someone else's), already_decided."""
     profile, reward, redemption = _lock_redemption(redemption_id)
     if profile.user_id != actor.pk:
-        raise RewardError("not_found", "This redemption does not exist.")
+        raise RewardError("not_found", _("This redemption does not exist."))
     if redemption.status != Status.PENDING:
         raise _wrong_state(redemption)
     if redemption.is_prize:
-        raise RewardError("prize", "A prize you won cannot be cancelled; it is yours to collect.")
+        raise RewardError(
+            "prize", _("A prize you won cannot be cancelled; it is yours to collect.")
+        )
     redemption.status = Status.CANCELLED
     redemption.cancelled_at = timezone.now()
     redemption.save(update_fields=["status", "cancelled_at"])
@@ -244,18 +280,13 @@ def cancel_redemption(*, actor: User, redemption_id: int) -> Redemption:
     return redemption
 
 
-class Decision:
-    APPROVE = "approve"
-    REJECT = "reject"
-    FULFIL = "fulfil"
-    CHOICES = ((APPROVE, "Approve"), (REJECT, "Reject"), (FULFIL, "Mark fulfilled"))
-
-    # decision -> statuses it applies to
-    FROM = {
-        APPROVE: (Status.PENDING,),
-        REJECT: (Status.PENDING, Status.APPROVED),
-        FULFIL: (Status.APPROVED,),
-    }
+Decision = Redemption.Decision
+# The statuses each decision applies to: anything else was decided meanwhile.
+DECIDES_FROM = {
+    Decision.APPROVE: (Status.PENDING,),
+    Decision.REJECT: (Status.PENDING, Status.APPROVED),
+    Decision.FULFIL: (Status.APPROVED,),
+}
 
 
 @transaction.atomic
@@ -268,16 +299,18 @@ def decide_redemption(
     Applies only to a redemption still in a state the decision expects, so a double click or
     two admins deciding at once change it once. Audited. Raises RewardError: forbidden,
     not_found, bad_decision, note_required, already_decided."""
-    _require_admin(actor)
-    if decision not in Decision.FROM:
-        raise RewardError("bad_decision", "Choose approve, reject or fulfil.")
+    require(can_manage_catalogue(actor), RewardError, ADMINS_ONLY)
+    if decision not in DECIDES_FROM:
+        raise RewardError("bad_decision", _("Choose approve, reject or fulfil."))
     note = (note or "").strip()[:500]
     if decision == Decision.REJECT and not note:
         raise RewardError(
-            "note_required", "Say why it is rejected; the student sees this note.", field="note"
+            "note_required",
+            _("Say why it is rejected; the student sees this note."),
+            field="note",
         )
     profile, reward, redemption = _lock_redemption(redemption_id)
-    if redemption.status not in Decision.FROM[decision]:
+    if redemption.status not in DECIDES_FROM[decision]:
         raise _wrong_state(redemption)
     before = redemption.status
     now = timezone.now()
@@ -304,14 +337,27 @@ def decide_redemption(
 
 
 def _tell_decision(profile: StudentProfile, reward: Reward, redemption: Redemption) -> None:
+    with in_language_of(profile.user):
+        _tell_decision_now(profile, reward, redemption)
+
+
+def _tell_decision_now(profile: StudentProfile, reward: Reward, redemption: Redemption) -> None:
     if redemption.status == Status.APPROVED:
-        message = f"Your redemption of {reward.name} was approved."
+        message = _("Your redemption of %(reward)s was approved.") % {"reward": reward.name}
     elif redemption.status == Status.FULFILLED:
-        message = f"Your redemption of {reward.name} was fulfilled. Enjoy!"
+        message = _("Your redemption of %(reward)s was fulfilled. Enjoy!") % {"reward": reward.name}
+    elif redemption.cost:
+        message = ngettext(
+            "Your redemption of %(reward)s was rejected and %(cost)s point was refunded: %(note)s",
+            "Your redemption of %(reward)s was rejected and %(cost)s points were refunded: "
+            "%(note)s",
+            redemption.cost,
+        ) % {"reward": reward.name, "cost": redemption.cost, "note": redemption.admin_note}
     else:
-        refunded = f" and {redemption.cost} points were refunded" if redemption.cost else ""
-        note = redemption.admin_note
-        message = f"Your redemption of {reward.name} was rejected{refunded}: {note}"
+        message = _("Your redemption of %(reward)s was rejected: %(note)s") % {
+            "reward": reward.name,
+            "note": redemption.admin_note,
+        }
     notify(
         profile.user,
         kind=Notification.Kind.REDEMPTION,
@@ -331,7 +377,7 @@ def decide_many(
 ) -> BulkOutcome:
     """Apply one decision to several redemptions, each in its own transaction: a redemption
     someone else decided meanwhile is skipped and reported, the others go through."""
-    _require_admin(actor)
+    require(can_manage_catalogue(actor), RewardError, ADMINS_ONLY)
     outcome = BulkOutcome()
     for pk in sorted(set(redemption_ids)):
         try:

@@ -13,23 +13,25 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from portal.exceptions import LedgerError, PortalError
+from portal.exceptions import PortalError
 from portal.models import (
-    Notification,
-    Role,
     StudentProfile,
     Task,
     TaskAssignment,
     Transaction,
     User,
 )
+from portal.permissions import can_edit_task, can_post_tasks, require
 from portal.uploads import CheckedFile
 
-from .audit import record_audit, save_audited
-from .claims import Decision, clean_decision, lock_student, own_profile, require_reviewer
-from .ledger import _check_yearly_cap, lock_profile, post_entry
-from .notifications import notify
+from .audit import save_audited
+from .claims import clean_decision, lock_student, own_profile, require_reviewer
+from .decisions import Credit, Told, apply_decision
+from .ledger import lock_profile
+from .notifications import in_language_of
 
 Status = TaskAssignment.Status
 
@@ -53,22 +55,20 @@ class TaskError(PortalError):
 def save_task(*, actor: User, task: Task) -> Task:
     """Post a new task or save changes to one (already validated by its form). Faculty edit
     only what they posted; admins anything. Audited with before and after."""
-    require_reviewer(actor, TaskError)
+    require(can_post_tasks(actor), TaskError, _("Only faculty and admins post tasks."))
     if task.pk is None:
         task.created_by = actor
-    elif actor.role != Role.ADMIN:
-        poster = Task.objects.filter(pk=task.pk).values_list("created_by_id", flat=True).first()
-        if poster != actor.pk:
-            raise TaskError(
-                "forbidden", "Only the person who posted a task, or an admin, edits it."
-            )
+    else:
+        current = Task.objects.only("created_by_id").filter(pk=task.pk).first()
+        allowed = current is not None and can_edit_task(actor, current)
+        require(allowed, TaskError, _("Only the person who posted a task, or an admin, edits it."))
     return save_audited(actor=actor, instance=task, fields=TASK_FIELDS, name="task")
 
 
 def _lock_task(task_id: int) -> Task:
     task = Task.objects.select_for_update().filter(pk=task_id).first()
     if task is None:
-        raise TaskError("not_found", "This task does not exist.")
+        raise TaskError("not_found", _("This task does not exist."))
     return task
 
 
@@ -81,20 +81,33 @@ def check_claimable(
     why before the student clicks."""
     if current is not None:
         if current.task_id == task.pk:
-            raise TaskError("already_yours", "You are already working on this task.")
+            raise TaskError("already_yours", _("You are already working on this task."))
+        if current.status == TaskAssignment.Status.SUBMITTED:
+            # Nothing left to submit: the student waits for the review (or withdraws).
+            raise TaskError(
+                "busy",
+                _(
+                    "Your work on “%(title)s” is waiting for review. You can take another task "
+                    "once it is decided, or withdraw it to take one now."
+                )
+                % {"title": current.task.title},
+            )
         raise TaskError(
             "busy",
-            f"You are already working on “{current.task.title}”. Submit or abandon it before "
-            "taking another task.",
+            _(
+                "You are already working on “%(title)s”. Submit or abandon it before "
+                "taking another task."
+            )
+            % {"title": current.task.title},
         )
     if not task.is_active:
-        raise TaskError("inactive", "This task is no longer offered.")
+        raise TaskError("inactive", _("This task is no longer offered."))
     if task.deadline <= timezone.now():
-        raise TaskError("deadline_passed", "The deadline for this task has passed.")
+        raise TaskError("deadline_passed", _("The deadline for this task has passed."))
     if taken_before:
-        raise TaskError("already_taken", "You have already done this task.")
+        raise TaskError("already_taken", _("You have already done this task."))
     if held >= task.max_claimants:
-        raise TaskError("full", "Sorry, every place on this task is taken.")
+        raise TaskError("full", _("Sorry, every place on this task is taken."))
 
 
 def unfinished_assignment(profile: StudentProfile) -> TaskAssignment | None:
@@ -128,7 +141,7 @@ def claim_task(*, actor: User, task_id: int) -> TaskAssignment:
         with transaction.atomic():
             return TaskAssignment.objects.create(task=task, student=profile)
     except IntegrityError as exc:  # the partial unique constraints, behind the checks above
-        raise TaskError("busy", "You already hold an unfinished task.") from exc
+        raise TaskError("busy", _("You already hold an unfinished task.")) from exc
 
 
 def _lock_own_assignment(actor: User, assignment_id: int) -> TaskAssignment:
@@ -140,7 +153,7 @@ def _lock_own_assignment(actor: User, assignment_id: int) -> TaskAssignment:
         .first()
     )
     if assignment is None:
-        raise TaskError("not_found", "This task assignment does not exist.")
+        raise TaskError("not_found", _("This task assignment does not exist."))
     return assignment
 
 
@@ -155,16 +168,17 @@ def submit_task(
     if assignment.status != Status.CLAIMED:
         raise TaskError(
             "not_in_progress",
-            f"This task is {assignment.get_status_display().lower()}; it cannot be submitted.",
+            _("This task is %(status)s; it cannot be submitted.")
+            % {"status": assignment.get_status_display().lower()},
         )
     if assignment.task.deadline <= timezone.now():
         raise TaskError(
             "deadline_passed",
-            "The deadline has passed. Abandon the task to free your place for another.",
+            _("The deadline has passed. Abandon the task to free your place for another."),
         )
     text = (text or "").strip()
     if not text:
-        raise TaskError("text_required", "Describe what you did.", field="text")
+        raise TaskError("text_required", _("Describe what you did."), field="text")
     assignment.status = Status.SUBMITTED
     assignment.submitted_at = timezone.now()
     assignment.submission_text = text[:4000]
@@ -185,7 +199,8 @@ def abandon_task(*, actor: User, assignment_id: int) -> TaskAssignment:
     if assignment.status not in TaskAssignment.UNFINISHED:
         raise TaskError(
             "not_in_progress",
-            f"This task is already {assignment.get_status_display().lower()}.",
+            _("This task is already %(status)s.")
+            % {"status": assignment.get_status_display().lower()},
         )
     assignment.status = Status.ABANDONED
     assignment.save(update_fields=["status"])
@@ -194,16 +209,16 @@ def abandon_task(*, actor: User, assignment_id: int) -> TaskAssignment:
 
 def _already_decided(assignment: TaskAssignment) -> TaskError:
     if assignment.status in (Status.APPROVED, Status.REJECTED):
-        who = assignment.decided_by.name if assignment.decided_by else "someone"
+        who = assignment.decided_by.name if assignment.decided_by else _("someone")
         return TaskError(
             "already_decided",
-            f"This submission was already {assignment.get_status_display().lower()} by {who}; "
-            "nothing was changed.",
+            _("This submission was already %(status)s by %(who)s; nothing was changed.")
+            % {"status": assignment.get_status_display().lower(), "who": who},
         )
     return TaskError(
         "already_decided",
-        f"This task is {assignment.get_status_display().lower()}, not waiting for review; "
-        "nothing was changed.",
+        _("This task is %(status)s, not waiting for review; nothing was changed.")
+        % {"status": assignment.get_status_display().lower()},
     )
 
 
@@ -221,7 +236,7 @@ def decide_task(
     comment = clean_decision(decision, comment, TaskError)
     found = TaskAssignment.objects.filter(pk=assignment_id).values("student_id").first()
     if found is None:
-        raise TaskError("not_found", "This task submission does not exist.")
+        raise TaskError("not_found", _("This task submission does not exist."))
     profile = lock_student(found["student_id"])
     assignment = (
         TaskAssignment.objects.select_for_update(of=("self",))
@@ -232,43 +247,35 @@ def decide_task(
     if assignment.status != Status.SUBMITTED:
         raise _already_decided(assignment)
     task = assignment.task
-    if decision == Decision.APPROVE:
-        try:
-            _check_yearly_cap(profile, task.category, task.points)
-        except LedgerError as exc:
-            raise TaskError(
-                exc.code, f"Not approved: {exc.message} Reject it with a comment instead."
-            ) from exc
-        post_entry(
-            profile,
+    with in_language_of(profile.user):  # what the student reads, in their language
+        told = Told(
+            approved=ngettext(
+                "Your task “%(title)s” was approved: +%(points)s point.",
+                "Your task “%(title)s” was approved: +%(points)s points.",
+                task.points,
+            )
+            % {"title": task.title, "points": task.points},
+            rejected=_("Your task “%(title)s” was not approved: %(comment)s")
+            % {"title": task.title, "comment": comment},
+            link=reverse("portal:task-detail", kwargs={"pk": task.pk}),
+        )
+    apply_decision(
+        actor=actor,
+        profile=profile,
+        item=assignment,
+        name="task",
+        decision=decision,
+        comment=comment,
+        credit=Credit(
             amount=task.points,
             kind=Transaction.Kind.TASK,
-            actor=actor,
             category=task.category,
             reason=task.title[:500],  # the entry's kind already says "Task"
             idempotency_key=f"task:{assignment.pk}",
-            counts_for_lifetime=True,
-            task_assignment=assignment,
-        )
-    assignment.status = Status.APPROVED if decision == Decision.APPROVE else Status.REJECTED
-    assignment.decided_by, assignment.decided_at = actor, timezone.now()
-    assignment.review_comment = comment
-    assignment.save(update_fields=["status", "decided_by", "decided_at", "review_comment"])
-    record_audit(
-        actor=actor,
-        action=f"task.{decision}",
-        target=assignment,
-        before={"status": Status.SUBMITTED},
-        after={"status": assignment.status, "points": task.points, "comment": comment},
-    )
-    if decision == Decision.APPROVE:
-        message = f"Your task “{task.title}” was approved: +{task.points} points."
-    else:
-        message = f"Your task “{task.title}” was not approved: {comment}"
-    notify(
-        profile.user,
-        kind=Notification.Kind.CLAIM,
-        message=message,
-        link=reverse("portal:task-detail", kwargs={"pk": task.pk}),
+            link={"task_assignment": assignment},
+            check_bounds=False,  # the poster set the points; the cap still applies
+        ),
+        told=told,
+        error=TaskError,
     )
     return assignment

@@ -22,7 +22,9 @@ class AuditTable(tables.Table):
         orderable=False,
     )
     change = tables.TemplateColumn(
-        template_name="portal/staff/audit_change.html", verbose_name=_("Change"), orderable=False
+        template_name="portal/staff/audit.html#change-cell",
+        verbose_name=_("Change"),
+        orderable=False,
     )
 
     class Meta:

@@ -16,13 +16,22 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from portal.selectors.claims import Kind
+from portal.selectors.reviews import CLUB_MEMBER, MENTEE, Kind
 from portal.tables.fast import QuickTable
 
 
 def item_key(record: dict[str, Any]) -> str:
     """A row's checkbox value, naming the model too ("claim:12", "task:7")."""
     return f"{record['kind']}:{record['item_id']}"
+
+
+def row_label(record: dict[str, Any]) -> str:
+    """What a row's checkbox selects, for screen readers ("Select Aisha Khan, claim: …")."""
+    return _("Select %(student)s, %(kind)s: %(item)s") % {
+        "student": record["student_name"],
+        "kind": _("claim") if record["kind"] == Kind.CLAIM else _("task"),
+        "item": record["title"],
+    }
 
 
 class ItemCheckBoxColumn(tables.CheckBoxColumn):
@@ -45,6 +54,8 @@ class ReviewTable(QuickTable):
                 "data-select-all": "selected",
             },
             "td__input": {
+                # Each box names its row, so a screen reader says what ticking it selects.
+                "aria-label": lambda record: row_label(record),
                 "form": "review-bulk-form",
                 "class": "h-4 w-4 rounded border-slate-300 text-brand-600",
             },
@@ -71,18 +82,18 @@ class ReviewTable(QuickTable):
         attrs=cell("max-sm:order-2", "tabular-nums font-semibold text-slate-900"),
     )
     evidence = tables.TemplateColumn(
-        template_name="portal/reviews/evidence_cell.html",
+        template_name="portal/reviews/queue.html#evidence-cell",
         verbose_name=_("Evidence"),
         accessor="file_kind",
         orderable=False,
         attrs=cell("max-sm:order-4"),
     )
     actions = tables.TemplateColumn(
-        template_name="portal/reviews/actions_cell.html",
-        verbose_name="",
+        template_name="portal/reviews/queue.html#actions-cell",
+        verbose_name=_("Decision"),
         accessor="kind",
         orderable=False,
-        attrs=cell("max-sm:order-5"),
+        attrs={**cell("max-sm:order-5"), "th": {"class": "max-sm:hidden text-end"}},
     )
 
     class Meta:
@@ -93,23 +104,40 @@ class ReviewTable(QuickTable):
             "class": "max-sm:flex max-sm:flex-wrap max-sm:items-start max-sm:py-2",
         }
 
-    def cell(self, name: str, record: dict[str, Any]) -> Any:
-        if name == "selected":
-            return self.checkbox_cell(name, item_key(record))
-        if name in ("evidence", "actions"):
-            return self.template_cell(name, record)
-        # The other columns read the key of their name; None and "" show the default.
-        if record[name] in (None, ""):
-            return self.default
-        if name == "submitted":
-            return self.render_submitted(record[name])
-        if name == "student_name":
-            return self.render_student_name(record)
-        if name == "title":
-            return self.render_title(record)
-        if name == "amount":
-            return record[name]
-        raise KeyError(name)
+    def __init__(self, *args: Any, ranked: bool = False, **kwargs: Any) -> None:
+        # Set before the table orders its data (in Table.__init__).
+        self.ranked = ranked
+        super().__init__(*args, **kwargs)
+
+    def order_submitted(self, queryset: Any, is_descending: bool) -> tuple[Any, bool]:
+        """By age; for a reviewer with ranked rows (list_review_queue's `reviewer`), their own
+        students' items stay first whichever way the ages run."""
+        sign = "-" if is_descending else ""
+        first = ("rank",) if self.ranked else ()
+        return queryset.order_by(*first, f"{sign}submitted", f"{sign}item_id"), True
+
+    def cell_selected(self, record: dict[str, Any]) -> SafeString:
+        return self.checkbox_cell("selected", item_key(record), record)
+
+    def cell_evidence(self, record: dict[str, Any]) -> SafeString:
+        return self.template_cell("evidence", record)
+
+    def cell_actions(self, record: dict[str, Any]) -> SafeString:
+        return self.template_cell("actions", record)
+
+    # The other columns read the key of their name; None and "" show the default.
+
+    def cell_submitted(self, record: dict[str, Any]) -> Any:
+        return self.or_default(record["submitted"], self.render_submitted)
+
+    def cell_student_name(self, record: dict[str, Any]) -> Any:
+        return self.or_default(record["student_name"], lambda _v: self.render_student_name(record))
+
+    def cell_title(self, record: dict[str, Any]) -> Any:
+        return self.or_default(record["title"], lambda _v: self.render_title(record))
+
+    def cell_amount(self, record: dict[str, Any]) -> Any:
+        return self.or_default(record["amount"])
 
     def render_submitted(self, value: Any) -> SafeString:
         local = timezone.localtime(value)
@@ -127,13 +155,24 @@ class ReviewTable(QuickTable):
 
     def render_student_name(self, record: dict[str, Any]) -> SafeString:
         return format_html(
-            '<span class="font-medium text-slate-900">{}</span>'
+            '<span class="font-medium text-slate-900">{}</span>{}'
             '<span class="block text-xs text-slate-500">{}{}{}</span>',
             record["student_name"],
+            self.render_mine(record.get("rank")),
             record["enrollment"],
             " · " if record["department"] else "",
             record["department"],
         )
+
+    def render_mine(self, rank: int | None) -> SafeString:
+        """The reviewer's own students carry a tag: their mentees and their clubs' members."""
+        if rank == MENTEE:
+            label, colours = _("Your mentee"), "bg-emerald-50 text-emerald-800 ring-emerald-200"
+        elif rank == CLUB_MEMBER:
+            label, colours = _("Your club"), "bg-sky-50 text-sky-800 ring-sky-200"
+        else:
+            return SafeString("")
+        return format_html(' <span class="badge ring-1 {}">{}</span>', colours, label)
 
     def render_title(self, record: dict[str, Any]) -> SafeString:
         if record["kind"] == Kind.CLAIM:

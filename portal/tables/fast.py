@@ -10,6 +10,7 @@ table has a test comparing every cell with the generic rendering."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_tables2 as tables
@@ -22,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from django_tables2.rows import BoundRow, BoundRows
-from django_tables2.utils import AttributeDict
+from django_tables2.utils import AttributeDict, computed_values
 
 
 class QuickRow(BoundRow):
@@ -60,8 +61,9 @@ class QuickRows(BoundRows):
 
 
 class QuickTable(tables.Table):
-    """A table that renders its cells with `cell`, one call each. Subclasses write `cell` and
-    test it against `BoundRow(record, table).get_cell(name)`, the generic path."""
+    """A table that renders its cells with one method call each: `cell_<column>(record)`,
+    looked up once per table. Subclasses write those methods and test them against
+    `BoundRow(record, table).get_cell(name)`, the generic path."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,6 +71,7 @@ class QuickTable(tables.Table):
         self._templates: dict[str, Any] = {}
         self._inputs: dict[str, SafeString] = {}
         self._td_attrs: dict[str, SafeString] = {}
+        self._cells: dict[str, Callable[[Any], Any]] = {}
 
     def td_attrs(self, column: Any) -> SafeString:
         """The column's `<td>` attributes (no quick table computes them per record)."""
@@ -78,18 +81,35 @@ class QuickTable(tables.Table):
         return html
 
     def cell(self, name: str, record: Any) -> Any:
-        """What the `name` column shows for `record` (escaped by the template unless safe)."""
-        raise NotImplementedError
+        """What the `name` column shows for `record` (escaped by the template unless safe):
+        the table's `cell_<name>` method."""
+        method = self._cells.get(name)
+        if method is None:
+            method = self._cells[name] = getattr(self, f"cell_{name}")
+        return method(record)
 
-    def checkbox_cell(self, name: str, value: Any) -> SafeString:
+    def or_default(self, value: Any, render: Callable[[Any], Any] | None = None) -> Any:
+        """`value` (through `render`), or the table's default for an empty one, as the generic
+        path shows None and ""."""
+        if value in (None, ""):
+            return self.default
+        return render(value) if render is not None else value
+
+    def checkbox_cell(self, name: str, value: Any, record: Any = None) -> SafeString:
         """What the CheckBoxColumn `name` writes for a row whose value is `value`, for a column
-        whose input attributes are plain values other than type, name and value, and which is
-        never pre-checked: those attributes are written once per table."""
-        rest = self._inputs.get(name)
-        if rest is None:
-            attrs = self.base_columns[name].attrs
-            rest = AttributeDict(attrs.get("td__input") or attrs.get("input") or {}).as_html()
-            self._inputs[name] = rest
+        that is never pre-checked and whose input attributes are other than type, name and
+        value. Plain attributes are written once per table; callables (a label naming the row)
+        are computed for `record`, as the generic path computes them."""
+        attrs = self.base_columns[name].attrs
+        spec = attrs.get("td__input") or attrs.get("input") or {}
+        if any(callable(v) for v in spec.values()):
+            rest = AttributeDict(
+                computed_values(spec, kwargs={"record": record, "value": value})
+            ).as_html()
+        else:
+            rest = self._inputs.get(name)
+            if rest is None:
+                rest = self._inputs[name] = AttributeDict(spec).as_html()
         return format_html('<input type="checkbox" name="{}" value="{}" {} />', name, value, rest)
 
     def template_cell(self, name: str, record: Any) -> SafeString:

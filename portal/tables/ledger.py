@@ -22,6 +22,7 @@ KIND_BADGE = {
     "redemption": "bg-sky-50 text-sky-700",
     "refund": "bg-sky-50 text-sky-700",
     "reversal": "bg-slate-100 text-slate-700",
+    "expiry": "bg-slate-100 text-slate-700",
 }
 
 
@@ -41,7 +42,7 @@ class HistoryTable(QuickTable):
     category = tables.Column(verbose_name=_("Category"), order_by=("category__name",))
     amount = tables.Column(
         verbose_name=_("Points"),
-        attrs={"td": {"class": "text-right tabular-nums"}, "th": {"class": "text-right"}},
+        attrs={"td": {"class": "text-end tabular-nums"}, "th": {"class": "text-end"}},
     )
     reason = tables.Column(verbose_name=_("Reason"), orderable=False)
     actor = tables.Column(verbose_name=_("By"), order_by=("actor__name",), default="System")
@@ -56,23 +57,26 @@ class HistoryTable(QuickTable):
         exclude = () if show_student else ("student",)
         super().__init__(*args, exclude=exclude, **kwargs)
 
-    def cell(self, name: str, record: Transaction) -> Any:
-        """What the `name` column shows for `record` (escaped by the template)."""
-        if name == "created_at":
-            return formats.date_format(timezone.localtime(record.created_at), WHEN_FORMAT)
-        if name == "student":
-            return self.render_student(record)
-        if name == "kind":
-            return self.render_kind(record)
-        if name == "category":
-            return record.category or self.default
-        if name == "amount":
-            return self.render_amount(record.amount)
-        if name == "reason":
-            return self.render_reason(record) if record.reason else self.default
-        if name == "actor":
-            return record.actor or "System"
-        raise KeyError(name)
+    def cell_created_at(self, record: Transaction) -> str:
+        return formats.date_format(timezone.localtime(record.created_at), WHEN_FORMAT)
+
+    def cell_student(self, record: Transaction) -> str:
+        return self.render_student(record)
+
+    def cell_kind(self, record: Transaction) -> str:
+        return self.render_kind(record)
+
+    def cell_category(self, record: Transaction) -> Any:
+        return record.category or self.default
+
+    def cell_amount(self, record: Transaction) -> str:
+        return self.render_amount(record.amount)
+
+    def cell_reason(self, record: Transaction) -> Any:
+        return self.render_reason(record) if record.reason else self.default
+
+    def cell_actor(self, record: Transaction) -> Any:
+        return record.actor or "System"
 
     def render_student(self, record: Transaction) -> str:
         return format_html(

@@ -8,6 +8,7 @@ from typing import Any
 import django_tables2 as tables
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Redemption
@@ -27,6 +28,11 @@ class QueueTable(QuickTable):
                 "data-select-all": "selected",
             },
             "td__input": {
+                # Each box names its row, so a screen reader says what ticking it selects.
+                "aria-label": lambda record: (
+                    _("Select %(student)s: %(reward)s")
+                    % {"student": record.student.user.name, "reward": record.reward.name}
+                ),
                 "form": "bulk-form",
                 "class": "h-4 w-4 rounded border-slate-300 text-brand-600",
             },
@@ -47,12 +53,15 @@ class QueueTable(QuickTable):
         attrs={"th": {"class": WIDE_ONLY}, "td": {"class": f"tabular-nums {WIDE_ONLY}"}},
     )
     status = tables.TemplateColumn(
-        template_name="portal/rewards/queue_status.html",
+        template_name="portal/components/redemption_status.html",
         verbose_name=_("Status"),
         attrs=WIDE_SCREENS_ONLY,  # on a phone the buttons say it, or the badge beside them
     )
     actions = tables.TemplateColumn(
-        template_name="portal/rewards/queue_actions.html", verbose_name="", orderable=False
+        template_name="portal/rewards/queue.html#actions-cell",
+        verbose_name=_("Actions"),
+        orderable=False,
+        attrs={"th": {"class": "text-end"}},
     )
 
     class Meta:
@@ -62,20 +71,26 @@ class QueueTable(QuickTable):
         empty_text = _("Nothing waiting. New redemptions appear here.")
         row_attrs = {"id": lambda record: f"redemption-{record.pk}"}
 
-    def cell(self, name: str, record: Redemption) -> Any:
-        if name == "selected":
-            return self.checkbox_cell(name, record.pk)
-        if name == "created_at":
-            return formats.date_format(timezone.localtime(record.created_at), REQUESTED_FORMAT)
-        if name == "student":
-            return self.render_student(record)
-        if name == "reward":
-            return record.reward
-        if name == "cost":
-            return record.cost
-        if name in ("status", "actions"):
-            return self.template_cell(name, record)
-        raise KeyError(name)
+    def cell_selected(self, record: Redemption) -> SafeString:
+        return self.checkbox_cell("selected", record.pk, record)
+
+    def cell_created_at(self, record: Redemption) -> str:
+        return formats.date_format(timezone.localtime(record.created_at), REQUESTED_FORMAT)
+
+    def cell_student(self, record: Redemption) -> str:
+        return self.render_student(record)
+
+    def cell_reward(self, record: Redemption) -> Any:
+        return record.reward
+
+    def cell_cost(self, record: Redemption) -> int:
+        return record.cost
+
+    def cell_status(self, record: Redemption) -> SafeString:
+        return self.template_cell("status", record)
+
+    def cell_actions(self, record: Redemption) -> SafeString:
+        return self.template_cell("actions", record)
 
     def render_student(self, record: Redemption) -> str:
         return format_html(

@@ -26,7 +26,9 @@ class CategoryTable(tables.Table):
         verbose_name=_("Status"),
     )
     actions = tables.TemplateColumn(
-        template_name="portal/staff/category_actions.html", verbose_name="", orderable=False
+        template_name="portal/staff/categories.html#actions-cell",
+        verbose_name=_("Actions"),
+        orderable=False,
     )
 
     class Meta:

@@ -1,34 +1,74 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.conf import settings
 from django.forms.boundfield import BoundField
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
+from django.utils.safestring import mark_safe
+
+from portal.selectors.attendance import reason_label
 
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def active_nav(context: template.Context, url_name: str) -> str:
-    """The active-link classes when the current page is `url_name` (with aria-current)."""
+def _is_current(context: template.Context, url_name: str) -> bool:
     request = context.get("request")
     if request is None:
-        return ""
+        return False
     try:
         match = resolve(request.path_info)
     except Resolver404:
-        return ""
+        return False
     # "portal:draw*" marks a whole area active (the list, a draw's page, its screen ...).
     if url_name.endswith("*"):
-        active = match.view_name.startswith(url_name[:-1])
-    else:
-        active = match.view_name == url_name
-    return "nav-link-active" if active else ""
+        return match.view_name.startswith(url_name[:-1])
+    return match.view_name == url_name
+
+
+@register.simple_tag
+def other_languages(current: str) -> list[tuple[str, str]]:
+    """The languages a reader can switch to, each named in itself (settings.LANGUAGES), not in
+    the page's language: someone who cannot read the page still finds theirs."""
+    return [(code, name) for code, name in settings.LANGUAGES if code != current]
+
+
+@register.simple_tag(takes_context=True)
+def active_nav(context: template.Context, url_name: str) -> str:
+    """The active-link classes when the current page is `url_name` ("area*" for an area)."""
+    return "nav-link-active" if _is_current(context, url_name) else ""
+
+
+@register.simple_tag(takes_context=True)
+def current_page(context: template.Context, url_name: str) -> str:
+    """` aria-current="page"` on the link to the page being shown, so screen readers say so."""
+    return mark_safe(' aria-current="page"') if _is_current(context, url_name) else ""
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: template.Context, name: str, number: int) -> str:
+    """The current query string with `name` set to `number`: the page links of one list
+    among several on a page, each paging on its own parameter."""
+    query = context["request"].GET.copy()
+    query[name] = number
+    return f"?{query.urlencode()}"
+
+
+@register.filter
+def refusal_reason(code: str) -> str:
+    """A refused check-in's code as the organiser reads it (`CheckInAttempt.Reason`)."""
+    return reason_label(code)
 
 
 @register.filter
 def minus(value: int, other: int) -> int:
     return int(value) - int(other)
+
+
+@register.filter
+def initials(name: str) -> str:
+    """ "Maria Lopez" -> "ML": the stand-in for a photo beside a name."""
+    return "".join(word[0] for word in str(name).split()[:2]).upper()
 
 
 @register.filter
@@ -39,7 +79,7 @@ def signed(value: int) -> str:
 
 CHECK_CLASSES = "h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-500"
 FILE_CLASSES = (
-    "block w-full text-sm text-slate-600 file:mr-3 file:rounded-lg file:border-0 "
+    "block w-full text-sm text-slate-600 file:me-3 file:rounded-lg file:border-0 "
     "file:bg-brand-50 file:px-3 file:py-2 file:text-sm file:font-semibold file:text-brand-700 "
     "hover:file:bg-brand-100"
 )
@@ -53,6 +93,8 @@ def styled_widget(field: BoundField) -> str:
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}_helptext")
+    if counted(field):
+        described.append(f"{field.auto_id}_counter")
     if field.errors:
         described.append(f"{field.auto_id}_errors")
     attrs: dict[str, str] = {}
@@ -71,6 +113,53 @@ def styled_widget(field: BoundField) -> str:
     )
 
 
+# Text inputs this long get a counter too (shorter ones are names and codes).
+COUNTED_INPUT_LENGTH = 200
+
+
+@register.filter
+def counted(field: BoundField) -> int | None:
+    """The length limit to show beside a free-text field (a textarea, or a long text input),
+    so the limit is seen while typing instead of the text being cut at it."""
+    limit = getattr(field.field, "max_length", None)
+    widget = field.field.widget
+    if not limit or isinstance(widget, forms.HiddenInput):
+        return None
+    if isinstance(widget, forms.Textarea):
+        return limit
+    if isinstance(widget, forms.TextInput) and limit >= COUNTED_INPUT_LENGTH:
+        return limit
+    return None
+
+
 @register.filter
 def is_checkbox(field: BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+# The colour of a status badge, by what the status means to the person reading it.
+BADGE_TONES = {
+    "waiting": "bg-amber-50 text-amber-800 ring-1 ring-amber-200",
+    "moving": "bg-sky-50 text-sky-700 ring-1 ring-sky-200",
+    "done": "bg-emerald-50 text-emerald-700 ring-1 ring-emerald-200",
+    "refused": "bg-red-50 text-red-700 ring-1 ring-red-200",
+    "other": "bg-slate-100 text-slate-600",
+}
+STATUS_TONES = {
+    "pending": "waiting",
+    "submitted": "waiting",
+    "claimed": "moving",
+    "approved": "moving",
+    "fulfilled": "done",
+    "rejected": "refused",
+}
+
+
+@register.filter
+def badge_tone(status: str, kind: str = "") -> str:
+    """The badge classes for a redemption's, claim's or task's status. A claim or task that
+    is approved is finished (green); a redemption approved still waits to be handed over."""
+    tone = STATUS_TONES.get(status, "other")
+    if status == "approved" and kind == "review":
+        tone = "done"
+    return BADGE_TONES[tone]

@@ -11,10 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.exceptions import PortalError
+from portal.forms import add_portal_error
 from portal.forms.claims import ClaimForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role
-from portal.permissions import role_required, student_profile_of
+from portal.permissions import (
+    access_claim_evidence,
+    access_own_claim,
+    role_required,
+    student_profile_of,
+)
 from portal.selectors import claims as claim_selectors
 from portal.services import claims as claim_services
 from portal.uploads import evidence_response
@@ -64,7 +70,7 @@ def claim_create(request: HtmxHttpRequest) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                 )
             except PortalError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_portal_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -72,6 +78,7 @@ def claim_create(request: HtmxHttpRequest) -> HttpResponse:
                     % {"cat": claim.category.name, "points": claim.points},
                 )
                 return redirect("portal:claims")
+        form.ask_for_the_file_again()
     else:
         form = ClaimForm(initial={"category": _category_id(request.GET.get("category"))})
     categories = claim_selectors.claim_categories(profile)
@@ -88,7 +95,7 @@ def claim_create(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def claim_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Take back one's own claim while it waits for review."""
-    claim = claim_selectors.access_own_claim(request.user, pk)
+    claim = access_own_claim(request.user, pk)
     error = None
     try:
         claim = claim_services.withdraw_claim(actor=request.user, claim_id=claim.pk)
@@ -113,5 +120,5 @@ def claim_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def claim_evidence(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The evidence file, for the claim's student and for reviewers only (404 for others)."""
-    claim = claim_selectors.access_claim_evidence(request.user, pk)
+    claim = access_claim_evidence(request.user, pk)
     return evidence_response(claim.evidence, claim.evidence_type, f"claim-{claim.pk}-evidence")

@@ -14,17 +14,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.exceptions import PortalError
+from portal.forms import add_portal_error
 from portal.forms.draws import DrawForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Draw, DrawWinner, Role
-from portal.permissions import role_required, student_profile_of
+from portal.permissions import (
+    access_draw_for_admin,
+    access_performed_draw,
+    can_enter_draws,
+    can_run_draws,
+    role_required,
+    student_profile_of,
+)
 from portal.selectors import draws as draw_selectors
 from portal.services import draws as draw_services
 
 
 def _explain(request: HtmxHttpRequest, draws: list[Draw]) -> list[Draw]:
     """Attach to each open draw why the signed-in student cannot enter it ("" when they can)."""
-    if request.user.role != Role.STUDENT:
+    if not can_enter_draws(request.user):
         return draws
     profile = student_profile_of(request.user)
     for draw in draws:
@@ -61,7 +69,7 @@ def _detail_context(request: HtmxHttpRequest, draw: Draw, **extra: Any) -> dict[
         "winners": [p for p in picks if not p.pick.is_alternate],
         "alternates": [p for p in picks if p.pick.is_alternate],
         "my_pick": next((p.pick for p in picks if p.is_viewer), None),
-        "is_admin": request.user.role == Role.ADMIN,
+        "is_admin": can_run_draws(request.user),
         "shortfall": draw.is_drawn and draw.entrant_count < draw.winners_count,
         "alternates_waiting": any(p.pick.status == DrawWinner.Status.WAITING for p in picks),
         "now": timezone.now(),
@@ -106,9 +114,7 @@ def draw_enter(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def draw_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpResponse:
     draw = None
     if pk is not None:
-        draw = Draw.objects.filter(pk=pk).first()
-        if draw is None:
-            raise Http404
+        draw = access_draw_for_admin(request.user, pk)
         if draw.is_drawn:
             messages.error(request, _("A performed draw cannot be changed."))
             return redirect("portal:draw-detail", pk=pk)
@@ -117,7 +123,7 @@ def draw_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             saved = draw_services.save_draw(actor=request.user, draw=form.save(commit=False))
         except PortalError as exc:
-            form.add_error(None, exc.message)
+            add_portal_error(form, exc)
         else:
             messages.success(
                 request,
@@ -133,7 +139,11 @@ def draw_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpResponse:
 def draw_perform(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Perform the draw, then show the result on the projector screen (or the detail page)."""
     try:
-        result = draw_services.perform_draw(actor=request.user, draw_id=pk)
+        result = draw_services.perform_draw(
+            actor=request.user,
+            draw_id=pk,
+            close_entries_early=request.POST.get("close_entries") == "1",
+        )
     except PortalError as exc:
         if exc.code == "not_found":
             raise Http404 from exc
@@ -165,9 +175,7 @@ def draw_screen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def draw_verify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Public: everything needed to recompute the result, and the code to do it."""
-    draw = Draw.objects.filter(pk=pk).first()
-    if draw is None or not draw.is_drawn:
-        raise Http404
+    draw = access_performed_draw(pk)
     verification = draw_services.verify_draw(draw)
     return render_page(
         request,

@@ -3,13 +3,16 @@ the organiser's attendance tools."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -18,25 +21,32 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from portal.exceptions import BulkError, PortalError
-from portal.exports import csv_response
-from portal.forms import first_error
+from portal import ratelimit
+from portal.calendars import calendar_response, event_component
+from portal.exceptions import PortalError
+from portal.forms import add_portal_error
 from portal.forms.events import (
-    AttendanceUploadForm,
     CodeForm,
+    DisputeForm,
     EventFilterForm,
     EventForm,
-    ManualCheckInForm,
 )
-from portal.htmx import HtmxHttpRequest, render_page
-from portal.models import CheckIn, Event, Role
-from portal.permissions import role_required
+from portal.htmx import HtmxHttpRequest, answer_in_panel, render_page
+from portal.models import Event, Registration, Role
+from portal.permissions import (
+    access_event,
+    access_event_for_organiser,
+    can_check_in,
+    can_manage_event,
+    organiser_required,
+    role_required,
+)
 from portal.selectors import accounts as account_selectors
+from portal.selectors import attendance as attendance_selectors
 from portal.selectors import events as event_selectors
 from portal.services import events as event_services
+from portal.services import registrations as registration_services
 from portal.services import reminders as reminder_services
-
-STAFF = (Role.FACULTY, Role.ADMIN)
 
 
 @login_required
@@ -55,33 +65,165 @@ def event_list(request: HtmxHttpRequest) -> HttpResponse:
 def _detail_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dict[str, Any]:
     checkin = None
     reminder_set = False
-    if request.user.role == Role.STUDENT:
-        checkin = CheckIn.objects.filter(event=event, student__user=request.user).first()
-        reminder_set = event_selectors.has_reminder(event, request.user)
+    student = can_check_in(request.user)
+    can_manage = can_manage_event(request.user, event)
+    now = timezone.now()
+    context: dict[str, Any] = {
+        "event": event,
+        "reminder_set": reminder_set,
+        "can_manage": can_manage,
+        "code_form": CodeForm(),
+        "now": now,
+    }
+    if student:
+        checkin = event_selectors.checkin_of(event, request.user)
+        context["reminder_set"] = event_selectors.has_reminder(event, request.user)
+        if checkin is None or checkin.is_annulled:
+            context.update(dispute_context(request, event))
+    context["checkin"] = checkin
+    over = event.ends_at <= now or event.status == Event.Status.COMPLETED
+    if event.requires_registration or (can_manage and over):
+        # After the event its organisers see who came, who did not and who was excused.
+        figures = event_selectors.registration_figures(event)
+        context["figures"] = figures
+        context["checkin_count"] = figures.checked_in
+        if student and event.requires_registration:
+            context.update(_registration_context(request, event, figures=figures))
+    else:
+        context["checkin_count"] = event.checkins.standing().count()
+    return {**context, **extra}
+
+
+def dispute_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dict[str, Any]:
+    """The student's "I was there" panel: their latest dispute and whether they may file one
+    (no query before check-in opens)."""
+    profile = getattr(request.user, "student_profile", None)  # none while a sign-up waits
+    if profile is None:
+        return {"event": event, **extra}
     return {
         "event": event,
-        "checkin": checkin,
-        "reminder_set": reminder_set,
-        "can_manage": event_services.can_manage(request.user, event),
-        "checkin_count": event.checkins.count(),
-        "code_form": CodeForm(),
-        "now": timezone.now(),
+        "dispute": attendance_selectors.dispute_state(event, profile),
+        "dispute_form": DisputeForm(),
         **extra,
     }
+
+
+def _registration_context(
+    request: HtmxHttpRequest, event: Event, *, figures: Any = None
+) -> dict[str, Any]:
+    """What the student's registration panel shows."""
+    registration, position = event_selectors.registration_of(event, request.user)
+    figures = figures or event_selectors.registration_figures(event)
+    now = timezone.now()
+    return {
+        "event": event,
+        "figures": figures,
+        "registration": registration,
+        "waitlist_position": position,
+        "registration_open": event.status == Event.Status.PUBLISHED
+        and now < event.registration_deadline,
+        "is_full": event.capacity is not None and figures.registered >= event.capacity,
+        "places_left": None if event.capacity is None else event.capacity - figures.registered,
+        "can_unregister": now < event.starts_at,
+        "now": now,
+    }
+
+
+def _registration_answer(
+    request: HtmxHttpRequest, event: Event, *, done: str, error: str
+) -> HttpResponse:
+    return answer_in_panel(
+        request,
+        "portal/events/detail.html",
+        "registration-panel",
+        lambda: {
+            **_registration_context(request, event),
+            "registration_message": done,
+            "registration_error": error,
+        },
+        done=done,
+        error=error,
+        back=reverse("portal:event-detail", args=[event.pk]),
+    )
+
+
+@role_required(Role.STUDENT)
+@require_POST
+def event_register(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    event = access_event(request.user, pk)
+    done = error = ""
+    try:
+        registration = registration_services.register(actor=request.user, event_id=event.pk)
+    except PortalError as exc:
+        error = exc.message
+    else:
+        if registration.status == Registration.Status.REGISTERED:
+            done = _("You are registered.")
+        else:
+            done = _("The event is full: you are on the waitlist.")
+    return _registration_answer(request, event, done=done, error=error)
+
+
+@role_required(Role.STUDENT)
+@require_POST
+def event_unregister(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    event = access_event(request.user, pk)
+    done = error = ""
+    try:
+        if registration_services.unregister(actor=request.user, event_id=event.pk):
+            done = _("Your registration is cancelled.")
+    except PortalError as exc:
+        error = exc.message
+    return _registration_answer(request, event, done=done, error=error)
 
 
 @login_required
 @require_GET
 def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    event = event_selectors.access_event(request.user, pk)
+    event = access_event(request.user, pk)
     return render_page(request, "portal/events/detail.html", _detail_context(request, event))
+
+
+@login_required
+@require_GET
+def event_ics(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The event as an iCalendar file, to add to one's own calendar."""
+    event = access_event(request.user, pk)
+    url = request.build_absolute_uri(reverse("portal:event-detail", args=[event.pk]))
+    return calendar_response([event_component(event, url=url)], filename=f"event-{event.pk}.ics")
+
+
+# Calendar applications poll a subscription every few minutes to hours; more is abuse.
+CALENDAR_FEED_RATE = "60/h"
+
+
+@require_GET
+def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """A user's private calendar subscription: public by address (calendar applications
+    cannot sign in), so the address's secret is the credential, reset from /settings/.
+    Rate-limited per address; 404 for an unknown or reset secret."""
+    if ratelimit.consume("calendar-feed", token[:64], CALENDAR_FEED_RATE).limited:
+        return HttpResponse(status=429)
+    owner = account_selectors.calendar_owner(token)
+    if owner is None:
+        raise Http404
+    events = event_selectors.calendar_events_for(owner)
+    components = [
+        event_component(
+            e, url=request.build_absolute_uri(reverse("portal:event-detail", args=[e.pk]))
+        )
+        for e in events
+    ]
+    response = calendar_response(components, filename="upas.ics")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required(Role.STUDENT)
 @require_POST
 def event_remind(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Ask for (remind=1) or drop (remind=0) a reminder before the event starts."""
-    event = event_selectors.access_event(request.user, pk)
+    event = access_event(request.user, pk)
     error = ""
     try:
         wanted = reminder_services.set_reminder(
@@ -104,21 +246,26 @@ def event_remind(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("portal:event-detail", pk=event.pk)
 
 
-@role_required(*STAFF)
+@organiser_required
 def event_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpResponse:
-    event = event_selectors.access_event_for_organiser(request.user, pk) if pk else None
-    form = EventForm(request.POST or None, instance=event)
+    event = access_event_for_organiser(request.user, pk) if pk else None
+    initial = {"club": request.GET.get("club")} if event is None and "club" in request.GET else {}
+    form = EventForm(request.POST or None, instance=event, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        saved = event_services.save_event(actor=request.user, event=form.save(commit=False))
-        messages.success(request, _("Saved “%(t)s”.") % {"t": saved.title})
-        return redirect("portal:event-detail", pk=saved.pk)
+        try:
+            saved = event_services.save_event(actor=request.user, event=form.save(commit=False))
+        except PortalError as exc:  # e.g. a capacity below the students registered
+            add_portal_error(form, exc)
+        else:
+            messages.success(request, _("Saved “%(t)s”.") % {"t": saved.title})
+            return redirect("portal:event-detail", pk=saved.pk)
     return render_page(request, "portal/events/form.html", {"form": form, "event": event})
 
 
-@role_required(*STAFF)
+@organiser_required
 @require_POST
 def event_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    event = event_selectors.access_event_for_organiser(request.user, pk)
+    event = access_event_for_organiser(request.user, pk)
     try:
         event = event_services.set_event_status(
             actor=request.user, event_id=event.pk, status=request.POST.get("status", "")
@@ -135,14 +282,33 @@ def event_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # --- student check-in ---------------------------------------------------------------------------
 
 
+# A QR scanned before signing in waits in the session (never in a link that could be passed
+# on) for as long as signing in may take, then becomes a scan token for whoever signed in.
+PENDING_SCAN = "upas_pending_scan"
+PENDING_SCAN_MAX_AGE = 300
+
+
+def _pending_scan_token(request: HtmxHttpRequest, event: Event) -> str:
+    pending = request.session.pop(PENDING_SCAN, None)
+    if (
+        isinstance(pending, dict)
+        and pending.get("e") == event.pk
+        and time.time() - pending.get("at", 0) < PENDING_SCAN_MAX_AGE
+    ):
+        return event_services.mint_scan_token(event, request.user)
+    return ""
+
+
 @login_required
 def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """POST: a typed code (or a scanned link's token) checks the student in. GET with ?t=: the
-    page a QR scan lands on, which submits itself once the student is signed in."""
-    event = event_selectors.access_event(request.user, pk)
-    token = request.POST.get("t") or request.GET.get("t", "")
+    """POST: a typed code (or a scan's token) checks the student in. GET: the page a QR scan
+    lands on (with a token, or a scan waiting in the session from before signing in), which
+    submits itself."""
+    event = access_event(request.user, pk)
     if request.method != "POST":
+        token = request.GET.get("t", "") or _pending_scan_token(request, event)
         return render_page(request, "portal/events/scan.html", {"event": event, "token": token})
+    token = request.POST.get("t", "")
     form = CodeForm(request.POST) if not token else None
     error = None
     checkin = None
@@ -166,161 +332,86 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, error)
         return redirect("portal:event-detail", pk=event.pk)
-    context = _detail_context(request, event, code_error=error, just_checked_in=checkin is not None)
-    if form is not None and error:
+    if checkin is not None:
+        # A small answer: the panel saying so, from what the check-in already holds.
+        context = {"event": event, "checkin": checkin, "just_checked_in": True}
+        response = render_page(
+            request, "portal/events/detail.html", context, partial="checkin-panel"
+        )
+        return trigger_client_event(response, "points-changed")
+    context = _detail_context(request, event, code_error=error, just_checked_in=False)
+    if form is not None:
         context["code_form"] = form
-    response = render_page(request, "portal/events/detail.html", context, partial="checkin-panel")
-    return trigger_client_event(response, "points-changed") if checkin else response
+    return render_page(request, "portal/events/detail.html", context, partial="checkin-panel")
 
 
 @require_GET
 def event_scan(request: HtmxHttpRequest, pk: int, code: str) -> HttpResponse:
-    """Where the QR code points. A code valid now is exchanged for a 10-minute token, so a
-    student who has to sign in first still checks in; then the check-in page takes over."""
-    event = Event.objects.filter(pk=pk, status=Event.Status.PUBLISHED).first()
+    """Where the QR code points. A code valid now becomes a scan token for the signed-in
+    student (two minutes, once); someone not signed in yet keeps the scan in their session
+    while they sign in. Either way the check-in page then takes over."""
+    event = event_selectors.published_event(pk)
     if event is None or not event_services.code_is_valid(event, code):
+        if event is not None and request.user.is_authenticated:
+            # Kept for the organiser (and a dispute): "it said expired" is then on record.
+            event_services.record_expired_scan(actor=request.user, event_id=event.pk)
         return render_page(
             request, "portal/events/scan.html", {"event": event, "expired": True}, status=400
         )
-    url = (
-        reverse("portal:event-checkin", args=[event.pk])
-        + "?t="
-        + event_services.mint_scan_token(event)
-    )
-    return redirect(url)
+    checkin_url = reverse("portal:event-checkin", args=[event.pk])
+    if request.user.is_authenticated:
+        token = event_services.mint_scan_token(event, request.user)
+        return redirect(f"{checkin_url}?{urlencode({'t': token})}")
+    request.session[PENDING_SCAN] = {"e": event.pk, "at": int(time.time())}
+    return redirect_to_login(checkin_url)
 
 
-# --- organiser: check-in screen and attendance ----------------------------------------------------
+# --- organiser: check-in screen and registrations ------------------------------------------------
 
 
 def _screen_context(request: HtmxHttpRequest, event: Event) -> dict[str, Any]:
     code = event_services.current_code(event)
     scan_url = request.build_absolute_uri(reverse("portal:event-scan", args=[event.pk, code]))
     qr = segno.make(scan_url, error="m").svg_inline(dark="#0f172a", border=2, omitsize=True)
-    recent = list(event_selectors.list_attendance(event)[:6])
+    recent = event_selectors.recent_arrivals(event, limit=6)
     return {
         "event": event,
         "code": code,
         "qr_svg": mark_safe(qr),  # noqa: S308 - generated by segno from our own URL
         "seconds_left": event_services.seconds_to_next_step(),
-        "count": event.checkins.count(),
+        "count": event.checkins.standing().count(),
         "recent": recent,
     }
 
 
-@role_required(*STAFF)
+@organiser_required
 @require_GET
 def event_screen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Full-screen page for a projector: rotating QR and code, live count, latest names."""
-    event = event_selectors.access_event_for_organiser(request.user, pk)
+    event = access_event_for_organiser(request.user, pk)
     return render_page(
         request, "portal/events/screen.html", _screen_context(request, event), partial="screen-live"
     )
 
 
-@role_required(*STAFF)
+# A page of registrations: the largest events have hundreds.
+REGISTRATIONS_PAGE_SIZE = 50
+
+
+@organiser_required
 @require_GET
-def event_attendance(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    event = event_selectors.access_event_for_organiser(request.user, pk)
+def event_registrations(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The organiser's list of registered and waitlisted students, with who checked in."""
+    event = access_event_for_organiser(request.user, pk)
+    registrations = Paginator(event_selectors.list_registrations(event), REGISTRATIONS_PAGE_SIZE)
     return render_page(
         request,
-        "portal/events/attendance.html",
-        _attendance_context(request, event),
-        partial="attendance-list",
-    )
-
-
-# A page of check-ins: the largest events have hundreds, and the list grew with each.
-ATTENDANCE_PAGE_SIZE = 50
-
-
-def _attendance_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dict[str, Any]:
-    attendance = Paginator(event_selectors.list_attendance(event), ATTENDANCE_PAGE_SIZE)
-    return {
-        "event": event,
-        "page": attendance.get_page(request.GET.get("page")),
-        "manual_form": ManualCheckInForm(),
-        "upload_form": AttendanceUploadForm(),
-        **extra,
-    }
-
-
-@role_required(*STAFF)
-@require_POST
-def event_checkin_manual(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    event = event_selectors.access_event_for_organiser(request.user, pk)
-    form = ManualCheckInForm(request.POST)
-    if form.is_valid():
-        try:
-            checkin = event_services.check_in(
-                actor=request.user, event_id=event.pk, student_id=form.cleaned_data["student"].pk
-            )
-        except PortalError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("%(n)s is checked in.") % {"n": checkin.student.user.name})
-    else:
-        messages.error(request, first_error(form))
-    return redirect("portal:event-attendance", pk=event.pk)
-
-
-@role_required(*STAFF)
-@require_POST
-def event_attendance_upload(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    event = event_selectors.access_event_for_organiser(request.user, pk)
-    form = AttendanceUploadForm(request.POST, request.FILES)
-    extra: dict[str, Any] = {"upload_form": form}
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            if upload.size > event_services.MAX_CSV_BYTES:
-                raise event_services.EventError(
-                    "too_large", "The file is larger than 1 MB; split it.", field="file"
-                )
-            report = event_services.import_attendance(
-                actor=request.user, event_id=event.pk, data=upload.read()
-            )
-        except BulkError as exc:
-            form.add_error("file", exc.message)
-            extra["row_errors"] = exc.rows
-        except PortalError as exc:
-            form.add_error("file", exc.message)
-        else:
-            extra["report"] = report
-            extra["upload_form"] = AttendanceUploadForm()
-    return render_page(
-        request, "portal/events/attendance.html", _attendance_context(request, event, **extra)
-    )
-
-
-@role_required(*STAFF)
-@require_GET
-def event_attendance_export(request: HtmxHttpRequest, pk: int) -> StreamingHttpResponse:
-    event = event_selectors.access_event_for_organiser(request.user, pk)
-    rows = event_selectors.list_attendance(event).order_by("created_at").iterator(chunk_size=1000)
-    return csv_response(
-        f"attendance-{event.pk}.csv",
-        ["enrollment_number", "name", "department", "checked_in_at", "method"],
-        (
-            [
-                c.student.enrollment_number,
-                c.student.user.name,
-                c.student.department.code if c.student.department else "",
-                timezone.localtime(c.created_at).isoformat(timespec="seconds"),
-                c.method,
-            ]
-            for c in rows
-        ),
-    )
-
-
-@role_required(*STAFF)
-@require_GET
-def event_student_search(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    event_selectors.access_event_for_organiser(request.user, pk)
-    query = request.GET.get("q", "")[:100]
-    return render_page(
-        request,
-        "portal/ledger/student_search.html",
-        {"results": account_selectors.search_students(query), "query": query, "mode": "single"},
+        "portal/events/registrations.html",
+        {
+            "event": event,
+            "figures": event_selectors.registration_figures(event),
+            "page": registrations.get_page(request.GET.get("page")),
+            "now": timezone.now(),
+        },
+        partial="registration-list",
     )

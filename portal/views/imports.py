@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.exceptions import BulkError, PortalError
 from portal.exports import csv_response
+from portal.forms import add_portal_error
 from portal.forms.imports import StudentImportForm
 from portal.htmx import HtmxHttpRequest, render_page
-from portal.models import Department, Role
-from portal.permissions import role_required
+from portal.models import Department
+from portal.permissions import accounts_manager_required
 from portal.services import imports as import_services
 
 TEMPLATE = "portal/staff/import.html"
@@ -46,7 +47,7 @@ def summary(report: import_services.ImportReport) -> str:
     return text
 
 
-@role_required(Role.ADMIN)
+@accounts_manager_required
 @require_http_methods(["GET", "POST"])
 def student_import(request: HtmxHttpRequest) -> HttpResponse:
     posted = request.method == "POST"
@@ -64,7 +65,7 @@ def student_import(request: HtmxHttpRequest) -> HttpResponse:
             context["row_errors"] = exc.rows
             context["refusal"] = import_services.describe_refusal(exc.rows)
         except PortalError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_portal_error(form, exc)
         else:
             if not request.htmx:
                 messages.success(request, summary(report))
@@ -73,7 +74,7 @@ def student_import(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, TEMPLATE, context, partial="import-panel")
 
 
-@role_required(Role.ADMIN)
+@accounts_manager_required
 @require_GET
 def student_import_template(request: HtmxHttpRequest) -> StreamingHttpResponse:
     """A file to fill in: the header and two example rows using a real department."""

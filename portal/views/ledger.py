@@ -18,37 +18,47 @@ from django_tables2.paginators import LazyPaginator
 from portal.exceptions import BulkError, PortalError
 from portal.exports import csv_response
 from portal.filters.ledger import HistoryFilter
+from portal.forms import add_portal_error
 from portal.forms.ledger import AwardForm, BulkAwardForm, ReverseForm
-from portal.htmx import HtmxHttpRequest, render_page
+from portal.htmx import HtmxHttpRequest, dashboard_instead, render_page
 from portal.models import Category, Role, Transaction, User
-from portal.permissions import access_transaction_for_reversal, role_required, student_profile_of
+from portal.permissions import (
+    STAFF,
+    access_transaction_for_reversal,
+    can_reverse,
+    own_history_profile_of,
+    role_required,
+    sees_everyones_history,
+    student_profile_of,
+)
 from portal.selectors import accounts as account_selectors
 from portal.selectors import ledger as ledger_selectors
 from portal.services import ledger as ledger_services
 from portal.tables.ledger import HistoryTable
 
-STAFF = (Role.FACULTY, Role.ADMIN)
 
-
-def award_form_context(form: AwardForm) -> dict[str, Any]:
-    """What the award form partial needs, for a fresh or a re-displayed (invalid) form."""
+def award_form_context(form: AwardForm, *, repeat: Transaction | None = None) -> dict[str, Any]:
+    """What the award form partial needs, for a fresh or a re-displayed (invalid) form, or
+    one filled in from an earlier entry (`repeat`, "Award again")."""
     cleaned = getattr(form, "cleaned_data", {})
     chosen = form.redisplay_student() if form.is_bound else None
+    category = cleaned.get("category")
+    if repeat is not None:
+        chosen, category = repeat.student, repeat.category
     return {
         "award_form": form,
         "categories": form.categories,
-        "category": cleaned.get("category"),
+        "category": category,
         "chosen_student": chosen,
         "chosen_list": [chosen] if chosen else [],
+        "again": repeat is not None,
     }
 
 
 def recent_awards_context(actor: User) -> dict[str, Any]:
     awards = ledger_selectors.list_recent_awards(actor)
     return {
-        "recent_awards": [
-            (entry, ledger_services.can_reverse(actor, entry), ReverseForm()) for entry in awards
-        ]
+        "recent_awards": [(entry, can_reverse(actor, entry), ReverseForm()) for entry in awards]
     }
 
 
@@ -58,7 +68,6 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
     """The award/deduct form on the staff dashboards."""
     form = AwardForm(request.POST)
     entry = None
-    started = timezone.now()
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -81,7 +90,7 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                 )
         except PortalError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_portal_error(form, exc)
     if entry is None:
         context = award_form_context(form)
         if not request.htmx:
@@ -98,41 +107,44 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
     if not request.htmx:
         messages.success(request, success)
         return redirect("portal:dashboard")
-    # The answer is the fresh form and the new entry put at the top of the recent awards (out of
-    # band), not the whole list again: re-rendering ten rows, each with its reversal form, was
-    # most of an award's time. The list may show eleven rows until the next page load.
-    context = {
-        **award_form_context(AwardForm(categories=form.categories)),
-        "success": success,
-        "last_entry": entry,
-    }
-    if entry.created_at >= started:
-        # Made by this request, so nobody has reversed it yet: say so rather than ask the
-        # database (can_reverse and the row both look at `reversed_by`).
-        Transaction.reversed_by.related.set_cached_value(entry, None)
-        context["new_award"] = (
-            entry,
-            ledger_services.can_reverse(request.user, entry),
-            ReverseForm(),
-        )
-    else:
-        # A replayed form (same idempotency key): the entry may already be in the list, or
-        # reversed since, so the whole list is drawn again, as it is stored.
-        context.update(recent_awards_context(request.user))
-        context["oob_recent_awards"] = True
-    response = render_page(request, "portal/ledger/award.html", context, partial="award-form")
-    return trigger_client_event(response, "points-changed")
+    # A small answer: the message (in the live region beside the form) and a fresh key for the
+    # form; the page's script clears the form ("award-saved") and the recent awards redraw
+    # themselves ("points-changed"). Drawing the form and a new row with its reversal form
+    # again was a quarter of an award's time.
+    response = render_page(
+        request,
+        "portal/ledger/award.html",
+        {"success": success, "last_entry": entry, "award_form": AwardForm(categories=[])},
+        partial="award-saved",
+    )
+    response["HX-Retarget"] = "#award-result"
+    response["HX-Reswap"] = "innerHTML"
+    return trigger_client_event(trigger_client_event(response, "points-changed"), "award-saved")
+
+
+@role_required(*STAFF)
+@require_GET
+def recent_awards(request: HtmxHttpRequest) -> HttpResponse:
+    """The staff member's recent awards, redrawn after each award (htmx)."""
+    if redirect := dashboard_instead(request):
+        return redirect
+    return render_page(
+        request, "portal/ledger/recent_awards.html", recent_awards_context(request.user)
+    )
 
 
 @role_required(*STAFF)
 @require_GET
 def award_page(request: HtmxHttpRequest) -> HttpResponse:
-    """The award form on its own page (the form also sits on the staff dashboards)."""
-    return render_page(
-        request,
-        "portal/ledger/award.html",
-        {**award_form_context(AwardForm()), **recent_awards_context(request.user)},
-    )
+    """The award form on its own page (the form also sits on the staff dashboards). With
+    ?again=<entry id>, the form is filled in like that award or deduction (a fresh key, so
+    nothing is written until it is saved again); htmx swaps just the form."""
+    repeat = ledger_selectors.get_entry_to_repeat(request.GET.get("again", ""))
+    form = AwardForm(initial=AwardForm.initial_from(repeat)) if repeat else AwardForm()
+    context = award_form_context(form, repeat=repeat)
+    if not request.htmx:
+        context.update(recent_awards_context(request.user))
+    return render_page(request, "portal/ledger/award.html", context, partial="award-form")
 
 
 @role_required(*STAFF)
@@ -185,7 +197,7 @@ def bulk_award(request: HtmxHttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
             row_errors = exc.rows
         except PortalError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_portal_error(form, exc)
         else:
             total = sum(e.amount for e in entries)
             messages.success(
@@ -245,13 +257,14 @@ def history(request: HtmxHttpRequest) -> HttpResponse:
     viewer = request.user
     entries = ledger_selectors.list_history(viewer)
     filters = HistoryFilter(request.GET or None, queryset=entries, viewer=viewer)
-    table = HistoryTable(filters.qs, show_student=viewer.role != Role.STUDENT)
+    everyone = sees_everyones_history(viewer)
+    table = HistoryTable(filters.qs, show_student=everyone)
     RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(
         table
     )
     context = {"filter": filters, "table": table, "standing": None}
-    if viewer.role == Role.STUDENT:
-        context["standing"] = ledger_selectors.get_standing(student_profile_of(viewer))
+    if not everyone:
+        context["standing"] = ledger_selectors.get_standing(own_history_profile_of(viewer))
     return render_page(request, "portal/ledger/history.html", context, partial="history-table")
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Notification
+from portal.permissions import access_own_notification
 from portal.services import notifications as notification_services
 
 PAGE_SIZE = 25
@@ -42,12 +43,10 @@ def notification_bell(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def notification_open(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Mark one of your notifications read and go to what it is about."""
-    notification = Notification.objects.filter(pk=pk, user=request.user).first()
-    if notification is None:
-        raise Http404
+    notification = access_own_notification(request.user, pk)
     notification_services.mark_read(request.user, notification.pk)
     target = notification.link
     if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):

@@ -17,7 +17,12 @@ from portal.forms.reports import DateRange, ReportRangeForm, quick_ranges, this_
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role
 from portal.permissions import role_required
-from portal.selectors.reports import Report, category_report, department_report
+from portal.selectors.reports import (
+    Report,
+    attendance_report,
+    category_report,
+    department_report,
+)
 
 # (CSV header, column heading, row attribute): the page and the CSV are built from the same
 # list, so they cannot disagree.
@@ -42,6 +47,18 @@ CATEGORY_COLUMNS = [
     ("share_of_issued_percent", _("Share of issued"), "share"),
 ]
 
+EVENT_COLUMNS = [
+    ("event", _("Event"), "name"),
+    ("date", _("Date"), "date"),
+    ("registered", _("Registered"), "registered"),
+    ("attended", _("Attended"), "attended"),
+    ("no_shows", _("No-shows"), "no_shows"),
+    ("excused", _("Excused"), "excused"),
+    ("walk_ins", _("Walk-ins"), "walk_ins"),
+]
+# The page lists the latest events of the range; the CSV and the total have them all.
+EVENT_ROWS_SHOWN = 100
+
 
 def _cells(row: Any, columns: list[tuple[str, Any, str]]) -> list[Any]:
     values = [getattr(row, attribute) for _header, _label, attribute in columns]
@@ -49,12 +66,18 @@ def _cells(row: Any, columns: list[tuple[str, Any, str]]) -> list[Any]:
     return [round(v, 1) if isinstance(v, float) else v for v in values]
 
 
-def _table(report: Report[Any], columns: list[tuple[str, Any, str]]) -> dict[str, Any]:
+def _table(
+    report: Report[Any], columns: list[tuple[str, Any, str]], *, limit: int | None = None
+) -> dict[str, Any]:
+    shown = report.rows if limit is None else report.rows[:limit]
     return {
         "headings": [label for _header, label, _attribute in columns],
-        "rows": [_cells(row, columns) for row in report.rows],
+        "rows": [_cells(row, columns) for row in shown],
         "total": _cells(report.total, columns),
         "percent_last": columns[-1][2] == "share",
+        "more": len(report.rows) - len(shown),
+        # Columns after the first that hold text (a date), not numbers to group by thousands.
+        "texts": [i for i, (_h, _l, attribute) in enumerate(columns) if attribute == "date"],
     }
 
 
@@ -92,6 +115,11 @@ def reports(request: HtmxHttpRequest) -> HttpResponse:
                 department_report(date_range.start, date_range.end), DEPARTMENT_COLUMNS
             ),
             categories=_table(category_report(date_range.start, date_range.end), CATEGORY_COLUMNS),
+            events=_table(
+                attendance_report(date_range.start, date_range.end),
+                EVENT_COLUMNS,
+                limit=EVENT_ROWS_SHOWN,
+            ),
         )
     return render_page(request, "portal/staff/reports.html", context, partial="report")
 
@@ -103,6 +131,8 @@ def _csv(request: HtmxHttpRequest, name: str) -> HttpResponse | StreamingHttpRes
         return redirect(f"{reverse('portal:reports')}?{request.GET.urlencode()}")
     if name == "departments":
         report, columns = department_report(date_range.start, date_range.end), DEPARTMENT_COLUMNS
+    elif name == "events":
+        report, columns = attendance_report(date_range.start, date_range.end), EVENT_COLUMNS
     else:
         report, columns = category_report(date_range.start, date_range.end), CATEGORY_COLUMNS
 
@@ -127,3 +157,9 @@ def department_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResp
 @require_GET
 def category_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _csv(request, "categories")
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def event_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    return _csv(request, "events")

@@ -4,55 +4,50 @@ inline through htmx, one at a time or in bulk."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.contrib import messages
-from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.http import HttpResponse, QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
 
 from portal.exceptions import PortalError
 from portal.filters.claims import ReviewFilterForm
-from portal.forms import first_error
 from portal.forms.claims import BulkReviewForm, DecisionForm
 from portal.htmx import HtmxHttpRequest, render_page
-from portal.models import ActivityClaim, Role, TaskAssignment
-from portal.permissions import role_required
-from portal.selectors import claims as claim_selectors
-from portal.selectors.claims import Kind, QueueStatus
+from portal.models import ActivityClaim, ReviewDecision, TaskAssignment
+from portal.permissions import STAFF, access_review_item, can_manage_catalogue, role_required
+from portal.selectors import attendance as attendance_selectors
+from portal.selectors import reviews as review_selectors
+from portal.selectors import rewards as reward_selectors
+from portal.selectors.reviews import QueueStatus
 from portal.services import reviews as review_services
-from portal.services.claims import Decision
 from portal.tables.claims import ReviewTable
+from portal.views.decisions import answer_decision, decide_in_bulk
 
-STAFF = (Role.FACULTY, Role.ADMIN)
 QUEUE = "portal/reviews/queue.html"
-DONE = {Decision.APPROVE: _("Approved"), Decision.REJECT: _("Rejected")}
-
-
-def _page_query(request: HtmxHttpRequest) -> QueryDict:
-    """The queue's filters as the page shows them: after an htmx POST, from the page's URL."""
-    if request.method == "GET":
-        return request.GET
-    current = request.htmx.current_url if request.htmx else None
-    return QueryDict(urlsplit(current).query if current else "")
+DONE = {
+    ReviewDecision.APPROVE: gettext_lazy("Approved"),
+    ReviewDecision.REJECT: gettext_lazy("Rejected"),
+}
 
 
 def _queue_context(request: HtmxHttpRequest, query: QueryDict, **extra: Any) -> dict[str, Any]:
-    filters = ReviewFilterForm(query)
+    filters = ReviewFilterForm(query, reviewer=request.user)
     options = filters.options()
     waiting = options["status"] == QueueStatus.WAITING
     # Decided items cannot be decided again: no checkboxes for them.
     table = ReviewTable(
-        claim_selectors.list_review_queue(**options), exclude=() if waiting else ("selected",)
+        review_selectors.list_review_queue(**options),
+        exclude=() if waiting else ("selected",),
+        ranked=options.get("reviewer") is not None,
     )
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
     return {
         "filter": filters,
         "table": table,
         "waiting_view": waiting,
+        "mine_filter": "mine" in filters.fields,
         **extra,
     }
 
@@ -60,19 +55,24 @@ def _queue_context(request: HtmxHttpRequest, query: QueryDict, **extra: Any) -> 
 @role_required(*STAFF)
 @require_GET
 def review_queue(request: HtmxHttpRequest) -> HttpResponse:
-    return render_page(request, QUEUE, _queue_context(request, request.GET), partial="review-table")
+    return _render_queue(request, request.GET)
+
+
+def _render_queue(request: HtmxHttpRequest, query: QueryDict, **extra: Any) -> HttpResponse:
+    return render_page(
+        request, QUEUE, _queue_context(request, query, **extra), partial="review-table"
+    )
 
 
 def _after_decision(request: HtmxHttpRequest, message: str, error: str | None) -> HttpResponse:
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        if message:
-            messages.success(request, message)
-        return redirect("portal:reviews")
-    context = _queue_context(request, _page_query(request), notice=message, error=error)
-    response = render_page(request, QUEUE, context, partial="review-table")
-    return trigger_client_event(response, "review-decided") if message else response
+    return answer_decision(
+        request,
+        message=message,
+        error=error,
+        queue="portal:reviews",
+        render_queue=lambda query, **extra: _render_queue(request, query, **extra),
+        event="review-decided",
+    )
 
 
 def _describe(item: ActivityClaim | TaskAssignment) -> str:
@@ -93,14 +93,7 @@ def _describe(item: ActivityClaim | TaskAssignment) -> str:
 @require_POST
 def review_decide(request: HtmxHttpRequest, kind: str, pk: int) -> HttpResponse:
     """Approve or reject (with a comment) one claim or task submission, inline."""
-    if kind == Kind.CLAIM:
-        exists = ActivityClaim.objects.filter(pk=pk).exists()
-    elif kind == Kind.TASK:
-        exists = TaskAssignment.objects.filter(pk=pk).exists()
-    else:
-        exists = False
-    if not exists:
-        raise Http404
+    access_review_item(request.user, kind, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _after_decision(request, "", _("Choose approve or reject."))
@@ -123,40 +116,48 @@ def review_decide(request: HtmxHttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 def review_bulk(request: HtmxHttpRequest) -> HttpResponse:
     """One decision for every ticked row; rows decided meanwhile or refused are listed."""
-    form = BulkReviewForm(request.POST)
-    if not form.is_valid():
-        return _after_decision(request, "", first_error(form))
-    data = form.cleaned_data
-    try:
+
+    def decide(data: dict[str, Any]) -> tuple[int, list[tuple[str, str]]]:
         outcome = review_services.decide_many(
             actor=request.user,
             items=data["selected"],
             decision=data["decision"],
             comment=data["comment"],
         )
-    except PortalError as exc:
-        return _after_decision(request, "", exc.message)
-    message = ""
-    if outcome.done:
-        message = _("%(done)s %(n)s item(s).") % {
-            "done": DONE[data["decision"]],
-            "n": len(outcome.done),
+        return len(outcome.done), outcome.skipped
+
+    def summary(data: dict[str, Any], count: int) -> str:
+        done = DONE[data["decision"]]
+        return ngettext("%(done)s %(n)s item.", "%(done)s %(n)s items.", count) % {
+            "done": done,
+            "n": count,
         }
-    error = None
-    if outcome.skipped:
-        error = _("Skipped %(n)s: %(reasons)s") % {
-            "n": len(outcome.skipped),
-            "reasons": "; ".join(f"{label}: {reason}" for label, reason in outcome.skipped),
-        }
-    return _after_decision(request, message, error)
+
+    return decide_in_bulk(
+        BulkReviewForm(request.POST),
+        decide=decide,
+        summary=summary,
+        answer=lambda message, error: _after_decision(request, message, error),
+    )
 
 
 @role_required(*STAFF)
 @require_GET
 def review_count(request: HtmxHttpRequest) -> HttpResponse:
-    """The waiting count for the navigation, refreshed after each decision."""
+    """The waiting count for the navigation, refreshed after each decision. It also fills
+    the check-in disputes' count beside it and the phone menu's button, which shows
+    everything waiting for this user: for admins that includes the pending redemptions (and
+    it is refreshed after their decisions too)."""
+    waiting = review_selectors.pending_review_count()
+    disputes = attendance_selectors.open_dispute_count(request.user)
+    pending = reward_selectors.pending_count() if can_manage_catalogue(request.user) else 0
     return render_page(
         request,
         "portal/reviews/count_badge.html",
-        {"waiting": claim_selectors.pending_review_count()},
+        {
+            "waiting": waiting,
+            "disputes": disputes,
+            "pending": pending,
+            "menu_total": waiting + disputes + pending,
+        },
     )

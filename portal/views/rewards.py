@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
@@ -17,7 +17,6 @@ from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import PortalError
 from portal.filters.rewards import QueueFilter
-from portal.forms import first_error
 from portal.forms.rewards import (
     BulkDecisionForm,
     CatalogueFilterForm,
@@ -27,24 +26,24 @@ from portal.forms.rewards import (
 )
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Redemption, Reward, Role, StudentProfile
-from portal.permissions import role_required, student_profile_of
+from portal.permissions import (
+    access_own_redemption,
+    access_reward,
+    can_redeem,
+    own_history_profile_of,
+    role_required,
+    student_profile_of,
+)
 from portal.selectors import rewards as reward_selectors
 from portal.services import rewards as reward_services
 from portal.tables.rewards import QueueTable
+from portal.views.decisions import answer_decision, decide_in_bulk
 
 CATALOG = "portal/rewards/catalog.html"
 
 
 def _viewer_profile(request: HtmxHttpRequest) -> StudentProfile | None:
-    return student_profile_of(request.user) if request.user.role == Role.STUDENT else None
-
-
-def _visible_reward(request: HtmxHttpRequest, pk: int) -> Reward:
-    """Admins see every reward; others only what the catalogue shows."""
-    rewards = (
-        Reward.objects.all() if request.user.role == Role.ADMIN else reward_selectors.open_rewards()
-    )
-    return get_object_or_404(rewards, pk=pk)
+    return student_profile_of(request.user) if can_redeem(request.user) else None
 
 
 @login_required
@@ -69,7 +68,7 @@ def catalogue(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def reward_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     profile = _viewer_profile(request)
-    reward = reward_services.explain_refusals(profile, [_visible_reward(request, pk)])[0]
+    reward = reward_services.explain_refusals(profile, [access_reward(request.user, pk)])[0]
     return render_page(
         request,
         "portal/rewards/detail.html",
@@ -96,10 +95,12 @@ def _action_context(request: HtmxHttpRequest, reward: Reward, **extra: Any) -> d
 @require_GET
 def reward_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A card's action area: the Redeem button, or with ?confirm=1 the confirm step (htmx)."""
-    reward = _visible_reward(request, pk)
+    reward = access_reward(request.user, pk)
     if not request.htmx:
         return redirect("portal:reward-detail", pk=reward.pk)
-    context = _action_context(request, reward, confirm=request.GET.get("confirm") == "1")
+    confirm = request.GET.get("confirm") == "1"
+    # Without confirm it is the confirm step's Cancel: the focus goes back to Redeem.
+    context = _action_context(request, reward, confirm=confirm, back=not confirm)
     return render_page(request, CATALOG, context, partial="reward-action")
 
 
@@ -108,7 +109,6 @@ def reward_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def reward_redeem(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Confirming the redeem step: debit, take stock, create a pending redemption. A reward
     withdrawn while the panel was open is refused by the service with its reason, not a 404."""
-    reward = get_object_or_404(Reward, pk=pk)
     form = RedeemForm(request.POST)
     error = _("This form has expired; reload the page and try again.")
     redemption = None
@@ -116,33 +116,39 @@ def reward_redeem(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             redemption = reward_services.redeem_reward(
                 actor=request.user,
-                reward_id=reward.pk,
+                reward_id=pk,
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except PortalError as exc:
+            if exc.code == "not_found":
+                raise Http404 from exc
             error = exc.message
-    if not request.htmx:
-        if redemption:
+    if redemption is not None:
+        # A small answer: the confirmation, from what the service already holds (the balance in
+        # the header and the card's stock refresh on "points-changed").
+        reward = redemption.reward
+        if not request.htmx:
             messages.success(
                 request,
                 _("You redeemed %(name)s. An admin will approve it soon.") % {"name": reward.name},
             )
             return redirect("portal:my-redemptions")
+        context = {"reward": reward, "redeemed": redemption}
+        response = render_page(request, CATALOG, context, partial="reward-action")
+        return trigger_client_event(response, "points-changed")
+    reward = get_object_or_404(Reward, pk=pk)
+    if not request.htmx:
         messages.error(request, error)
         return redirect("portal:reward-detail", pk=reward.pk)
-    reward.refresh_from_db()
-    if redemption is None:
-        context = _action_context(request, reward, confirm=True, error=error)
-        return render_page(request, CATALOG, context, partial="reward-action")
-    context = _action_context(request, reward, redeemed=redemption)
-    response = render_page(request, CATALOG, context, partial="reward-action")
-    return trigger_client_event(response, "points-changed")
+    context = _action_context(request, reward, confirm=True, error=error)
+    return render_page(request, CATALOG, context, partial="reward-action")
 
 
-@role_required(Role.STUDENT)
+@role_required(Role.STUDENT, Role.ALUMNUS)
 @require_GET
 def my_redemptions(request: HtmxHttpRequest) -> HttpResponse:
-    profile = student_profile_of(request.user)
+    """A student's redemptions; an alumnus reads theirs (nothing to cancel)."""
+    profile = own_history_profile_of(request.user)
     return render_page(
         request,
         "portal/rewards/mine.html",
@@ -154,10 +160,7 @@ def my_redemptions(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def redemption_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Withdraw one's own pending redemption (points and stock come back)."""
-    profile = student_profile_of(request.user)
-    redemption = Redemption.objects.filter(pk=pk, student=profile).first()
-    if redemption is None:
-        raise Http404
+    redemption = access_own_redemption(request.user, pk)
     error = None
     try:
         redemption = reward_services.cancel_redemption(
@@ -237,41 +240,32 @@ def _queue_context(request: HtmxHttpRequest, query: QueryDict, **extra: Any) -> 
     }
 
 
-def _page_query(request: HtmxHttpRequest) -> QueryDict:
-    """The queue's filters as the page shows them: after an htmx POST, from the page's URL."""
-    if request.method == "GET":
-        return request.GET
-    current = request.htmx.current_url if request.htmx else None
-    return QueryDict(urlsplit(current).query if current else "")
-
-
 @role_required(Role.ADMIN)
 @require_GET
 def redemption_queue(request: HtmxHttpRequest) -> HttpResponse:
-    return render_page(
-        request,
-        "portal/rewards/queue.html",
-        _queue_context(request, request.GET),
-        partial="queue-table",
-    )
+    return _render_queue(request, request.GET)
+
+
+def _render_queue(request: HtmxHttpRequest, query: QueryDict, **extra: Any) -> HttpResponse:
+    context = _queue_context(request, query, **extra)
+    return render_page(request, "portal/rewards/queue.html", context, partial="queue-table")
 
 
 def _after_decision(request: HtmxHttpRequest, message: str, error: str | None) -> HttpResponse:
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        if message:
-            messages.success(request, message)
-        return redirect("portal:redemption-queue")
-    context = _queue_context(request, _page_query(request), notice=message, error=error)
-    response = render_page(request, "portal/rewards/queue.html", context, partial="queue-table")
-    return trigger_client_event(response, "redemption-decided") if message else response
+    return answer_decision(
+        request,
+        message=message,
+        error=error,
+        queue="portal:redemption-queue",
+        render_queue=lambda query, **extra: _render_queue(request, query, **extra),
+        event="redemption-decided",
+    )
 
 
 DONE = {
-    reward_services.Decision.APPROVE: _("Approved"),
-    reward_services.Decision.REJECT: _("Rejected and refunded"),
-    reward_services.Decision.FULFIL: _("Marked fulfilled"),
+    Redemption.Decision.APPROVE: gettext_lazy("Approved"),
+    Redemption.Decision.REJECT: gettext_lazy("Rejected and refunded"),
+    Redemption.Decision.FULFIL: gettext_lazy("Marked fulfilled"),
 }
 
 
@@ -309,30 +303,29 @@ def redemption_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def redemption_bulk(request: HtmxHttpRequest) -> HttpResponse:
     """One decision for every selected redemption; any decided meanwhile is skipped and listed."""
-    form = BulkDecisionForm(request.POST)
-    if not form.is_valid():
-        return _after_decision(request, "", first_error(form))
-    data = form.cleaned_data
-    try:
+
+    def decide(data: dict[str, Any]) -> tuple[int, list[tuple[str, str]]]:
         outcome = reward_services.decide_many(
             actor=request.user,
             redemption_ids=data["selected"],
             decision=data["decision"],
             note=data["note"],
         )
-    except PortalError as exc:
-        return _after_decision(request, "", exc.message)
-    message = _("%(done)s %(n)s redemption(s).") % {
-        "done": DONE[data["decision"]],
-        "n": len(outcome.done),
-    }
-    error = None
-    if outcome.skipped:
-        error = _("Skipped %(n)s: %(reasons)s") % {
-            "n": len(outcome.skipped),
-            "reasons": "; ".join(f"#{pk} {reason}" for pk, reason in outcome.skipped),
+        return len(outcome.done), [(f"#{pk}", reason) for pk, reason in outcome.skipped]
+
+    def summary(data: dict[str, Any], count: int) -> str:
+        done = DONE[data["decision"]]
+        return ngettext("%(done)s %(n)s redemption.", "%(done)s %(n)s redemptions.", count) % {
+            "done": done,
+            "n": count,
         }
-    return _after_decision(request, message if outcome.done else "", error)
+
+    return decide_in_bulk(
+        BulkDecisionForm(request.POST),
+        decide=decide,
+        summary=summary,
+        answer=lambda message, error: _after_decision(request, message, error),
+    )
 
 
 @role_required(Role.ADMIN)

@@ -14,11 +14,12 @@ from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import PortalError
 from portal.filters.audit import AuditFilter
+from portal.forms import add_portal_error
 from portal.forms.accounts import RoleForm, StaffUserForm, UserFilterForm
 from portal.forms.categories import CategoryForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import AuditLog, Category, Role, User
-from portal.permissions import role_required
+from portal.permissions import accounts_manager_required, people_in_reach, role_required
 from portal.selectors.accounts import list_users
 from portal.services import accounts as account_services
 from portal.services import categories as category_services
@@ -31,9 +32,8 @@ def user_list(request: HtmxHttpRequest) -> HttpResponse:
     """Everyone, searchable by name/email/enrollment and filterable by role."""
     filters = UserFilterForm(request.GET or None)
     options = filters.cleaned_data if filters.is_valid() else {"q": "", "role": ""}
-    page = Paginator(list_users(role=options["role"], query=options["q"]), 25).get_page(
-        request.GET.get("page")
-    )
+    people = people_in_reach(request.user, list_users(role=options["role"], query=options["q"]))
+    page = Paginator(people, 25).get_page(request.GET.get("page"))
     return render_page(
         request,
         "portal/staff/users.html",
@@ -42,7 +42,7 @@ def user_list(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-@role_required(Role.ADMIN)
+@accounts_manager_required
 def user_create(request: HtmxHttpRequest) -> HttpResponse:
     """Create a faculty member or admin; they get an email to set their password."""
     form = StaffUserForm(request.POST or None)
@@ -50,7 +50,7 @@ def user_create(request: HtmxHttpRequest) -> HttpResponse:
         try:
             user = account_services.create_staff_user(actor=request.user, **form.cleaned_data)
         except PortalError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_portal_error(form, exc)
         else:
             # allauth's reset form sends the "set your password" link through the normal flow.
             reset = ResetPasswordForm(data={"email": user.email})
@@ -65,7 +65,7 @@ def user_create(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, "portal/staff/user_form.html", {"form": form})
 
 
-@role_required(Role.ADMIN)
+@accounts_manager_required
 @require_POST
 def user_role(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Change one person's role (htmx: the row re-renders with the result)."""

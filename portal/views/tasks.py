@@ -19,15 +19,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import PortalError
+from portal.forms import add_portal_error
 from portal.forms.claims import SubmitTaskForm, TaskForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role, Task, TaskAssignment
-from portal.permissions import role_required, student_profile_of
-from portal.selectors import claims as claim_selectors
+from portal.permissions import (
+    STAFF,
+    access_assignment_file,
+    access_own_assignment,
+    access_task,
+    access_task_for_editing,
+    can_claim,
+    can_edit_task,
+    role_required,
+    student_profile_of,
+)
+from portal.selectors import tasks as task_selectors
 from portal.services import tasks as task_services
 from portal.uploads import evidence_response
 
-STAFF = (Role.FACULTY, Role.ADMIN)
 DETAIL = "portal/tasks/detail.html"
 # Pages of tasks without a total (LazyPaginator reads one row more than the page instead of
 # counting): at 50,000 students there were 386 open tasks on one page.
@@ -39,8 +49,8 @@ TASK_PAGE_SIZE = 24
 def task_list(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
     number = request.GET.get("page")
-    if user.role != Role.STUDENT:
-        tasks = LazyPaginator(claim_selectors.tasks_posted(user), TASK_PAGE_SIZE)
+    if not can_claim(user):
+        tasks = LazyPaginator(task_selectors.tasks_posted(user), TASK_PAGE_SIZE)
         return render_page(
             request,
             "portal/tasks/staff_list.html",
@@ -48,15 +58,15 @@ def task_list(request: HtmxHttpRequest) -> HttpResponse:
             partial="task-list",
         )
     profile = student_profile_of(user)
-    tasks = LazyPaginator(claim_selectors.available_tasks(profile), TASK_PAGE_SIZE)
+    tasks = LazyPaginator(task_selectors.available_tasks(profile), TASK_PAGE_SIZE)
     return render_page(
         request,
         "portal/tasks/list.html",
         {
             "tab": "tasks",
-            "current": claim_selectors.current_assignment(profile),
+            "current": task_selectors.current_assignment(profile),
             "page": _page_of(tasks, number),
-            "past": claim_selectors.past_assignments(profile),
+            "past": task_selectors.past_assignments(profile),
         },
         partial="task-list",
     )
@@ -88,10 +98,10 @@ def _refusal(task: Task, current: TaskAssignment | None, mine: TaskAssignment | 
 def _detail_context(request: HtmxHttpRequest, task: Task, **extra: Any) -> dict[str, Any]:
     user = request.user
     context: dict[str, Any] = {"task": task, "now": timezone.now(), **extra}
-    if user.role == Role.STUDENT:
+    if can_claim(user):
         profile = student_profile_of(user)
-        mine = claim_selectors.get_assignment_of(profile, task)
-        current = claim_selectors.current_assignment(profile)
+        mine = task_selectors.get_assignment_of(profile, task)
+        current = task_selectors.current_assignment(profile)
         context.update(
             {
                 "assignment": mine,
@@ -103,8 +113,8 @@ def _detail_context(request: HtmxHttpRequest, task: Task, **extra: Any) -> dict[
     else:
         context.update(
             {
-                "assignments": claim_selectors.list_task_assignments(task),
-                "can_edit": user.role == Role.ADMIN or task.created_by_id == user.pk,
+                "assignments": task_selectors.list_task_assignments(task),
+                "can_edit": can_edit_task(user, task),
             }
         )
     return context
@@ -113,14 +123,18 @@ def _detail_context(request: HtmxHttpRequest, task: Task, **extra: Any) -> dict[
 @login_required
 @require_GET
 def task_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    task = claim_selectors.access_task(request.user, pk)
+    task = access_task(request.user, pk, tasks=task_selectors.task_for_page())
     return render_page(request, DETAIL, _detail_context(request, task))
 
 
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def task_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpResponse:
-    task = claim_selectors.access_task_for_editing(request.user, pk) if pk else None
+    task = (
+        access_task_for_editing(request.user, pk, tasks=task_selectors.task_for_page())
+        if pk
+        else None
+    )
     form = TaskForm(request.POST or None, request.FILES or None, instance=task)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,7 +149,7 @@ def task_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _panel(request: HtmxHttpRequest, task: Task, **extra: Any) -> HttpResponse:
     """The student's panel on the task page, re-read after a change (htmx)."""
-    task = claim_selectors.access_task(request.user, task.pk)
+    task = access_task(request.user, task.pk, tasks=task_selectors.task_for_page())
     return render_page(
         request, DETAIL, _detail_context(request, task, **extra), partial="assignment-panel"
     )
@@ -143,7 +157,7 @@ def _panel(request: HtmxHttpRequest, task: Task, **extra: Any) -> HttpResponse:
 
 def _busy_link(request: HtmxHttpRequest, message: str) -> str:
     """A refusal because of another unfinished task links to that task."""
-    current = claim_selectors.current_assignment(student_profile_of(request.user))
+    current = task_selectors.current_assignment(student_profile_of(request.user))
     if current is None:
         return message
     url = reverse("portal:task-detail", kwargs={"pk": current.task_id})
@@ -153,7 +167,7 @@ def _busy_link(request: HtmxHttpRequest, message: str) -> str:
 @role_required(Role.STUDENT)
 @require_POST
 def task_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    task = claim_selectors.access_task(request.user, pk)
+    task = access_task(request.user, pk, tasks=task_selectors.task_for_page())
     try:
         task_services.claim_task(actor=request.user, task_id=task.pk)
     except PortalError as exc:
@@ -172,7 +186,7 @@ def task_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.STUDENT)
 @require_POST
 def task_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    assignment = claim_selectors.access_own_assignment(request.user, pk)
+    assignment = access_own_assignment(request.user, pk)
     form = SubmitTaskForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -183,7 +197,7 @@ def task_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 file=form.cleaned_data["file"],
             )
         except PortalError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_portal_error(form, exc)
         else:
             notice = _("Submitted. A reviewer will look at it soon.")
             if request.htmx:
@@ -192,7 +206,7 @@ def task_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             return redirect("portal:task-detail", pk=assignment.task_id)
     if request.htmx:
         return _panel(request, assignment.task, submit_form=form)
-    task = claim_selectors.access_task(request.user, assignment.task_id)
+    task = access_task(request.user, assignment.task_id, tasks=task_selectors.task_for_page())
     return render_page(request, DETAIL, _detail_context(request, task, submit_form=form))
 
 
@@ -200,7 +214,7 @@ def task_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_abandon(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Give up one's own task (claimed or submitted); the place is free again."""
-    assignment = claim_selectors.access_own_assignment(request.user, pk)
+    assignment = access_own_assignment(request.user, pk)
     try:
         task_services.abandon_task(actor=request.user, assignment_id=assignment.pk)
     except PortalError as exc:
@@ -221,7 +235,7 @@ def task_abandon(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def task_file(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A submission's file, for its student and for reviewers only (404 for others)."""
-    assignment = claim_selectors.access_assignment_file(request.user, pk)
+    assignment = access_assignment_file(request.user, pk)
     return evidence_response(
         assignment.submission_file, assignment.file_type, f"task-{assignment.pk}-file"
     )

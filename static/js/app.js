@@ -14,32 +14,101 @@
   }
 
   // A failed htmx swap is never silent: 4xx/5xx are not swapped by htmx 2, so say what happened.
+  // The words come from the page (#toasts' data attributes, translated by the template).
+  function message(name, status) {
+    var region = document.getElementById("toasts");
+    var text = (region && region.getAttribute("data-error-" + name)) || "";
+    return text.replace("%(status)s", String(status || ""));
+  }
   document.body.addEventListener("htmx:responseError", function (evt) {
     var status = evt.detail.xhr.status;
-    var text = status === 403 ? "You are not allowed to do that."
-      : status === 404 ? "That item no longer exists."
-      : status === 429 ? "Too many requests; wait a moment and try again."
-      : "Something went wrong (" + status + "). Nothing was changed; please try again.";
-    toast(text, "error");
+    var known = status === 403 || status === 404 || status === 429;
+    toast(message(known ? String(status) : "other", status), "error");
   });
   document.body.addEventListener("htmx:sendError", function () {
-    toast("The portal could not be reached. Check your connection and try again.", "error");
+    toast(message("offline"), "error");
   });
-  // The session ended while the page was open: go to the login page instead of swapping it in.
+  // The session ended while the page was open (the bell's poll, a count, a form): any htmx
+  // request the server sent to the sign-in page loads that page whole, never into the bell,
+  // and brings the user back to this page afterwards.
+  var login = document.body.getAttribute("data-login-url");
   document.body.addEventListener("htmx:beforeSwap", function (evt) {
     var url = evt.detail.xhr.responseURL || "";
-    if (url.indexOf("/accounts/login/") !== -1 && evt.detail.requestConfig.verb !== "get") {
-      window.location.href = url;
-    }
+    if (!login || !url || new URL(url, window.location.href).pathname !== login) return;
+    evt.detail.shouldSwap = false;
+    evt.detail.isError = false;
+    window.location.assign(login + "?next=" + encodeURIComponent(window.location.pathname + window.location.search));
   });
 
-  // After "Load more" (or any swap that marks its first new item), move the keyboard focus to
-  // what arrived, instead of losing it to <body> with the button that was replaced.
-  document.body.addEventListener("htmx:afterSettle", function () {
-    var first = document.querySelector("[data-focus-after-swap]");
-    if (!first) return;
-    first.removeAttribute("data-focus-after-swap");
-    first.focus({ preventScroll: true });
+  // Focus follows the work. After an htmx swap:
+  //  1. the first field marked aria-invalid="true" in what was swapped in (a form came back
+  //     with errors), else
+  //  2. the element marked data-focus (what the user needs next: the confirm button, a success
+  //     message, the first of the items "Load more" brought), wherever the response put it
+  //     (out-of-band parts too); a response's marks are removed once one is used, and a full
+  //     page keeps only the one it focuses, so any mark in the page came with this response;
+  //     else
+  //  3. if the request came from what the user was on (the form, the button) and the swap
+  //     took that element away, the first status or alert message in the swapped content, or
+  //     the content itself; a poll or a count refreshing meanwhile never takes the focus.
+  // Elements that are not focusable get tabindex="-1". When the focus does not move, status
+  // and alert messages that arrived are read out through the page's live region (#announcer):
+  // a live region inserted together with its text is often not announced.
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  function within(root, selector) {
+    return root.matches(selector) ? root : root.querySelector(selector);
+  }
+  function focusOn(el) {
+    if (!el.matches(FOCUSABLE)) el.setAttribute("tabindex", "-1");
+    el.removeAttribute("data-focus");
+    el.focus();
+  }
+  function spoken(el) {
+    return el.textContent.trim().replace(/\s+/g, " ");
+  }
+  function announce(root) {
+    var region = document.getElementById("announcer");
+    if (!region) return;
+    var said = [];
+    if (root.matches("[role=status], [role=alert]")) said.push(spoken(root));
+    root.querySelectorAll("[role=status], [role=alert]").forEach(function (el) {
+      if (spoken(el) && el.getClientRects().length) said.push(spoken(el));
+    });
+    if (!said.length) return;
+    region.textContent = "";
+    setTimeout(function () { region.textContent = said.join(" "); }, 50);
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    evt.detail.focusedBefore = document.activeElement;
+  });
+  document.body.addEventListener("htmx:afterSettle", function (evt) {
+    var root = evt.target;
+    var info = evt.detail;
+    if (!root || !root.isConnected || !root.matches || info.focusMoved) return;
+    var el = within(root, "[aria-invalid=true]") || document.querySelector("[data-focus]");
+    var before = info.focusedBefore;
+    var source = info.requestConfig && info.requestConfig.elt;
+    var actedHere = before && before !== document.body && source && source.contains(before);
+    if (!el && actedHere && !before.isConnected) {
+      el = within(root, "[role=status], [role=alert]") || root;
+    }
+    if (el) {
+      info.focusMoved = true;
+      focusOn(el);
+      // The whole response is in the page by now: marks it did not use must not take the
+      // focus at some later, unrelated swap (a poll).
+      document.querySelectorAll("[data-focus]").forEach(function (other) { other.removeAttribute("data-focus"); });
+    } else {
+      announce(root);
+    }
+  });
+  // A full page that comes back with errors (a form posted without htmx): the first invalid
+  // field; or what the page marks with data-focus.
+  document.addEventListener("DOMContentLoaded", function () {
+    var main = document.getElementById("main");
+    var el = main && (main.querySelector("[aria-invalid=true]") || main.querySelector("[data-focus]"));
+    if (el) focusOn(el);
+    document.querySelectorAll("[data-focus]").forEach(function (other) { other.removeAttribute("data-focus"); });
   });
 
   // Elements with data-select-on-focus select their text (codes, keys) for easy copying.
@@ -82,6 +151,49 @@ document.addEventListener("change", function (evt) {
     if (el !== box) el.checked = box.checked;
   });
 });
+
+// A <details data-focus-on-open> (a reject or cancel form behind a button) takes the focus to
+// its first field or button when it opens, so the keyboard is where the typing happens.
+document.addEventListener("toggle", function (evt) {
+  var details = evt.target;
+  if (!details.matches || !details.matches("details[data-focus-on-open]") || !details.open) return;
+  var first = details.querySelector("textarea, input:not([type=hidden]), select, button");
+  if (first) first.focus();
+}, true);
+
+// Length limits shown while typing: a [data-counter-for] element under a text field
+// (templates/portal/components/counter.html) counts "12 characters left" or "3 characters too
+// many". The field's maxlength is taken off, so nothing is ever cut silently: the server
+// refuses what is too long and says so. Going over the limit is read out once.
+function setUpCounters(root) {
+  root.querySelectorAll("[data-counter-for]").forEach(function (counter) {
+    var field = document.getElementById(counter.getAttribute("data-counter-for"));
+    if (!field || field.hasAttribute("data-counted")) return;
+    field.setAttribute("data-counted", "");
+    field.removeAttribute("maxlength");
+    var max = parseInt(counter.getAttribute("data-max"), 10);
+    var wasOver = false;
+    function update() {
+      // As the server counts: characters, not UTF-16 units, and a line break sent as CR LF.
+      var used = Array.from(field.value.replace(/\r?\n/g, "\r\n")).length;
+      var left = max - used;
+      var over = left < 0;
+      counter.textContent = counter.getAttribute(over ? "data-over" : "data-left")
+        .replace("%(n)s", Math.abs(left).toLocaleString());
+      counter.classList.toggle("text-red-700", over);
+      counter.classList.toggle("font-medium", over);
+      if (over && !wasOver) {
+        var region = document.getElementById("announcer");
+        if (region) region.textContent = counter.textContent;
+      }
+      wasOver = over;
+    }
+    field.addEventListener("input", update);
+    update();
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { setUpCounters(document); });
+document.addEventListener("htmx:load", function (evt) { setUpCounters(evt.target); });
 
 // Escape closes an open menu or popover (<details>) and returns focus to its toggle.
 document.addEventListener("keydown", function (evt) {
@@ -137,4 +249,60 @@ document.addEventListener("click", function (evt) {
     button.textContent = button.getAttribute("data-copied") || "Copied";
     setTimeout(function () { button.textContent = label; }, 2000);
   });
+});
+
+// The phone menu (below md): [data-menu-toggle] opens and closes the menu it controls. While it
+// is open, Tab and Shift+Tab stay inside it (the button and the menu's links); Escape, the
+// button or a tap outside closes it, and the focus goes back to the button.
+(function () {
+  var button = document.querySelector("[data-menu-toggle]");
+  var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (!menu) return;
+  var backdrop = document.querySelector("[data-menu-backdrop]");
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])";
+
+  function isOpen() { return button.getAttribute("aria-expanded") === "true"; }
+  function setOpen(open, focusButton) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    menu.hidden = !open;
+    if (backdrop) backdrop.hidden = !open;
+    if (focusButton) button.focus();
+  }
+  button.addEventListener("click", function () { setOpen(!isOpen(), false); });
+  if (backdrop) backdrop.addEventListener("click", function () { setOpen(false, true); });
+  document.addEventListener("keydown", function (evt) {
+    if (!isOpen()) return;
+    if (evt.key === "Escape") {
+      evt.preventDefault();
+      setOpen(false, true);
+      return;
+    }
+    if (evt.key !== "Tab") return;
+    var items = [button].concat(Array.prototype.slice.call(menu.querySelectorAll(FOCUSABLE)));
+    var at = items.indexOf(document.activeElement);
+    var next = at === -1 ? items[0]
+      : evt.shiftKey && at === 0 ? items[items.length - 1]
+      : !evt.shiftKey && at === items.length - 1 ? items[0]
+      : null;
+    if (next) {
+      evt.preventDefault();
+      next.focus();
+    }
+  });
+  // From md up the links are in the header again: a menu left open would keep the focus.
+  var wide = window.matchMedia("(min-width: 768px)");
+  wide.addEventListener("change", function () { if (wide.matches && isOpen()) setOpen(false, false); });
+})();
+
+// A saved award: the answer brought the message and a fresh key; the form is cleared here for
+// the next student (what was typed stays one click away: "Award again").
+document.body.addEventListener("award-saved", function () {
+  var form = document.getElementById("award-form");
+  if (!form) return;
+  var key = form.querySelector("#award-key");
+  var fresh = key ? key.value : null;
+  form.reset();
+  if (key && fresh) key.value = fresh;  // reset() would restore the key the page came with
+  var results = document.getElementById("student-results");
+  if (results) results.innerHTML = "";
 });

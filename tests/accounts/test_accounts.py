@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from portal.exceptions import AccountError
-from portal.models import AuditLog, Role, StudentProfile, User
+from portal.models import AuditLog, PendingSignup, Role, StudentProfile, User
 from portal.services import accounts
 
 pytestmark = pytest.mark.django_db
@@ -27,19 +27,29 @@ SIGNUP = {
 }
 
 
-def test_signup_creates_a_student_with_a_profile_and_sends_verification(client, department):
+def test_signup_keeps_the_details_until_the_address_is_verified(client, department):
     response = client.post(reverse("account_signup"), {**SIGNUP, "department": department.pk})
     assert response.status_code == 302
     user = User.objects.get(email="nia@upas.test")
     assert user.role == Role.STUDENT and user.name == "Nia Student"
-    profile = StudentProfile.objects.get(user=user)
+    # Nothing is reserved yet: no profile, so no enrollment number held (issue 15).
+    assert not StudentProfile.objects.filter(user=user).exists()
+    assert PendingSignup.objects.get(user=user).enrollment_number == "CS2026999"
+    assert not EmailAddress.objects.get(user=user).verified
+    assert len(mail.outbox) == 1 and "nia@upas.test" in mail.outbox[0].to
+
+
+def test_verifying_the_address_makes_the_student(client, department):
+    client.post(reverse("account_signup"), {**SIGNUP, "department": department.pk})
+    link = re.search(r"https?://testserver(/accounts/confirm-email/\S+/)", mail.outbox[0].body)
+    client.post(link.group(1))
+    profile = StudentProfile.objects.get(user__email="nia@upas.test")
     assert (profile.enrollment_number, profile.department, profile.balance) == (
         "CS2026999",
         department,
         0,
     )
-    assert not EmailAddress.objects.get(user=user).verified
-    assert len(mail.outbox) == 1 and "nia@upas.test" in mail.outbox[0].to
+    assert not PendingSignup.objects.exists()
 
 
 def test_signup_refuses_other_email_domains(client):

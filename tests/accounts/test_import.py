@@ -93,6 +93,7 @@ def test_import_is_audited_once_with_its_counts(admin, department):
         "updated": 0,
         "unchanged": 0,
         "file_rows": 2,
+        "released_signups": 0,
         "invite": False,
     }
 
@@ -421,9 +422,10 @@ def test_queries_grow_with_batches_not_rows(admin, department):
     small = queries_for(admin, many(100))
     large = queries_for(admin, many(2100, start=100))
     # PostgreSQL writes 1,000 rows per statement (about a dozen queries for 2,000 students);
-    # Django caps a SQLite statement at 999 parameters (about 90 users), hence the headroom.
+    # Django caps a SQLite statement at 999 parameters (about 80 users of 12 columns), hence the
+    # headroom (it grows with the user table's columns).
     assert small < 20
-    assert large < 60
+    assert large < 90
     assert StudentProfile.objects.filter(enrollment_number__startswith="BULK").count() == 2100
 
 

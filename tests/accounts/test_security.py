@@ -125,8 +125,11 @@ def test_an_htmx_request_of_an_admin_without_2fa_is_redirected_by_htmx(client_as
 
 @override_settings(UPAS_REQUIRE_MFA_FOR=["admin"])
 def test_an_admin_with_2fa_works_and_others_are_not_asked(client_as, admin, faculty, student):
-    with_totp(admin)
-    assert client_as(admin).get("/").status_code == 200
+    secret = with_totp(admin)
+    client = Client()
+    sign_in(client, admin.email)
+    client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    assert client.get("/").status_code == 200
     assert client_as(faculty).get("/").status_code == 200
     assert client_as(student).get("/").status_code == 200
 
@@ -147,6 +150,17 @@ def test_without_the_requirement_2fa_can_be_switched_off(student):
     assert not Authenticator.objects.filter(user=student.user, type="totp").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # allauth announces the new app after the commit
+def test_setting_up_the_app_counts_as_passing_the_second_factor(admin):
+    """The admin sent to set up an app proves it with a code: the session then works."""
+    with override_settings(UPAS_REQUIRE_MFA_FOR=["admin"]):
+        client = signed_in(admin)
+        client.get(reverse("mfa_activate_totp"))
+        secret = client.session["mfa.totp.secret"]
+        client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+        assert client.get("/").status_code == 200
+
+
 # --- lockout -------------------------------------------------------------------------------------
 
 
@@ -163,7 +177,7 @@ def test_a_locked_out_login_says_how_long_to_wait_and_unlocks_after(student, mon
         assert sign_in_wrong.status_code == 200
     locked = sign_in(client, student.user.email)
     assert "_auth_user_id" not in client.session
-    assert "Try again in 5 minute(s)" in locked.content.decode()
+    assert "Try again in 5 minutes" in locked.content.decode()
     # Six minutes later the window has passed and the right password works again.
     now = ratelimit.time.time()
     monkeypatch.setattr(ratelimit.time, "time", lambda: now + 6 * 60)

@@ -27,7 +27,7 @@ from tests.claims.helpers import hand_in, make_claim
 from tests.conftest import key
 from tests.draws.conftest import rig_for
 from tests.factories import DrawFactory, EventFactory, RewardFactory, TaskFactory
-from tests.helpers import award, redeem
+from tests.helpers import award, let_entries_close, redeem
 
 
 @dataclass
@@ -102,6 +102,7 @@ def tell_story(
 
     won = DrawFactory(created_by=admin, title="Spring raffle", prize_points=25, alternates_count=0)
     draw_services.enter_draw(actor=profile.user, draw_id=won.pk)
+    let_entries_close(won)
     draw_services.perform_draw(actor=admin, draw_id=won.pk)
     pick = won.winners.get()
     draw_services.claim_prize(actor=profile.user, winner_id=pick.pk)
@@ -110,6 +111,7 @@ def tell_story(
     draw_services.enter_draw(actor=profile.user, draw_id=lost.pk)
     draw_services.enter_draw(actor=rival.user, draw_id=lost.pk)
     rig_for(lost, rival)
+    let_entries_close(lost)
     draw_services.perform_draw(actor=admin, draw_id=lost.pk)
     for draw in (won, lost):
         draw.refresh_from_db()

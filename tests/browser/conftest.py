@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_permissions import objects  # noqa: F401  (the URL kwargs, reused by the sweep)
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = (
     Path(os.environ.get("ARTIFACTS_DIR", Path(__file__).resolve().parents[2] / "artifacts"))
@@ -57,3 +59,19 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def shots() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def sweep_objects(request, student, other_student, faculty, admin, category, give):
+    """The permission matrix's objects (every URL's kwargs), plus what makes the pages show
+    their variety: more students on the leaderboard, a PDF claim, decided claims and
+    redemptions, notifications for staff."""
+    from tests.claims.helpers import make_claim
+
+    matrix = request.getfixturevalue("objects")
+    give(other_student, 35, actor=faculty, category=category)
+    make_claim(other_student, category, 15, kind="pdf")
+    return {
+        **matrix,
+        "users": {"student": student.user, "faculty": faculty, "admin": admin},
+    }

@@ -12,6 +12,10 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def sign_in(page: Page, base: str, email: str) -> None:
+    # Leave the current page first: an htmx request still in flight there (the bell refreshing
+    # after an award) would otherwise set the previous user's CSRF cookie after the clear, and
+    # the login form's token would no longer match it.
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(f"{base}/accounts/login/")
     page.get_by_label(re.compile("email", re.I)).fill(email)

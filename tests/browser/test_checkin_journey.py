@@ -3,6 +3,7 @@ phone (a second browser context, 375 px) types it and sees the success and the n
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from portal.models import Event, Role
-from tests.browser.steps import DESKTOP, PHONE, collect_console_errors, sign_in
+from tests.browser.steps import DESKTOP, PASSWORD, PHONE, collect_console_errors, sign_in
 from tests.factories import CategoryFactory, StudentFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,3 +79,38 @@ def test_a_wrong_code_is_refused_in_place(page: Page, live_server, event, shots)
     page.get_by_role("button", name="Check in").click()
     expect(page.get_by_role("alert")).to_contain_text("wrong or has expired")
     page.screenshot(path=shots / "checkin-wrong-code-phone.png", full_page=True, caret="initial")
+
+
+def test_a_scan_before_signing_in_checks_in_after_signing_in(
+    page: Page, browser: Browser, live_server, event, shots
+):
+    """The QR link of the moment, opened on a phone that is not signed in: sign in, and the
+    check-in completes by itself. A link copied from someone else's phone checks nobody in."""
+    base = live_server.url
+    from portal.services.events import current_code
+
+    phone = browser.new_context(viewport=PHONE)
+    student = phone.new_page()
+    errors = collect_console_errors(student)
+    student.goto(f"{base}/events/{event.pk}/scan/{current_code(event)}/")
+    student.get_by_label(re.compile("email", re.I)).fill("aisha@upas.test")
+    student.get_by_label(re.compile("password", re.I)).fill(PASSWORD)
+    student.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    expect(student.get_by_text("Checked in! 15 points added.")).to_be_visible()
+    assert "?t=" not in student.url
+    student.screenshot(path=shots / "checkin-after-scan-phone.png", full_page=True)
+
+    # Aisha's own link, sent to a friend at home: the token is hers alone.
+    StudentFactory(user__email="friend@upas.test", user__name="Friend At Home")
+    scanned = phone.request.get(
+        f"{base}/events/{event.pk}/scan/{current_code(event)}/", max_redirects=0
+    )
+    link = base + scanned.headers["location"]
+    assert "?t=" in link
+    sign_in(page, base, "friend@upas.test")
+    page.set_viewport_size(PHONE)
+    page.goto(link)
+    expect(page.get_by_role("alert")).to_contain_text("This scan has expired")
+    page.screenshot(path=shots / "checkin-shared-link-phone.png", full_page=True)
+    phone.close()
+    assert errors == [], errors

@@ -87,7 +87,11 @@ def test_student_claims_with_a_file_and_faculty_approve_it(
     shoot(page, shots, "my-claims-pending", label)
 
     sign_in(page, base, "maria@upas.test")
-    expect(page.locator("#review-badge")).to_have_text("1")  # the navigation count loaded
+    # The navigation count loaded (spoken as "Reviews (1 waiting)"; on a phone, on the button).
+    expect(page.locator("#review-badge")).to_have_text("1 (1 waiting)")
+    if viewport is PHONE:
+        menu = page.get_by_role("button", name="Menu (1 item waiting for you)")
+        expect(menu).to_be_visible()
     page.goto(f"{base}/reviews/")
     row = page.locator("tr").filter(has_text="Aisha Khan")
     row.get_by_text("View image").click()

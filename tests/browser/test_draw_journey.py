@@ -80,6 +80,11 @@ def test_admin_draws_for_an_event_the_winner_claims_and_anyone_verifies(
     page.get_by_role("link", name="Open draw-day screen").click()
     expect(page.get_by_text("6", exact=True)).to_be_visible()
     assert draw.seed not in page.content()
+    # Entries are open until the event ends: drawing now means closing them, explicitly.
+    page.get_by_role("button", name="Draw the winners").click()
+    expect(page.get_by_role("heading", name="The winner")).not_to_be_visible()
+    page.get_by_role("checkbox", name="Close them early").check()
+    snap(page, shots, "draw-screen-before")
     page.get_by_role("button", name="Draw the winners").click()
     expect(page.get_by_role("heading", name="The winner")).to_be_visible()
     winner = DrawWinner.objects.select_related("entry__student__user").get(draw=draw, position=1)

@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from portal.exceptions import PortalError
-from portal.models import ActivityClaim, AuditLog, Notification, Transaction
+from portal.models import ActivityClaim, AuditLog, Category, Notification, Transaction
 from portal.services.claims import decide_claim, submit_claim, withdraw_claim
 from tests.claims.helpers import evidence, make_claim, stored_files
 from tests.conftest import key, ledger_total
@@ -301,6 +301,29 @@ def test_approval_is_refused_when_the_cap_was_reached_meanwhile(student, capped,
     decide_claim(actor=faculty, claim_id=claim.pk, decision="reject", comment="Over the cap")
 
 
+def test_approval_applies_the_category_bounds_as_they_are_now(student, capped, faculty):
+    claim = make_claim(student, capped, 40)
+    Category.objects.filter(pk=capped.pk).update(max_points=30)  # the category was tightened
+    before = written()
+    with pytest.raises(PortalError) as exc:
+        decide_claim(actor=faculty, claim_id=claim.pk, decision="approve")
+    assert exc.value.code == "out_of_bounds"
+    assert "between 5 and 30 points" in exc.value.message
+    assert written() == before
+
+
+def test_approval_is_refused_for_a_category_no_longer_in_use(student, capped, faculty):
+    claim = make_claim(student, capped, 20)
+    Category.objects.filter(pk=capped.pk).update(is_active=False)
+    before = written()
+    with pytest.raises(PortalError) as exc:
+        decide_claim(actor=faculty, claim_id=claim.pk, decision="approve")
+    assert exc.value.code == "inactive_category"
+    assert written() == before
+    claim.refresh_from_db()
+    assert claim.status == Status.PENDING
+
+
 def test_students_cannot_decide_claims(student, other_student, capped):
     claim = make_claim(student, capped, 25)
     for actor in (student.user, other_student.user):
@@ -321,3 +344,21 @@ def test_deciding_an_unknown_claim_is_not_found(faculty):
     with pytest.raises(PortalError) as exc:
         decide_claim(actor=faculty, claim_id=999_999, decision="approve")
     assert exc.value.code == "not_found"
+
+
+def test_claims_nobody_reviewed_in_time_are_declined_with_a_comment(student, capped):
+    from datetime import timedelta
+
+    from portal.services.claims import decline_stale_claims
+
+    old, recent = make_claim(student, capped, 20), make_claim(student, capped, 10)
+    ActivityClaim.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    before = ledger_total()
+    assert decline_stale_claims(older_than=timedelta(days=30)) == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.status, recent.status) == (Status.REJECTED, Status.PENDING)
+    assert "within 30 days" in old.review_comment and old.decided_by is None
+    assert ledger_total() == before
+    assert AuditLog.objects.get(action="claim.reject").actor is None
+    assert Notification.objects.filter(user=student.user, message__contains="not approved").exists()

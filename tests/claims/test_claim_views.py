@@ -107,11 +107,12 @@ def test_a_valid_claim_is_saved_and_the_student_sees_it(client_as, student, capp
         ("", "This field is required."),
         ("abc", "Enter a whole number of points."),
         ("12.5", "Enter a whole number of points."),
-        ("-5", "greater than or equal to 1"),
-        ("0", "greater than or equal to 1"),
+        # The category's own bounds, never the ledger's 1 to 100,000 (issue 18).
+        ("-5", "between 5 and 50 points"),
+        ("0", "between 5 and 50 points"),
         ("4", "between 5 and 50 points"),
         ("51", "between 5 and 50 points"),
-        ("99999999999", "less than or equal to 100000"),
+        ("99999999999", "between 5 and 50 points"),
     ],
 )
 def test_bad_points_are_shown_next_to_the_field_and_nothing_is_written(
@@ -181,7 +182,24 @@ def test_a_future_date_is_refused(client_as, student, capped):
 def test_the_form_keeps_what_was_typed_after_an_error(client_as, student, capped):
     response = client_as(student).post(CREATE, claim_data(capped, points="abc"))
     assert "Guided visitors at the open day" in text(find(response.content, "textarea"))
-    assert "choose it again" in response.content.decode()
+    # The file cannot come back: its field says so, naming it, and is marked for attention.
+    evidence = field_errors(response, "evidence")
+    assert "Choose your file (certificate.png) again" in evidence
+    assert dict(find(response.content, "input", name="evidence").attributes)["aria-invalid"]
+
+
+def test_a_refusal_by_the_service_also_asks_for_the_file_again(client_as, student, capped, faculty):
+    award(faculty, student, capped, 50)
+    award(faculty, student, capped, 40)  # the cap (100) has 10 left
+    response = client_as(student).post(CREATE, claim_data(capped, points=20))
+    assert "Choose your file (certificate.png) again" in field_errors(response, "evidence")
+
+
+def test_a_bad_file_gets_its_own_error_only(client_as, student, capped):
+    data = claim_data(capped, points="abc")
+    data["evidence"] = upload("notes.exe", EXE_BYTES)
+    response = client_as(student).post(CREATE, data)
+    assert "Choose your file" not in field_errors(response, "evidence")
 
 
 def test_sending_the_same_form_twice_makes_one_claim(client_as, student, capped):

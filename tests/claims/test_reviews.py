@@ -243,7 +243,7 @@ def test_bulk_approval_of_claims_and_tasks(client_as, faculty, student, other_st
         },
         **HX,
     )
-    assert "Approved 2 item(s)." in notice(response)
+    assert "Approved 2 items." in notice(response)
     assert rows(response) == set()
     assert (balance(student), balance(other_student)) == (30, 20)
 
@@ -258,7 +258,7 @@ def test_bulk_skips_what_was_decided_meanwhile(client_as, faculty, queue):
         },
         **HX,
     )
-    assert "Rejected 1 item(s)." in notice(response)
+    assert "Rejected 1 item." in notice(response)
     assert f"claim #{queue['approved'].pk}: This claim was already approved" in error(response)
 
 
@@ -296,8 +296,10 @@ def test_decide_many_reports_each_refusal(faculty, student, capped, task, other_
 def test_the_waiting_count_covers_claims_and_submissions(client_as, faculty, queue):
     response = client_as(faculty).get(reverse("portal:review-count"))
     badge = find(response.content, id="review-badge")
-    assert text(badge) == "2"
-    assert dict(badge.attributes)["hx-trigger"] == "review-decided from:body"
+    assert text(badge) == "2 (2 waiting)"
+    assert dict(badge.attributes)["hx-trigger"] == (
+        "review-decided from:body, dispute-decided from:body"
+    )
 
 
 def test_the_count_is_empty_when_nothing_waits(client_as, faculty):
@@ -306,7 +308,7 @@ def test_the_count_is_empty_when_nothing_waits(client_as, faculty):
 
 
 def test_only_submitted_assignments_count(faculty, student, task):
-    from portal.selectors.claims import pending_review_count
+    from portal.selectors.reviews import pending_review_count
     from tests.claims.helpers import take
 
     take(student, task)

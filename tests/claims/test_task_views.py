@@ -259,9 +259,9 @@ def test_faculty_post_a_task_with_an_image(client_as, faculty, category):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"points": "-3"}, "points", "greater than or equal to 1"),
+        ({"points": "-3"}, "points", "between 5 and 50 points"),
         ({"points": "500"}, "points", "between 5 and 50 points"),
-        ({"points": "ten"}, "points", "Enter a whole number."),
+        ({"points": "ten"}, "points", "Enter a whole number of points."),
         ({"max_claimants": "0"}, "max_claimants", "greater than or equal to 1"),
         ({"deadline": "2001-01-01T10:00"}, "deadline", "must be in the future"),
         ({"category": "999999"}, "category", "Select a valid choice."),
@@ -321,3 +321,12 @@ def test_the_staff_task_page_lists_who_took_it(client_as, faculty, task, student
     response = client_as(faculty).get(detail_url(task))
     assert "Alice Student" in response.content.decode()
     assert find(response.content, "a", href=reverse("portal:task-edit", kwargs={"pk": task.pk}))
+
+
+def test_a_submitted_task_is_waiting_not_to_be_submitted_again(client_as, student, task, category):
+    """Issue 18: a student whose task is submitted was told to "submit or abandon it"."""
+    other = TaskFactory(category=category, title="Tidy the library")
+    hand_in(student, other)
+    panel = find(client_as(student).get(detail_url(task)).content, id="assignment-panel")
+    assert "Your work on “Tidy the library” is waiting for review." in text(panel)
+    assert "Submit or abandon" not in text(panel)

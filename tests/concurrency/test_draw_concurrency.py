@@ -19,7 +19,7 @@ from portal.services.draws import (
 from tests.concurrency.threads import run_at_once
 from tests.draws.conftest import expire
 from tests.factories import DrawFactory, StudentFactory, UserFactory
-from tests.helpers import assert_ledger_consistent
+from tests.helpers import assert_ledger_consistent, let_entries_close
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,6 +31,7 @@ def test_two_admins_performing_the_same_draw_at_once_perform_it_once(admin):
     for s in students:
         enter_draw(actor=s.user, draw_id=draw.pk)
 
+    let_entries_close(draw)
     outcomes = run_at_once(
         [
             lambda: perform_draw(actor=admin, draw_id=draw.pk),
@@ -50,6 +51,7 @@ def test_ten_performs_of_the_same_draw_at_once_perform_it_once(admin):
     draw = DrawFactory(created_by=admin, winners_count=1, alternates_count=1)
     for s in [StudentFactory() for _ in range(5)]:
         enter_draw(actor=s.user, draw_id=draw.pk)
+    let_entries_close(draw)
     outcomes = run_at_once([lambda: perform_draw(actor=admin, draw_id=draw.pk)] * 10)
     assert outcomes == Counter({"ok": 1, "already_drawn": 9})
     assert DrawWinner.objects.filter(draw=draw).count() == 2
@@ -73,9 +75,10 @@ def test_entries_racing_the_draw_are_either_in_the_frozen_list_or_refused(admin)
     def enter(student):
         return lambda: enter_draw(actor=student.user, draw_id=draw.pk)
 
-    outcomes = run_at_once(
-        [lambda: perform_draw(actor=admin, draw_id=draw.pk)] + [enter(s) for s in late]
-    )
+    def perform():  # entries still open: the admin closes them early, explicitly
+        return perform_draw(actor=admin, draw_id=draw.pk, close_entries_early=True)
+
+    outcomes = run_at_once([perform] + [enter(s) for s in late])
     assert sum(outcomes.values()) == 21
     assert set(outcomes) <= {"ok", "ineligible"}
     draw.refresh_from_db()
@@ -90,6 +93,7 @@ def test_ten_claims_of_the_same_prize_at_once_credit_it_once(admin):
     draw = DrawFactory(created_by=admin, prize_points=75, alternates_count=0)
     student = StudentFactory()
     enter_draw(actor=student.user, draw_id=draw.pk)
+    let_entries_close(draw)
     pick = perform_draw(actor=admin, draw_id=draw.pk).winners[0]
 
     outcomes = run_at_once([lambda: claim_prize(actor=student.user, winner_id=pick.pk)] * 10)
@@ -105,6 +109,7 @@ def test_two_admins_passing_the_same_prize_on_at_once_offer_it_once(admin):
     draw = DrawFactory(created_by=admin, winners_count=1, alternates_count=2)
     for s in [StudentFactory() for _ in range(5)]:
         enter_draw(actor=s.user, draw_id=draw.pk)
+    let_entries_close(draw)
     perform_draw(actor=admin, draw_id=draw.pk)
     winner = DrawWinner.objects.get(draw=draw, position=1)
     expire(winner)

@@ -18,7 +18,7 @@ from portal.services import events as event_services
 from portal.services import ledger
 from tests.conftest import key
 from tests.factories import DrawFactory, EventFactory, RewardFactory
-from tests.helpers import award, redeem
+from tests.helpers import award, let_entries_close, redeem
 
 
 def local(*parts: int, tz: str = "Europe/London") -> datetime:
@@ -55,6 +55,7 @@ def redeem_at(profile: StudentProfile, when: datetime, reward: Reward | None = N
 def _win(admin: User, profile: StudentProfile, claimed_at: datetime | None = None, **prize: object):
     draw = DrawFactory(created_by=admin, alternates_count=0, **prize)
     draw_services.enter_draw(actor=profile.user, draw_id=draw.pk)
+    let_entries_close(draw)
     draw_services.perform_draw(actor=admin, draw_id=draw.pk)
     pick = draw.winners.get()
     # Ledger entries are immutable, so a points prize is claimed with the clock set back (the

@@ -155,9 +155,10 @@ def test_partials_of_another_role_are_forbidden(request, client_as, url, who):
 
 @pytest.mark.parametrize("url", [POINTS_CHART, FIGURES, CHARTS])
 def test_partials_need_a_sign_in(client_as, url):
+    """htmx is told to load the sign-in page whole (HtmxSignInRedirectMiddleware)."""
     response = client_as(None).get(url, **HX)
-    assert response.status_code == 302
-    assert "/login/" in response["Location"]
+    assert response.status_code == 204
+    assert "/login/" in response["HX-Redirect"]
 
 
 @pytest.mark.parametrize("url", [POINTS_CHART, FIGURES, CHARTS])

@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from portal.domain import draw_algorithm
+from portal.domain.draw_algorithm import commitment
 from portal.models import Draw, DrawEntry, DrawWinner, Event, StudentProfile, User
-from portal.services import draw_algorithm
 from portal.services import draws as draw_services
 from portal.services import events as event_services
-from portal.services.draw_algorithm import commitment
 from tests.factories import DrawFactory, EventFactory, StudentFactory
-from tests.helpers import assert_ledger_consistent
+from tests.helpers import assert_ledger_consistent, let_entries_close
 
 Pick = DrawWinner.Status
 
@@ -55,6 +55,7 @@ def entrants(draw: Draw, count: int) -> list[StudentProfile]:
 
 
 def perform(draw: Draw, admin: User) -> draw_services.PerformResult:
+    let_entries_close(draw)
     result = draw_services.perform_draw(actor=admin, draw_id=draw.pk)
     draw.refresh_from_db()
     return result

@@ -1,4 +1,4 @@
-"""portal.services.draw_algorithm, the pure function behind every draw (DESIGN.md "Verifiable
+"""portal.domain.draw_algorithm, the pure function behind every draw (DESIGN.md "Verifiable
 draws", invariant 6): determinism, distinct winners, the commitment, the rejection step that
 removes modulo bias, and a statistical sanity check. No database."""
 
@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.services import draw_algorithm
-from portal.services.draw_algorithm import commitment, pick_index, pick_winners
+from portal.domain import draw_algorithm
+from portal.domain.draw_algorithm import commitment, pick_index, pick_winners
 
 SEED = "00112233445566778899aabbccddeeff" * 2
 

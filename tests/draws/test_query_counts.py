@@ -17,6 +17,7 @@ from portal.models import Draw, DrawWinner
 from portal.services import draws as draw_services
 from tests.draws.conftest import check_in, enter, entrants, expire, perform, rig_for
 from tests.factories import DrawFactory, RewardFactory, StudentFactory
+from tests.helpers import let_entries_close
 from tests.html import HX
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,7 @@ def add_draws(admin, event, student) -> Callable[[int], list[Draw]]:
             if kind in (4, 5):
                 if kind == 4:
                     enter(draw, student)
+                let_entries_close(draw)
                 draw_services.perform_draw(actor=admin, draw_id=draw.pk)
             made.append(draw)
         return made

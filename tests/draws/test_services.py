@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from portal.domain import draw_algorithm
 from portal.models import (
     AuditLog,
     Draw,
@@ -22,12 +23,12 @@ from portal.models import (
     Redemption,
     Transaction,
 )
-from portal.services import draw_algorithm
 from portal.services.draws import (
     MIN_ALTERNATE_WINDOW,
     DrawError,
     claim_prize,
     enter_draw,
+    expire_unclaimed_prizes,
     explain_picks,
     pass_to_alternate,
     perform_draw,
@@ -39,7 +40,7 @@ from portal.services.rewards import Decision, RewardError, cancel_redemption, de
 from tests.conftest import ledger_total
 from tests.draws.conftest import Pick, check_in, enter, entrants, expire, perform, pick_of
 from tests.factories import CategoryFactory, RewardFactory, StudentFactory
-from tests.helpers import award, balance, redeem
+from tests.helpers import award, balance, let_entries_close, redeem
 
 pytestmark = pytest.mark.django_db
 
@@ -265,6 +266,7 @@ def test_a_draw_is_performed_once(admin, draw):
 
 
 def test_a_draw_without_entrants_cannot_be_performed_and_stays_open(admin, draw):
+    let_entries_close(draw)
     refused("no_entrants", perform_draw, actor=admin, draw_id=draw.pk)
     draw.refresh_from_db()
     assert (draw.status, draw.performed_at, draw.revealed_seed) == (Draw.Status.OPEN, None, "")
@@ -309,6 +311,7 @@ def test_an_attendees_draw_enters_every_active_checked_in_student(
 
 def test_an_attendees_draw_with_nobody_checked_in_has_no_entrants(admin, make_draw, event):
     draw = make_draw(event=event, eligibility=Draw.Eligibility.ATTENDEES)
+    let_entries_close(draw)
     refused("no_entrants", perform_draw, actor=admin, draw_id=draw.pk)
 
 
@@ -319,11 +322,25 @@ def test_entries_after_the_draw_are_refused(admin, draw, student):
     assert "closed" in error.message
 
 
-def test_performing_before_the_entry_deadline_closes_entries(admin, draw, student):
-    assert draw.entry_deadline > timezone.now()
+def test_performing_before_the_entry_deadline_is_refused(admin, draw):
+    """Drawing early would silently shut out whoever meant to enter before the deadline."""
     entrants(draw, 2)
-    perform(draw, admin)
-    assert not draw.entries_open
+    error = refused("entries_open", perform_draw, actor=admin, draw_id=draw.pk)
+    assert "close entries early" in error.message
+    draw.refresh_from_db()
+    assert draw.entries_open and not draw.is_drawn
+
+
+def test_closing_entries_early_tells_entrants_audits_and_draws(admin, draw, student):
+    early = entrants(draw, 2)
+    deadline = draw.entry_deadline
+    perform_draw(actor=admin, draw_id=draw.pk, close_entries_early=True)
+    draw.refresh_from_db()
+    assert draw.is_drawn and draw.entry_deadline < deadline
+    closed = Notification.objects.filter(message__contains="were closed early")
+    assert {n.user_id for n in closed} == {p.user_id for p in early}
+    audit = AuditLog.objects.get(action="draw.close_entries")
+    assert audit.before["entry_deadline"] == deadline.isoformat()
     refused("ineligible", enter_draw, actor=student.user, draw_id=draw.pk)
 
 
@@ -367,9 +384,11 @@ def test_claiming_a_points_prize_credits_one_prize_entry(won, student):
     assert (student.balance, student.lifetime_points) == (50, 50)
 
 
-def test_claiming_a_reward_prize_makes_a_free_redemption_and_takes_no_stock(won, student):
+def test_a_reward_prize_takes_its_stock_when_drawn_and_a_free_redemption_when_claimed(won, student):
     reward = RewardFactory(name="Hoodie", cost=80, stock=3, limit_per_student=1)
     pick = won(prize="A hoodie", reward=reward)
+    reward.refresh_from_db()
+    assert reward.stock == 2  # one winner: one unit promised, out of the catalogue
     before = ledger_total()
     claim_prize(actor=student.user, winner_id=pick.pk)
     redemption = Redemption.objects.get(student=student)
@@ -377,7 +396,54 @@ def test_claiming_a_reward_prize_makes_a_free_redemption_and_takes_no_stock(won,
     assert redemption.status == Redemption.Status.PENDING
     assert ledger_total() == before
     reward.refresh_from_db()
-    assert reward.stock == 3
+    assert reward.stock == 2
+
+
+def test_a_draw_cannot_promise_more_units_than_are_in_stock(admin, make_draw):
+    reward = RewardFactory(name="Hoodie", cost=80, stock=1)
+    draw = make_draw(reward=reward, winners_count=2, alternates_count=0)
+    entrants(draw, 3)
+    let_entries_close(draw)
+    error = refused("out_of_stock", perform_draw, actor=admin, draw_id=draw.pk)
+    assert "1 left in stock for 2 winners" in error.message
+    reward.refresh_from_db()
+    assert reward.stock == 1
+
+
+def test_saving_a_draw_for_more_winners_than_the_stock_is_refused(admin):
+    reward = RewardFactory(name="Hoodie", cost=80, stock=1)
+    draw = new_draw(reward=reward, winners_count=2)
+    error = refused("out_of_stock", save_draw, actor=admin, draw=draw)
+    assert error.field == "reward"
+
+
+def test_a_redemption_cannot_take_the_unit_a_winner_was_promised(won, other_student):
+    reward = RewardFactory(name="Hoodie", cost=10, stock=1)
+    won(prize="A hoodie", reward=reward)
+    with pytest.raises(RewardError) as caught:
+        redeem(other_student, reward)
+    assert caught.value.code == "out_of_stock"
+
+
+def test_rejecting_a_prize_redemption_returns_its_unit(won, student, admin):
+    reward = RewardFactory(name="Hoodie", cost=80, stock=2)
+    pick = won(prize="A hoodie", reward=reward)
+    claim_prize(actor=student.user, winner_id=pick.pk)
+    redemption = Redemption.objects.get(student=student)
+    decide_redemption(
+        actor=admin, redemption_id=redemption.pk, decision=Decision.REJECT, note="Sold out"
+    )
+    reward.refresh_from_db()
+    assert reward.stock == 2
+
+
+def test_a_prize_nobody_is_left_to_claim_returns_its_unit(won, student, admin):
+    reward = RewardFactory(name="Hoodie", cost=80, stock=2)
+    pick = won(prize="A hoodie", reward=reward, alternates_count=0)
+    expire(pick)
+    pass_to_alternate(actor=admin, winner_id=pick.pk)
+    reward.refresh_from_db()
+    assert reward.stock == 2
 
 
 @pytest.mark.parametrize("fields", [{"reward": "hoodie"}, {"prize": "Dinner with the dean"}])
@@ -790,3 +856,30 @@ def test_who_takes_part_cannot_change_once_students_have_entered(admin, student)
     save_draw(actor=admin, draw=draw)
     draw.refresh_from_db()
     assert draw.title == "A better title"
+
+
+def test_the_worker_passes_on_every_prize_past_its_deadline(won, student, admin, make_draw):
+    pick = won(prize="A hoodie", alternates_count=0)
+    expire(pick)
+    still_open = won(prize="A mug")
+    assert expire_unclaimed_prizes() == 1
+    pick.refresh_from_db()
+    still_open.refresh_from_db()
+    assert (pick.status, still_open.status) == (Pick.FORFEITED, Pick.OFFERED)
+    audit = AuditLog.objects.get(action="draw.pass_to_alternate")
+    assert audit.actor is None  # the scheduled job, not a person
+    assert expire_unclaimed_prizes() == 0  # nothing left to pass on
+
+
+def test_the_worker_offers_an_expired_prize_to_the_next_alternate(admin, make_draw):
+    draw = make_draw(winners_count=1, alternates_count=1)
+    entrants(draw, 3)
+    perform(draw, admin)
+    winner = DrawWinner.objects.get(draw=draw, position=1)
+    expire(winner)
+    assert expire_unclaimed_prizes() == 1
+    alternate = DrawWinner.objects.get(draw=draw, position=2)
+    assert alternate.status == Pick.OFFERED
+    assert Notification.objects.filter(
+        user=alternate.entry.student.user, message__contains="passed to you"
+    ).exists()

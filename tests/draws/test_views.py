@@ -12,12 +12,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import Draw, DrawEntry, DrawWinner, StudentProfile, Transaction
+from portal.models import (
+    AuditLog,
+    Draw,
+    DrawEntry,
+    DrawWinner,
+    Notification,
+    StudentProfile,
+    Transaction,
+)
 from portal.services.draws import verify_draw
 from tests.conftest import ledger_total
 from tests.draws.conftest import Pick, check_in, enter, entrants, expire, perform, pick_of
 from tests.factories import RewardFactory, StudentFactory
-from tests.helpers import balance
+from tests.helpers import balance, let_entries_close
 from tests.html import HX, find, find_all, text
 
 pytestmark = pytest.mark.django_db
@@ -335,6 +343,7 @@ def test_a_performed_draw_cannot_be_edited(client_as, admin, drawn):
 
 def test_an_admin_performs_a_draw_from_the_detail_page(client_as, admin, draw):
     entrants(draw, 3)
+    let_entries_close(draw)
     client = client_as(admin)
     detail = page(client.get(url("draw-detail", draw)))
     assert find(detail, "form", action=url("draw-perform", draw))
@@ -348,12 +357,14 @@ def test_an_admin_performs_a_draw_from_the_detail_page(client_as, admin, draw):
 
 def test_performing_from_the_screen_comes_back_to_the_screen(client_as, admin, draw):
     entrants(draw, 3)
+    let_entries_close(draw)
     response = client_as(admin).post(url("draw-perform", draw), {"next": "screen"})
     assert response["Location"] == url("draw-screen", draw)
 
 
 def test_performing_twice_says_it_was_already_drawn(client_as, admin, draw):
     entrants(draw, 3)
+    let_entries_close(draw)
     client = client_as(admin)
     client.post(url("draw-perform", draw))
     picks = list(DrawWinner.objects.values_list("pk", "entry_id"))
@@ -365,6 +376,7 @@ def test_performing_twice_says_it_was_already_drawn(client_as, admin, draw):
 def test_performing_with_too_few_entrants_warns_that_everyone_won(client_as, admin, make_draw):
     draw = make_draw(winners_count=3)
     entrants(draw, 2)
+    let_entries_close(draw)
     response = client_as(admin).post(url("draw-perform", draw), follow=True)
     assert "Only 2 entrants for 3 prizes: everyone who entered wins." in messages_of(response)
     result = find(page(response), "section", aria_labelledby="result-title")
@@ -372,10 +384,37 @@ def test_performing_with_too_few_entrants_warns_that_everyone_won(client_as, adm
 
 
 def test_performing_without_entrants_says_so(client_as, admin, draw):
+    let_entries_close(draw)
     response = client_as(admin).post(url("draw-perform", draw), follow=True)
     assert "Nobody has entered this draw yet" in messages_of(response)
     draw.refresh_from_db()
     assert not draw.is_drawn
+
+
+def test_performing_before_the_entry_deadline_is_refused(client_as, admin, draw):
+    entrants(draw, 3)
+    response = client_as(admin).post(url("draw-perform", draw), follow=True)
+    assert "Entries are open until" in messages_of(response)
+    draw.refresh_from_db()
+    assert not draw.is_drawn
+
+
+def test_closing_entries_early_is_explicit_told_to_entrants_and_audited(client_as, admin, draw):
+    early = entrants(draw, 3)
+    deadline = draw.entry_deadline
+    detail = page(client_as(admin).get(url("draw-detail", draw)))
+    box = find(
+        find(detail, "form", action=url("draw-perform", draw)), "input", name="close_entries"
+    )
+    assert "required" in dict(box.attributes)
+    response = client_as(admin).post(url("draw-perform", draw), {"close_entries": "1"}, follow=True)
+    assert "Drawn." in messages_of(response)
+    draw.refresh_from_db()
+    assert draw.is_drawn and draw.entry_deadline < deadline
+    told = Notification.objects.filter(message__contains="were closed early")
+    assert sorted(n.user_id for n in told) == sorted(p.user_id for p in early)
+    audit = AuditLog.objects.get(action="draw.close_entries")
+    assert audit.actor == admin
 
 
 def test_performing_an_unknown_draw_is_not_found(client_as, admin):
@@ -647,6 +686,7 @@ def test_the_results_list_stops_inviting_a_claim_after_the_deadline(client_as, a
 
     draw = DrawFactory(created_by=admin, winners_count=1, alternates_count=0)
     enter_draw(actor=student.user, draw_id=draw.pk)
+    let_entries_close(draw)
     perform_draw(actor=admin, draw_id=draw.pk)
     client = client_as(student)
     assert "You won — claim it" in client.get("/draws/").content.decode()

@@ -8,13 +8,12 @@ import pytest
 
 from portal.exceptions import BulkError
 from portal.models import AuditLog, CheckIn, Event, Transaction
-from portal.services.events import (
-    MAX_CSV_BYTES,
-    EventError,
-    check_in,
+from portal.services.attendance_upload import (
+    MAX_FILE_BYTES,
     import_attendance,
     parse_attendance_csv,
 )
+from portal.services.events import EventError, check_in
 from tests.conftest import ledger_total
 from tests.factories import EventFactory, StudentFactory
 from tests.helpers import balance
@@ -165,8 +164,8 @@ def test_a_binary_file_is_not_a_csv(faculty, event, student):
 
 
 def test_a_file_over_one_megabyte_is_too_large(faculty, event, student):
-    data = b"CS001\n" * (MAX_CSV_BYTES // 6 + 1)
-    assert len(data) > MAX_CSV_BYTES
+    data = b"CS001\n" * (MAX_FILE_BYTES // 6 + 1)
+    assert len(data) > MAX_FILE_BYTES
     refused("too_large", faculty, event, data)
 
 

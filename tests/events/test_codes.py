@@ -1,5 +1,5 @@
-"""Rotating check-in codes and the signed token a QR scan is exchanged for. Time is fixed by
-passing `now` or patching the clock, never by sleeping."""
+"""Rotating check-in codes. Time is fixed by passing `now`, never by sleeping. Scan tokens are
+in test_checkin_security.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from unittest import mock
 
 import pytest
 
-from portal.services import events as event_services
 from portal.services.events import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -16,8 +15,6 @@ from portal.services.events import (
     code_for,
     code_is_valid,
     current_code,
-    mint_scan_token,
-    scan_token_is_valid,
     seconds_to_next_step,
     time_step,
 )
@@ -33,11 +30,6 @@ STEP = timedelta(seconds=STEP_SECONDS)
 @pytest.fixture
 def event():
     return EventFactory()
-
-
-def signing_clock(at: datetime) -> mock._patch:
-    """Signed tokens read time.time(): move it for the duration of a `with`."""
-    return mock.patch("django.core.signing.time.time", return_value=at.timestamp())
 
 
 def test_a_code_is_six_characters_that_cannot_be_misread(event):
@@ -107,39 +99,3 @@ def test_the_countdown_reaches_the_next_step():
     assert seconds_to_next_step(NOON) == STEP_SECONDS
     assert seconds_to_next_step(NOON + timedelta(seconds=29)) == 1
     assert time_step(NOON + timedelta(seconds=29)) + 1 == time_step(NOON + STEP)
-
-
-# --- scan tokens --------------------------------------------------------------------------------
-
-
-def test_a_fresh_scan_token_is_valid(event):
-    assert scan_token_is_valid(event, mint_scan_token(event))
-
-
-def test_a_tampered_scan_token_is_rejected(event):
-    token = mint_scan_token(event)
-    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
-    assert not scan_token_is_valid(event, tampered)
-
-
-def test_a_made_up_scan_token_is_rejected(event):
-    assert not scan_token_is_valid(event, "not-a-token")
-
-
-def test_a_scan_token_is_still_valid_after_nine_minutes(event):
-    with signing_clock(NOON):
-        token = mint_scan_token(event)
-    with signing_clock(NOON + timedelta(minutes=9)):
-        assert scan_token_is_valid(event, token)
-
-
-def test_a_scan_token_expires_after_ten_minutes(event):
-    with signing_clock(NOON):
-        token = mint_scan_token(event)
-    with signing_clock(NOON + timedelta(seconds=event_services.SCAN_TOKEN_MAX_AGE + 1)):
-        assert not scan_token_is_valid(event, token)
-
-
-def test_another_events_scan_token_is_rejected(event):
-    other = EventFactory()
-    assert not scan_token_is_valid(event, mint_scan_token(other))

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import Event, StudentProfile, User
+from portal.services import attendance_upload
 from portal.services import events as event_services
 from tests.factories import CategoryFactory, EventFactory, StudentFactory
 from tests.html import HX
@@ -61,7 +62,7 @@ def add_checkins(event: Event, count: int, *, by: User) -> list[StudentProfile]:
         event_services.check_in(actor=by, event_id=event.pk, student_id=profile.pk)
     if uploaded:
         data = "\n".join(p.enrollment_number for p in uploaded).encode()
-        event_services.import_attendance(actor=by, event_id=event.pk, data=data)
+        attendance_upload.import_attendance(actor=by, event_id=event.pk, data=data)
     return profiles
 
 
@@ -76,8 +77,9 @@ def test_student_event_list_query_count(add_events, client_as, student, django_a
     add_events(3)
     client = client_as(student)
     # session, user, own profile (balance in the navigation), category and organiser filter
-    # choices, the events with their counts and whether the student checked in
-    with django_assert_num_queries(6):
+    # choices, the events with their counts and whether the student checked in, and whether
+    # they are a club officer (who may create events: the "New event" button)
+    with django_assert_num_queries(7):
         client.get("/events/")
 
 
@@ -123,9 +125,10 @@ def test_attendance_page_query_count(faculty, admin, client_as, django_assert_nu
     event = EventFactory(organiser=faculty, capacity=100)
     add_checkins(event, 3, by=admin)
     client = client_as(faculty)
-    # session, user, the event, check-in count, the check-ins with students, departments and
-    # who checked them in
-    with django_assert_num_queries(5):
+    # session, user, the event, the figures (check-ins, registered or not), check-in count,
+    # the check-ins with students, departments, who checked them in and who annulled them,
+    # the refused attempts' count (none: no page of them to read)
+    with django_assert_num_queries(7):
         client.get(f"/events/{event.pk}/attendance/")
 
 

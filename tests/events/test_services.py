@@ -75,7 +75,9 @@ def test_check_in_writes_exactly_one_ledger_entry(student, event):
 
 
 def test_check_in_with_a_scan_token_is_recorded_as_qr(student, event):
-    checkin = check_in(actor=student.user, event_id=event.pk, scan_token=mint_scan_token(event))
+    checkin = check_in(
+        actor=student.user, event_id=event.pk, scan_token=mint_scan_token(event, student.user)
+    )
     assert checkin.method == CheckIn.Method.QR
 
 
@@ -113,8 +115,8 @@ def test_check_in_refuses_another_events_code(student, event):
 
 
 def test_check_in_refuses_another_events_scan_token(student, event):
-    token = mint_scan_token(EventFactory())
-    refused("bad_code", actor=student.user, event_id=event.pk, scan_token=token)
+    token = mint_scan_token(EventFactory(), student.user)
+    refused("scan_expired", actor=student.user, event_id=event.pk, scan_token=token)
 
 
 def test_check_in_refuses_a_cancelled_event(student, event):

@@ -20,17 +20,21 @@ pytestmark = pytest.mark.django_db
 # --- award form ---------------------------------------------------------------------------------
 
 
-def test_htmx_award_credits_the_student_and_returns_the_form_with_a_success_message(
+def test_htmx_award_answers_with_the_message_and_a_fresh_key_only(
     client_as, faculty, student, category
 ):
-    response = client_as(faculty).post(
-        reverse("portal:award-create"), award_data(student, category), **HX
-    )
+    data = award_data(student, category)
+    response = client_as(faculty).post(reverse("portal:award-create"), data, **HX)
     assert response.status_code == 200
     assert b"<html" not in response.content
-    assert text(find(response.content, role="status")).startswith(
-        "Awarded 20 points to Alice Student."
-    )
+    # The message goes into the live region beside the form; the form stays as it is...
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#award-result", "innerHTML")
+    assert text(response.content).startswith("Awarded 20 points to Alice Student.")
+    assert not find_all(response.content, "form")
+    # ...but gets a fresh key (out of band), so saving it again makes a second entry, on purpose.
+    key = find(response.content, "input", id="award-key", hx_swap_oob="true")
+    assert dict(key.attributes)["value"] not in ("", data["idempotency_key"])
+    assert "award-saved" in response["HX-Trigger"]  # the page clears the form
     assert balance(student) == 20
 
 
@@ -68,17 +72,20 @@ BAD_AWARDS = [
     pytest.param(
         {"points": -5},
         "points-field",
-        "Ensure this value is greater than or equal to 1.",
+        "Academic merit awards between 5 and 50 points.",
         id="negative points",
     ),
     pytest.param(
         {"points": 10**9},
         "points-field",
-        "Ensure this value is less than or equal to 100000.",
+        "Academic merit awards between 5 and 50 points.",
         id="huge points",
     ),
     pytest.param(
-        {"points": "abc"}, "points-field", "Enter a whole number.", id="non-numeric points"
+        {"points": "abc"},
+        "points-field",
+        "Enter a whole number of points.",
+        id="non-numeric points",
     ),
     pytest.param({"reason": ""}, "div_id_reason", "This field is required.", id="missing reason"),
     pytest.param({"reason": "   "}, "div_id_reason", "This field is required.", id="blank reason"),
@@ -146,22 +153,24 @@ def test_award_submitted_twice_with_the_same_key_creates_one_entry(
     assert balance(student) == 20
 
 
-def test_htmx_award_puts_only_the_new_entry_at_the_top_of_the_recent_awards(
+def test_the_recent_awards_redraw_themselves_after_an_award(
     client_as, faculty, student, other_student, category
 ):
-    for _ in range(10):
-        award(faculty, other_student, category)
-    response = client_as(faculty).post(
+    client = client_as(faculty)
+    listed = find(client.get(reverse("portal:dashboard")).content, id="recent-awards")
+    attrs = dict(listed.attributes)
+    assert (attrs["hx-get"], attrs["hx-trigger"]) == (
+        reverse("portal:recent-awards"),
+        "points-changed from:body",
+    )
+    client.post(
         reverse("portal:award-create"), award_data(student, category, reason="Robotics"), **HX
     )
     entry = Transaction.objects.get(reason="Robotics")
-    oob = find(response.content, "ul", hx_swap_oob="afterbegin:#recent-awards-list")
-    rows = find_all(oob, "li")
-    assert [dict(r.attributes)["id"] for r in rows] == [f"recent-award-{entry.pk}"]
-    assert "Alice Student" in text(rows[0])
+    redrawn = client.get(reverse("portal:recent-awards"), **HX)
+    rows = find_all(find(redrawn.content, id="recent-awards-list"), "li")
+    assert dict(rows[0].attributes)["id"] == f"recent-award-{entry.pk}"
     assert find_all(rows[0], "form", action=f"/transactions/{entry.pk}/reverse/")
-    assert not find_all(response.content, id="recent-awards")  # the list is not drawn again
-    assert text(find(response.content, id="recent-awards-empty", hx_swap_oob="true")) == ""
 
 
 def test_the_recent_awards_keep_a_place_for_the_first_award(client_as, faculty):
@@ -171,21 +180,13 @@ def test_the_recent_awards_keep_a_place_for_the_first_award(client_as, faculty):
     assert "Awards you make appear here" in text(find(awards, id="recent-awards-empty"))
 
 
-def test_replayed_award_form_shows_the_first_result_and_the_list_as_stored(
-    client_as, faculty, student, category
-):
+def test_replayed_award_form_shows_the_first_result(client_as, faculty, student, category):
     client = client_as(faculty)
     data = award_data(student, category)
     client.post(reverse("portal:award-create"), data, **HX)
     replay = client.post(reverse("portal:award-create"), data, **HX)
-    assert text(find(replay.content, role="status")).startswith(
-        "Awarded 20 points to Alice Student."
-    )
+    assert text(replay.content).startswith("Awarded 20 points to Alice Student.")
     assert ledger_total() == (1, 20)
-    # The entry may be in the list already: the whole list comes again instead of a new row.
-    assert not find_all(replay.content, hx_swap_oob="afterbegin:#recent-awards-list")
-    listed = find(replay.content, id="recent-awards", hx_swap_oob="true")
-    assert len(find_all(listed, "li")) == 1
 
 
 def test_award_form_names_an_unknown_student_beside_another_error(
@@ -232,9 +233,7 @@ def test_deduct_takes_points_from_the_student(client_as, faculty, student, categ
         award_data(student, category, action="deduct", points=5, reason="Damaged lab kit"),
         **HX,
     )
-    assert text(find(response.content, role="status")).startswith(
-        "Deducted 5 points from Alice Student."
-    )
+    assert text(response.content).startswith("Deducted 5 points from Alice Student.")
     assert "points-changed" in response["HX-Trigger"]
     assert balance(student) == 15
 
@@ -452,7 +451,7 @@ def test_the_dashboard_repeats_no_id_with_several_reverse_forms(
     response = client_as(faculty).get(reverse("portal:dashboard"))
     ids = [dict(el.attributes).get("id") for el in find_all(response.content)]
     ids = [i for i in ids if i]
-    assert ids.count("id_idempotency_key") == 1
+    assert ids.count("award-key") == 1
     assert len(ids) == len(set(ids))
 
 
@@ -469,3 +468,94 @@ def test_the_rendered_reverse_form_posts_the_fields_the_view_reads(
     data = reverse_data(idempotency_key=dict(hidden.attributes)["value"])
     client.post(reverse_url(entry), data, **HX)
     assert balance(student) == 0
+
+
+# --- award again, length limits, date ranges (issue 18) -----------------------------------------
+
+
+def test_a_success_offers_to_award_again_in_a_live_region(client_as, faculty, student, category):
+    response = client_as(faculty).post(
+        reverse("portal:award-create"), award_data(student, category), **HX
+    )
+    assert response["HX-Retarget"] == "#award-result"  # fills the region, keeps it
+    result = response.content
+    entry = Transaction.objects.get()
+    again = find(result, "a", href=f"{reverse('portal:award')}?again={entry.pk}")
+    assert text(again) == "Award again to Alice Student"
+    page = client_as(faculty).get(reverse("portal:award")).content
+    assert dict(find(page, id="award-result").attributes)["role"] == "status"
+
+
+def test_award_again_fills_the_form_with_a_fresh_key(client_as, faculty, student, category):
+    entry = award(faculty, student, category, 30, reason="Ran the robotics club")
+    client = client_as(faculty)
+    response = client.get(f"{reverse('portal:award')}?again={entry.pk}", **HX)
+    form = find(response.content, "form", id="award-form")
+    assert b"<html" not in response.content
+    assert "checked" in dict(find(form, "input", name="student", value=str(student.pk)).attributes)
+    option = find(find(form, "select", name="category"), "option", value=str(category.pk))
+    assert "selected" in dict(option.attributes)
+    points = dict(find(form, "input", name="points").attributes)
+    assert points["value"] == "30" and "data-focus" in points
+    assert text(find(form, "textarea", name="reason")) == "Ran the robotics club"
+    new_key = dict(find(form, "input", name="idempotency_key").attributes)["value"]
+    assert new_key != entry.idempotency_key
+    # Saving it makes a second entry.
+    data = award_data(student, category, points=30, idempotency_key=new_key)
+    client.post(reverse("portal:award-create"), data, **HX)
+    assert ledger_total() == (2, 60)
+
+
+@pytest.mark.parametrize("again", ["", "abc", "999999"])
+def test_award_again_with_nothing_to_repeat_is_a_fresh_form(client_as, faculty, again):
+    response = client_as(faculty).get(f"{reverse('portal:award')}?again={again}")
+    assert response.status_code == 200
+    assert not find_all(response.content, "input", name="student")
+
+
+def test_award_again_does_not_repeat_other_kinds_of_entry(client_as, faculty, student):
+    from tests.factories import RewardFactory
+    from tests.helpers import redeem
+
+    award(faculty, student, Category.objects.create(name="Sport", max_points=50), 40)
+    redemption = redeem(student, RewardFactory(cost=10))
+    debit = Transaction.objects.get(redemption=redemption)
+    response = client_as(faculty).get(f"{reverse('portal:award')}?again={debit.pk}")
+    assert not find_all(response.content, "input", name="student")
+
+
+def test_long_text_fields_show_their_limit(client_as, faculty):
+    page = client_as(faculty).get(reverse("portal:award")).content
+    counter = dict(find(page, id="id_reason_counter").attributes)
+    assert counter["data-counter-for"] == "id_reason" and counter["data-max"] == "500"
+    assert text(find(page, id="id_reason_counter")) == "Up to 500 characters"
+    reason = dict(find(page, "textarea", name="reason").attributes)
+    assert "id_reason_counter" in reason["aria-describedby"].split()
+
+
+def test_text_over_the_limit_is_refused_not_cut(client_as, faculty, student, category):
+    data = award_data(student, category, reason="x" * 501)
+    response = client_as(faculty).post(reverse("portal:award-create"), data, **HX)
+    assert "at most 500 characters (it has 501)" in text(find(response.content, id="div_id_reason"))
+    assert ledger_total() == (0, 0)
+
+
+def test_a_reversed_date_range_says_so(client_as, faculty, student, category):
+    award(faculty, student, category, 20)
+    query = {"date_after": "2030-01-02", "date_before": "2020-01-01"}
+    response = client_as(faculty).get(reverse("portal:history"), query, **HX)
+    error = find(response.content, id="date-range-error")
+    assert dict(error.attributes)["role"] == "alert"
+    assert "“From” is after “To”" in text(error)
+    page = client_as(faculty).get(reverse("portal:history"), query).content
+    to = dict(find(page, "input", name="date_before").attributes)
+    assert to["aria-invalid"] == "true" and to["aria-describedby"] == "date-range-error"
+
+
+def test_a_forward_date_range_has_no_error(client_as, faculty, student, category):
+    award(faculty, student, category, 20)
+    today = timezone.localdate().isoformat()
+    query = {"date_after": today, "date_before": today}
+    response = client_as(faculty).get(reverse("portal:history"), query, **HX)
+    assert not find_all(response.content, id="date-range-error")
+    assert "Great work" in response.content.decode()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from portal.domain.levels import DEFAULT_LEVELS, parse_levels
 from portal.models import Category
-from portal.services.levels import DEFAULT_LEVELS, parse_levels
 from tests.factories import CategoryFactory
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.services.levels import DEFAULT_LEVELS, level_for, levels_crossed, parse_levels
+from portal.domain.levels import DEFAULT_LEVELS, level_for, levels_crossed, parse_levels
 
 LEVELS = parse_levels("Newcomer:0,Bronze:100,Silver:300,Gold:750,Platinum:1500")
 

@@ -218,15 +218,32 @@ def test_a_second_record_of_the_same_milestone_is_refused_quietly(student, facul
 
 def queries_for(profile, entry) -> int:
     with CaptureQueriesContext(connection) as queries:
-        milestones.after_entry(profile, entry)
+        milestones.reached_by(profile, entry)
     return len(queries)
 
 
-def test_an_award_that_reaches_nothing_costs_one_query(student, faculty, wide):
+def test_an_award_that_reaches_nothing_costs_no_query(student, faculty, wide):
     award(faculty, student, wide, 20)
     entry = award(faculty, student, wide, 20)
     student.refresh_from_db()
-    assert queries_for(student, entry) == 1  # is the first award already recorded?
+    assert Milestone.FIRST_AWARD in student.milestones  # cached with the balance
+    assert queries_for(student, entry) == 0
+
+
+def test_check_ins_are_counted_on_the_profile_for_the_event_badges(student, faculty, category):
+    from portal.services.events import check_in
+    from tests.factories import EventFactory
+
+    for _n in range(5):
+        event = EventFactory(organiser=faculty, category=category)
+        check_in(actor=faculty, event_id=event.pk, student_id=student.pk)
+    student.refresh_from_db()
+    assert student.checkins_count == 5
+    assert {Milestone.FIRST_EVENT, Milestone.EVENTS_5} <= set(student.milestones)
+    assert set(student.achievements.values_list("code", flat=True)) >= {
+        Milestone.FIRST_EVENT,
+        Milestone.EVENTS_5,
+    }
 
 
 def test_entries_that_cannot_reach_a_milestone_cost_no_query(student, faculty, wide):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.template.loader import render_to_string
 
+from portal.domain.levels import level_for
 from portal.services.events import check_in
-from portal.services.levels import level_for
 from tests.factories import EventFactory
 from tests.helpers import award
 

@@ -1,10 +1,10 @@
-"""Notification emails leave on a background thread after the commit, so a slow or broken mail
-server never holds up the request; what did not go out is retried by the cron command."""
+"""Notification emails leave the web workers: the request queues them (django-tasks, database
+backend) after the commit, and the background worker (`manage.py run_worker`) sends them, with
+retries; an email owed when a worker dies is sent by the next one. The worker here is the real
+django-tasks-db worker loop, run in the test's process against the test database."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,27 +12,16 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from portal.models import Notification
-from portal.services import notifications
-from portal.services.notifications import EMAIL_QUEUED, notify, retry_unsent_emails
+from portal.services.notifications import EMAIL_QUEUED, deliver_email, notify, retry_unsent_emails
+from portal.services.schedule import queue_due_jobs
 from tests.helpers import award_data
 
-SENT_FROM: list[str] = []
-RELEASE = threading.Event()
-
-
-class SlowBackend:
-    """A mail server that answers only when the test lets it, recording the sending thread."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        SENT_FROM.append(threading.current_thread().name)
-        RELEASE.wait(timeout=10)
-        mail.outbox.extend(messages)
-        return len(messages)
+DATABASE_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]}
+}
 
 
 class BrokenBackend:
@@ -43,44 +32,96 @@ class BrokenBackend:
         raise TimeoutError("SMTP server timed out")
 
 
-def wait_for_sender() -> None:
-    """Block until the mail thread has finished everything queued so far."""
-    notifications._mail_sender.submit(lambda: None).result(timeout=10)
+@pytest.fixture
+def queue(settings):
+    """Tasks go to the database queue, as in production, until a worker runs them."""
+    settings.TASKS = DATABASE_TASKS
+    return DBTaskResult.objects
+
+
+def run_worker() -> None:
+    """One run of the background worker: everything queued and due, then it exits."""
+    call_command("run_worker", batch=True, verbosity=0)
+
+
+def email_tasks() -> list[DBTaskResult]:
+    tasks = DBTaskResult.objects.filter(task_path__endswith="deliver_email")
+    return list(tasks.order_by("enqueued_at"))  # ids are UUIDs: not in order
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_award_request_does_not_wait_for_a_slow_mail_server(
-    client_as, student, faculty, category, settings
-):
-    settings.UPAS_EMAIL_IN_BACKGROUND = True
-    settings.EMAIL_BACKEND = "tests.notifications.test_email_delivery.SlowBackend"
-    SENT_FROM.clear()
-    RELEASE.clear()
-    started = time.monotonic()
+def test_the_award_request_only_queues_the_email(client_as, student, faculty, category, queue):
     response = client_as(faculty).post(
         reverse("portal:award-create"), award_data(student, category)
     )
-    took = time.monotonic() - started
     assert response.status_code in (200, 302)
-    # The mail server has not answered yet, and the response is already here.
     n = Notification.objects.get(user=student.user, kind=Notification.Kind.POINTS)
-    assert n.emailed_at is None and n.email_error == EMAIL_QUEUED
-    assert took < 10  # (the slow server would hold it for 10 s)
-    RELEASE.set()
-    wait_for_sender()
+    assert (n.emailed_at, n.email_error) == (None, EMAIL_QUEUED)
+    assert mail.outbox == []  # no web worker talked to the mail server
+    assert [n.pk] in [t.args_kwargs["args"] for t in email_tasks()]
+    run_worker()
     n.refresh_from_db()
     assert n.emailed_at is not None and n.email_error == ""
-    assert SENT_FROM and all(name.startswith("upas-mail") for name in SENT_FROM)
+    assert {m.to[0] for m in mail.outbox} == {student.user.email}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failure_on_the_mail_thread_is_recorded(student, settings):
-    settings.UPAS_EMAIL_IN_BACKGROUND = True
+def test_a_failed_email_is_recorded_and_tried_again_later(student, settings, queue):
     settings.EMAIL_BACKEND = "tests.notifications.test_email_delivery.BrokenBackend"
-    n = notify(student.user, kind="draw", message="You won!")  # autocommit: sent at once
-    wait_for_sender()
+    n = notify(student.user, kind="draw", message="You won!")  # autocommit: queued at once
+    run_worker()
     n.refresh_from_db()
     assert n.emailed_at is None and "timed out" in n.email_error
+    retry = email_tasks()[-1]
+    assert retry.args_kwargs["args"] == [n.pk, 2]
+    assert retry.run_after > timezone.now()  # after a wait, not at once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_email_survives_a_worker_restart(student, queue):
+    """Queued while no worker runs (it was restarting): the next worker sends it."""
+    n = notify(student.user, kind="draw", message="You won!")
+    assert mail.outbox == [] and len(email_tasks()) == 1
+    run_worker()  # the worker comes back
+    n.refresh_from_db()
+    assert n.emailed_at is not None
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_lost_with_a_worker_that_died_mid_task_is_sent_by_the_next(student, queue):
+    """A worker killed after claiming the task leaves it 'running' for ever; the notification
+    still says the email is owed, so the scheduled retry queues it again, and it goes once."""
+    n = notify(student.user, kind="draw", message="You won!")
+    [task] = email_tasks()
+    task.claim("a-worker-that-died")
+    run_worker()  # the claimed task is not run again (and the email is too recent to retry)
+    assert mail.outbox == []
+    # Six minutes later the schedule's retry job finds the email still owed and queues it.
+    Notification.objects.filter(pk=n.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    assert "retry-emails" in queue_due_jobs(now=timezone.now() + timedelta(minutes=11))
+    run_worker()
+    run_worker()
+    n.refresh_from_db()
+    assert n.emailed_at is not None
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_queued_tries_of_one_email_send_it_once(student, queue):
+    n = notify(student.user, kind="draw", message="You won!")
+    deliver_email.enqueue(n.pk, 2)
+    run_worker()
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_schedule_queues_each_job_once_per_interval(queue):
+    first = queue_due_jobs()
+    assert set(first) >= {"event-reminders", "expire-prizes", "retry-emails"}
+    assert queue_due_jobs() == []  # not due again yet
+    later = timezone.now() + timedelta(minutes=16)
+    assert "event-reminders" in queue_due_jobs(now=later)
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from portal.models import Notification
 from portal.services.draws import enter_draw
 from portal.services.notifications import mark_read, notify, unread_count
 from tests.factories import DrawFactory
+from tests.helpers import let_entries_close
 from tests.html import find_all, text
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +83,7 @@ def test_a_broken_mail_server_does_not_fail_the_request(
     settings.EMAIL_BACKEND = "tests.notifications.test_notifications.BrokenBackend"
     draw = DrawFactory(winners_count=1, alternates_count=0)
     enter_draw(actor=student.user, draw_id=draw.pk)
+    let_entries_close(draw)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as(admin).post(reverse("portal:draw-perform", args=[draw.pk]))
     assert response.status_code == 302
@@ -126,15 +128,31 @@ def test_the_page_lists_newest_first_and_marks_all_read(client_as, student):
 
 def test_opening_a_notification_marks_it_read_and_follows_its_link(client_as, student):
     n = notify(student.user, kind="draw", message="You won", link="/draws/")
-    response = client_as(student).get(reverse("portal:notification-open", args=[n.pk]))
+    response = client_as(student).post(reverse("portal:notification-open", args=[n.pk]))
     assert response.status_code == 302 and response["Location"] == "/draws/"
     n.refresh_from_db()
     assert n.read_at is not None
 
 
+def test_a_get_does_not_mark_a_notification_read(client_as, student):
+    """A prefetching browser or a mail scanner following a link must not read it for you."""
+    n = notify(student.user, kind="draw", message="You won", link="/draws/")
+    response = client_as(student).get(reverse("portal:notification-open", args=[n.pk]))
+    assert response.status_code == 405
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+def test_the_list_opens_a_notification_with_a_form(client_as, student):
+    n = notify(student.user, kind="draw", message="You won", link="/draws/")
+    page = client_as(student).get(reverse("portal:notifications"))
+    form = find_all(page.content, "form", action=reverse("portal:notification-open", args=[n.pk]))
+    assert form and dict(form[0].attributes)["method"] == "post"
+
+
 def test_a_link_to_another_site_is_not_followed(client_as, student):
     n = notify(student.user, kind="draw", message="Phish", link="https://evil.example/")
-    response = client_as(student).get(reverse("portal:notification-open", args=[n.pk]))
+    response = client_as(student).post(reverse("portal:notification-open", args=[n.pk]))
     assert response["Location"] == reverse("portal:notifications")
 
 
@@ -142,7 +160,7 @@ def test_another_users_notification_is_not_found_and_stays_unread(
     client_as, student, other_student
 ):
     n = notify(student.user, kind="draw", message="You won")
-    response = client_as(other_student).get(reverse("portal:notification-open", args=[n.pk]))
+    response = client_as(other_student).post(reverse("portal:notification-open", args=[n.pk]))
     assert response.status_code == 404
     n.refresh_from_db()
     assert n.read_at is None

@@ -175,9 +175,9 @@ def test_bulk_approve_decides_the_others_and_reports_the_one_already_decided(
 ):
     selected = [queue["alice"].pk, queue["bob"].pk, queue["approved"].pk]
     response = client_as(admin).post(BULK, {"decision": "approve", "selected": selected}, **HX)
-    assert notice(response) == "Approved 2 redemption(s)."
+    assert notice(response) == "Approved 2 redemptions."
     assert error(response) == (
-        f"Skipped 1: #{queue['approved'].pk} This redemption is already approved; "
+        f"Skipped 1: #{queue['approved'].pk}: This redemption is already approved; "
         "nothing was changed."
     )
     assert "redemption-decided" in response["HX-Trigger"]
@@ -220,7 +220,7 @@ def test_bulk_keeps_the_filters_of_the_page_it_was_made_on(client_as, admin, que
 
 def test_the_queue_badge_shows_the_pending_count(client_as, admin, queue):
     response = client_as(admin).get(reverse("portal:queue-badge"), **HX)
-    assert text(find(response.content, id="queue-badge")) == "2"
+    assert text(find(response.content, id="queue-badge")) == "2 (2 redemptions pending)"
 
 
 def test_the_queue_badge_is_empty_when_nothing_is_pending(client_as, admin, queue):
@@ -233,7 +233,7 @@ def test_the_queue_badge_is_empty_when_nothing_is_pending(client_as, admin, queu
 
 def test_the_navigation_shows_the_pending_count_to_admins(client_as, admin, queue):
     response = client_as(admin).get(reverse("portal:dashboard"))
-    assert text(find(response.content, id="queue-badge")) == "2"
+    assert text(find(response.content, id="queue-badge")) == "2 (2 redemptions pending)"
 
 
 def test_the_reject_form_sits_in_the_row_not_in_a_popover(client_as, admin, queue):

@@ -359,3 +359,14 @@ def test_the_admin_dashboard_shows_the_pending_count(client_as, student, admin, 
     response = client_as(admin).get(reverse("portal:dashboard"))
     links = find_all(response.content, "a", href=reverse("portal:redemption-queue"))
     assert "Redemption queue (1 pending)" in [text(link) for link in links]
+
+
+def test_cancelling_asks_first(client_as, student, reward):
+    """Issue 18: one click no longer cancels; the button opens a question with the refund."""
+    redemption = redeem(student, reward)
+    page = client_as(student).get(reverse("portal:my-redemptions")).content
+    item = find(page, "li", id=f"redemption-{redemption.pk}")
+    question = find(item, "details")
+    assert text(find(question, "summary")) == "Cancel and refund…"
+    assert "Your 30 points come back at once" in text(find(question, "form"))
+    assert text(find(question, "button", type="submit")) == "Yes, cancel and refund"

@@ -10,7 +10,8 @@ from portal.services import categories as category_services
 from portal.services.audit import record_audit
 from portal.services.draws import enter_draw, perform_draw
 from tests.factories import DrawFactory, UserFactory
-from tests.html import HX, find_all, text
+from tests.helpers import let_entries_close
+from tests.html import HX, find, find_all, text
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ def test_admin_actions_appear_with_who_what_and_the_change(client_as, admin, cat
     category_services.set_category_active(actor=admin, category_id=category.pk, active=False)
     draw = DrawFactory(created_by=admin)
     enter_draw(actor=student.user, draw_id=draw.pk)
+    let_entries_close(draw)
     perform_draw(actor=admin, draw_id=draw.pk)
     page = client_as(admin).get(reverse("portal:audit-log"))
     assert page.status_code == 200
@@ -79,3 +81,10 @@ def test_the_page_query_count_does_not_grow(
     # COUNT), pending redemptions in the navigation
     with django_assert_num_queries(5):
         client.get(reverse("portal:audit-log"))
+
+
+def test_a_reversed_date_range_says_so_beside_the_log(client_as, admin):
+    response = client_as(admin).get(
+        reverse("portal:audit-log"), {"since": "2030-01-02", "until": "2020-01-01"}, **HX
+    )
+    assert "“From” is after “To”" in text(find(response.content, id="date-range-error"))

@@ -34,6 +34,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from portal.domain.draw_algorithm import commitment, pick_winners
 from portal.management.commands.seed_demo import (
     CATEGORIES,
     CLAIMS,
@@ -64,8 +65,8 @@ from portal.models import (
     Transaction,
     User,
 )
+from portal.models.accounts import new_pass_secret
 from portal.services import period_points
-from portal.services.draw_algorithm import commitment, pick_winners
 from portal.services.draws import entrants_digest
 
 PASSWORD = "upas-scale"  # noqa: S105 - shared by every generated account; refused unless DEBUG
@@ -993,9 +994,14 @@ def rows_for(gen: Generator, loader: Loader) -> list[tuple[type[models.Model], l
         "is_staff",
         "date_joined",
         "email_opt_outs",
+        # Every NOT NULL column is given: a column added later keeps no database default
+        # (SQLite rebuilds the table when a unique column such as calendar_token is added).
+        "language",
+        "calendar_token",
+        "photo",
     ]
     users = (
-        (pk, gen.password, None, False, email, name, role, True, False, joined, json)
+        (pk, gen.password, None, False, email, name, role, True, False, joined, json, "", None, "")
         for pk, email, name, role, joined in gen.users
     )
     emails = ((gen.take_id(EmailAddress), pk, email, True, True) for pk, email, *_ in gen.users)
@@ -1046,6 +1052,7 @@ def rows_for(gen: Generator, loader: Loader) -> list[tuple[type[models.Model], l
         "status",
         "secret",
         "created_at",
+        "requires_registration",
     ]
     events = (
         (
@@ -1064,6 +1071,7 @@ def rows_for(gen: Generator, loader: Loader) -> list[tuple[type[models.Model], l
             e["status"],
             e["secret"],
             dt(e["starts"] - 14 * DAY),
+            False,
         )
         for e in gen.events_rows
     )
@@ -1341,6 +1349,11 @@ def rows_for(gen: Generator, loader: Loader) -> list[tuple[type[models.Model], l
         "balance",
         "lifetime_points",
         "show_on_leaderboard",
+        "milestones",  # filled afterwards with the badges (migration 0014's backfill)
+        "checkins_count",
+        "leaderboard_name",  # empty: the full name shows
+        "pass_secret",
+        "graduated_in",  # empty: still studying
     ]
     notification_cols = [
         "id",
@@ -1356,7 +1369,11 @@ def rows_for(gen: Generator, loader: Loader) -> list[tuple[type[models.Model], l
     return [
         (User, user_cols, users),
         (EmailAddress, ["id", "user_id", "email", "verified", "primary"], emails),
-        (StudentProfile, profile_cols, (tuple(p) for p in gen.profiles)),
+        (
+            StudentProfile,
+            profile_cols,
+            ((*p, "[]", 0, "", new_pass_secret(), "") for p in gen.profiles),
+        ),
         (Reward, reward_cols, rewards),
         (Event, event_cols, events),
         (Task, task_cols, tasks),
@@ -1481,6 +1498,8 @@ class Command(BaseCommand):
             )
             at = time.monotonic()
             import_module("portal.migrations.0007_levels_milestones").backfill(apps, None)
+            # ...and the profile's caches of them (migration 0014), read by the award path.
+            import_module("portal.migrations.0014_milestone_cache").backfill(apps, None)
             self.stdout.write(
                 f"  {Achievement._meta.db_table}: {Achievement.objects.count():,} rows "
                 f"in {time.monotonic() - at:.1f} s"

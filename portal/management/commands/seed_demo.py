@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
+import os
 import random
+import unicodedata
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from unittest import mock
 
@@ -32,10 +35,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from portal.exceptions import LedgerError, PortalError
 from portal.models import (
+    AccountWarning,
     ActivityClaim,
+    AttendanceDispute,
     AuditLog,
     Category,
     CheckIn,
+    CheckInAttempt,
+    Club,
+    ClubMembership,
     Department,
     Draw,
     DrawEntry,
@@ -45,22 +53,52 @@ from portal.models import (
     Reward,
     Role,
     StudentProfile,
+    Suspension,
     Task,
     TaskAssignment,
     Transaction,
     User,
 )
+from portal.selectors import year_end as year_end_selectors
+from portal.selectors.periods import local_midnight
+from portal.services import account_admin, data_rights, draws, ledger, year_end
+from portal.services import attendance as attendance_services
 from portal.services import claims as claim_services
-from portal.services import draws, ledger
+from portal.services import clubs as club_services
+from portal.services import events as event_services
+from portal.services import mentors as mentor_services
+from portal.services import registrations as registration_services
 from portal.services import tasks as task_services
 from portal.services.events import check_in, current_code
-from portal.services.rewards import Decision, RewardError, decide_redemption, redeem_reward
+from portal.services.rewards import RewardError, decide_redemption, redeem_reward
 from portal.uploads import check_evidence
 
 # The last entry the demo writes: one recent award, reversible from the faculty dashboard.
 DONE_MARKER = "seed:recent:1"
+MIN_STUDENTS_FOR_CLUBS = 10
+CLUBS = [
+    (
+        "Robotics Club",
+        "robotics",
+        "We design, build and program robots, from line followers to the regional "
+        "competition. Beginners welcome: we teach soldering and Python.",
+    ),
+    (
+        "Debating Society",
+        "debating",
+        "Weekly debates in British Parliamentary style, and trips to university competitions.",
+    ),
+    (
+        "Photography Club",
+        "photography",
+        "Photo walks, critique evenings and an exhibition at the end of each term.",
+    ),
+]
 # The first demo claim: claims and tasks came later, so they have their own marker.
 CLAIMS_MARKER = "seed:claim:0"
+# The first demo warning: its presence means the account administration demo is in place.
+ACCOUNTS_MARKER = "seed:warning:0"
+ALUMNUS_EMAIL = "alumnus@upas.test"
 DEMO_PASSWORD = "upas-demo"  # noqa: S105 - printed in the README; refused unless DEBUG
 
 DEPARTMENTS = [
@@ -131,6 +169,8 @@ MANUAL_CHECKIN_EVERY = 8
 STAMPED: dict[type[models.Model], str] = {
     Notification: "created_at",
     CheckIn: "created_at",
+    CheckInAttempt: "created_at",
+    AttendanceDispute: "created_at",
     Redemption: "created_at",
     AuditLog: "created_at",
     Event: "created_at",
@@ -347,6 +387,14 @@ LAST = [
 ]
 
 
+def ascii_local_part(name: str) -> str:
+    """ "Zoë O'Brien" -> "zoe.obrien": demo addresses the sign-in form accepts (ASCII only)."""
+    # Letters NFKD does not split into a base letter and an accent.
+    name = name.translate(str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "ß": "ss", "ł": "l"}))
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return ".".join("".join(c for c in part if c.isalnum()) for part in folded.lower().split())
+
+
 class Command(BaseCommand):
     help = "Load the demo data set (about 200 students with history). Development only; idempotent."
 
@@ -354,6 +402,9 @@ class Command(BaseCommand):
         parser.add_argument("--students", type=int, default=200)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's emails run at once in this process (see quiet_mail): their task log lines
+        # would bury the summary below.
+        logging.getLogger("django_tasks").setLevel(logging.WARNING)
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo refuses to run with DEBUG off: it creates known passwords."
@@ -379,6 +430,9 @@ class Command(BaseCommand):
                 for name, desc, default, low, high, cap in CATEGORIES
             ]
             admin = self._user("admin@upas.test", "Sam Okoro", Role.ADMIN, password)
+            # An admin who looks after one department's students' accounts only.
+            dept_admin = self._user("dept.admin@upas.test", "Nadia Farah", Role.ADMIN, password)
+            User.objects.filter(pk=dept_admin.pk).update(admin_department=departments[0])
             faculty = [
                 self._user("faculty@upas.test", "Dr Maria Lopez", Role.FACULTY, password),
                 self._user("j.webb@upas.test", "Prof James Webb", Role.FACULTY, password),
@@ -389,12 +443,25 @@ class Command(BaseCommand):
                     "student@upas.test", "Aisha Khan", "CS2024001", departments[0], 2, password
                 )
             ]
-            for i in range(1, options["students"]):
+            # The last demo student is the Robotics Club's officer, with a known login (only
+            # in a demo large enough for clubs).
+            with_clubs = options["students"] >= MIN_STUDENTS_FOR_CLUBS
+            for i in range(1, options["students"] - (1 if with_clubs else 0)):
                 dept = departments[i % len(departments)]
                 name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + i // len(FIRST)) % len(LAST)]}"
-                email = f"{name.lower().replace(' ', '.').replace(chr(39), '')}{i}@upas.test"
+                email = f"{ascii_local_part(name)}{i}@upas.test"
                 number = f"{dept.code}{2022 + i % 4}{i:03d}"
                 students.append(self._student(email, name, number, dept, 1 + i % 4, password))
+            if with_clubs:
+                students.append(
+                    self._student(
+                        "officer@upas.test", "Leo Martin", "CS2023900", departments[0], 3, password
+                    )
+                )
+        # Every student has a mentor (before their claims, so the mentor hears of them): the
+        # demo faculty member mentors every third, the demo student among them.
+        if not StudentProfile.objects.filter(mentor__isnull=False).exists():
+            self._mentors(students, faculty, admin)
         # A few students prefer privacy on the leaderboard.
         StudentProfile.objects.filter(pk__in=[s.pk for s in students[5::11]]).update(
             show_on_leaderboard=False
@@ -404,10 +471,16 @@ class Command(BaseCommand):
         # Activity is generated once, in one transaction: a second run finds the marker entry
         # and changes nothing (retrying refused demo actions later could succeed and differ).
         # The demo people have no real mailboxes: notifications are kept in-app only.
-        # Sent in this thread (not the background sender), so the override is still in force.
+        # Their emails run at once, in this thread (not queued for the worker, which would
+        # print hundreds of them later), so the dummy backend applies.
         quiet_mail = override_settings(
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-            UPAS_EMAIL_IN_BACKGROUND=False,
+            TASKS={
+                "default": {
+                    "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                    "QUEUES": ["default", "email"],
+                }
+            },
         )
         if not Transaction.objects.filter(idempotency_key=DONE_MARKER).exists():
             with quiet_mail, transaction.atomic():
@@ -441,19 +514,158 @@ class Command(BaseCommand):
                 first_note = _last_pks()[Notification]
                 self._claims_and_tasks(students, faculty, admin, categories)
                 _read_older(first_note)
+        if not AccountWarning.objects.filter(idempotency_key=ACCOUNTS_MARKER).exists():
+            with quiet_mail, transaction.atomic():
+                first_note = _last_pks()[Notification]
+                self._account_admin(students, admin)
+                _read_older(first_note)
+        if not User.objects.filter(email=ALUMNUS_EMAIL).exists():
+            with quiet_mail, transaction.atomic():
+                first_note = _last_pks()[Notification]
+                self._alumnus(departments[0], faculty[0], admin, categories, password)
+                _read_older(first_note)
+        if with_clubs and not Club.objects.exists():
+            with quiet_mail, transaction.atomic():
+                first_note = _last_pks()[Notification]
+                # A suspended demo student (account administration) joins nothing.
+                active = set(
+                    User.objects.filter(
+                        is_active=True, pk__in=[s.user_id for s in students]
+                    ).values_list("pk", flat=True)
+                )
+                members = [s for s in students[:-1] if s.user_id in active]
+                self._clubs(rng, members, students[-1], faculty, admin, categories)
+                _read_older(first_note)
+        adviser = ClubMembership.Position.ADVISER
+        robotics = Club.objects.filter(slug="robotics").first()
+        if robotics and not ClubMembership.objects.filter(position=adviser).exists():
+            # The demo faculty member advises the Robotics Club: its members' claims come
+            # next in their review queue, after their mentees'.
+            club_services.appoint_adviser(actor=admin, club_id=robotics.pk, email=faculty[0].email)
+        if with_clubs and not AttendanceDispute.objects.exists():
+            with quiet_mail, transaction.atomic():
+                first_note = _last_pks()[Notification]
+                self._attendance_corrections(students, faculty)
+                _read_older(first_note)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(students)} students, {len(faculty)} faculty, 1 admin, "
+                f"Demo data ready: {len(students)} students, {len(faculty)} faculty, 2 admins, "
                 f"{len(categories)} categories, {total} ledger entries ({created} new)."
             )
         )
         self.stdout.write(
-            "Sign in at http://127.0.0.1:8000/ with password 'upas-demo' as\n"
+            f"Sign in at {os.environ.get('UPAS_RUN_URL', 'http://127.0.0.1:8000/')} with password "
+            "'upas-demo' as\n"
             "  admin@upas.test    (admin)\n"
-            "  faculty@upas.test  (faculty)\n"
-            "  student@upas.test  (student)"
+            "  dept.admin@upas.test (admin of one department's students)\n"
+            "  faculty@upas.test  (faculty, mentor of a third of the students, adviser of the "
+            "Robotics Club)\n"
+            "  student@upas.test  (student)\n"
+            "  officer@upas.test  (student, officer of the Robotics Club)\n"
+            f"  {ALUMNUS_EMAIL} (alumnus: graduated last academic year)"
+        )
+        live = (
+            Event.objects.filter(
+                organiser__email="faculty@upas.test",
+                status=Event.Status.PUBLISHED,
+                starts_at__lte=timezone.now(),
+                ends_at__gt=timezone.now(),
+            )
+            .order_by("pk")
+            .first()
+        )
+        if live is not None:
+            self.stdout.write(
+                f"Door passes: student@upas.test shows /pass/; faculty@upas.test scans it at "
+                f"/events/{live.pk}/passes/ ({live.title}, on now)."
+            )
+        warned = User.objects.filter(account_warnings__isnull=False).distinct().order_by("pk")
+        suspended = User.objects.filter(
+            pk__in=Suspension.objects.filter(lifted_at__isnull=True).values("user_id")
+        ).order_by("pk")
+        self.stdout.write(
+            "Account administration: warned "
+            + ", ".join(u.email for u in warned)
+            + "; suspended "
+            + ", ".join(u.email for u in suspended)
+        )
+
+    def _alumnus(
+        self,
+        dept: Department,
+        teacher: User,
+        admin: User,
+        categories: list[Category],
+        password: str,
+    ) -> None:
+        """A graduate of last academic year with history: awards over their final year, a
+        reward redeemed and handed over, graduated just before this academic year began (the
+        year-end page still offers this year's close)."""
+        profile = self._student(ALUMNUS_EMAIL, "Grace Mensah", "CS2022050", dept, 4, password)
+        current = year_end_selectors.current_academic_year()
+        begun = local_midnight(date(int(current[:4]), settings.UPAS_ACADEMIC_YEAR_START_MONTH, 1))
+        for n, days in enumerate((330, 270, 200, 150, 110)):
+            category = categories[n % len(categories)]
+            ledger.award_points(
+                actor=teacher,
+                student_id=profile.pk,
+                category_id=category.pk,
+                amount=category.default_points,
+                reason=REASONS[category.name][0],
+                idempotency_key=f"demo-alumnus-{n}",
+                at=begun - timedelta(days=days),
+            )
+        reward = Reward.objects.filter(is_active=True).order_by("cost").first()
+        profile.refresh_from_db()
+        if reward is not None and reward.cost <= profile.balance:
+            with _clock(begun - timedelta(days=100)):
+                redemption = redeem_reward(
+                    actor=profile.user, reward_id=reward.pk, idempotency_key="demo-alumnus-r"
+                )
+            for days, step in ((99, Redemption.Decision.APPROVE), (97, Redemption.Decision.FULFIL)):
+                with _clock(begun - timedelta(days=days)):
+                    decide_redemption(actor=admin, redemption_id=redemption.pk, decision=step)
+        first = int(current[:4]) - 1
+        with _clock(begun - timedelta(days=3)):
+            year_end.graduate_student(
+                actor=admin, student_id=profile.pk, academic_year=f"{first}/{current[2:4]}"
+            )
+
+    def _account_admin(self, students: list[StudentProfile], admin: User) -> None:
+        """Warnings and a suspension, through the services (audited like the real thing): one
+        student with a warning, one with three (the person page suggests a suspension), one
+        suspended for two weeks. Not the demo logins, and not in a demo too small for it."""
+        if len(students) < 7:
+            return
+        reasons = [
+            "Shared an event check-in code in a group chat.",
+            "Claimed points for a workshop they did not attend.",
+            "Disrupted the robotics night check-in queue.",
+        ]
+        account_admin.issue_warning(
+            actor=admin,
+            user_id=students[2].user_id,
+            reason=reasons[0],
+            idempotency_key="demo-warning-single",
+        )
+        for i, reason in enumerate(reasons):
+            account_admin.issue_warning(
+                actor=admin,
+                user_id=students[3].user_id,
+                reason=reason,
+                idempotency_key=ACCOUNTS_MARKER if i == 0 else f"demo-warning-{i}",
+            )
+        account_admin.suspend_account(
+            actor=admin,
+            user_id=students[4].user_id,
+            reason="Repeated false activity claims; suspended pending a meeting with the dean.",
+            ends_at=timezone.now() + timedelta(days=14),
+        )
+        # One student asked for their data to be erased: the admins' queue shows it.
+        data_rights.request_erasure(
+            user=students[6].user, note="I am transferring to another university."
         )
 
     def _events(
@@ -507,6 +719,242 @@ class Command(BaseCommand):
                 plan.append((when, len(plan), _attend(event, profile, manual=manual)))
         return events
 
+    def _clubs(
+        self,
+        rng: random.Random,
+        students: list[StudentProfile],
+        officer: StudentProfile,
+        faculty: list[User],
+        admin: User,
+        categories: list[Category],
+    ) -> None:
+        """Three clubs with officers and members; the Robotics Club's build night requires
+        registration and is full with a waitlist, and its intro session last week shows
+        registered, attended, no-show and walk-in counts. Everything through the services."""
+        attendance = next(c for c in categories if c.name == "Event attendance")
+        clubs = {}
+        for name, slug, description in CLUBS:
+            club = club_services.save_club(
+                actor=admin, club=Club(name=name, slug=slug, description=description)
+            )
+            clubs[slug] = club
+        appoint = club_services.appoint_officer
+        appoint(actor=admin, club_id=clubs["robotics"].pk, email=officer.user.email)
+        appoint(actor=admin, club_id=clubs["robotics"].pk, email=faculty[1].email)
+        appoint(actor=admin, club_id=clubs["debating"].pk, email=students[3].user.email)
+        appoint(actor=admin, club_id=clubs["debating"].pk, email=faculty[2].email)
+        appoint(actor=admin, club_id=clubs["photography"].pk, email=students[7].user.email)
+        pool = [s for s in students[1:] if s.pk not in (students[3].pk, students[7].pk)]
+        for club, size in zip(clubs.values(), (34, 22, 15), strict=True):
+            for profile in rng.sample(pool, min(size, len(pool))):
+                club_services.join_club(actor=profile.user, club_id=club.pk)
+        club_services.join_club(actor=students[0].user, club_id=clubs["robotics"].pk)
+
+        now = timezone.now()
+        today = timezone.localdate()
+
+        def at(days: int, hour: int) -> datetime:
+            return timezone.make_aware(
+                datetime.combine(today + timedelta(days=days), datetime.min.time())
+            ) + timedelta(hours=hour)
+
+        def club_event(
+            club: Club, organiser: User, title: str, start: datetime, **extra: Any
+        ) -> Event:
+            with _clock(min(start, now) - timedelta(days=14)):
+                event = event_services.save_event(
+                    actor=organiser,
+                    event=Event(
+                        title=title,
+                        location=extra.pop("location", "Engineering building, lab 2"),
+                        starts_at=start,
+                        ends_at=start + timedelta(hours=2),
+                        category=attendance,
+                        attendance_points=extra.pop("points", 10),
+                        club=club,
+                        description=extra.pop("description", ""),
+                        **extra,
+                    ),
+                )
+                event_services.set_event_status(
+                    actor=organiser, event_id=event.pk, status=Event.Status.PUBLISHED
+                )
+            return event
+
+        robotics = clubs["robotics"]
+        members = list(
+            StudentProfile.objects.filter(
+                user__club_memberships__club=robotics,
+                user__club_memberships__position=ClubMembership.Position.MEMBER,
+            )
+            .exclude(pk=students[0].pk)
+            .order_by("pk")
+        )
+        # Last week's intro session: 10 registered, 7 came, 3 did not, 2 walked in.
+        intro = club_event(
+            robotics,
+            officer.user,
+            "Robotics intro session",
+            at(-6, 17),
+            requires_registration=True,
+            capacity=12,
+            description="Meet the team and the robots. Registration required.",
+        )
+        for n, profile in enumerate(members[:10]):
+            with _clock(intro.starts_at - timedelta(days=5, hours=-n)):
+                registration_services.register(actor=profile.user, event_id=intro.pk)
+        for n, profile in enumerate(members[:7]):
+            with _clock(intro.starts_at + timedelta(minutes=n)):
+                check_in(actor=profile.user, event_id=intro.pk, code=current_code(intro))
+        for profile in members[10:12]:
+            with _clock(intro.starts_at + timedelta(minutes=20)):
+                check_in(actor=officer.user, event_id=intro.pk, student_id=profile.pk)
+        intro.status = Event.Status.COMPLETED
+        intro.save(update_fields=["status"])
+
+        # Next week's build night: 8 places, all taken, 4 on the waitlist; the demo student
+        # can join the waitlist, and a student who gives up a place passes it on at once.
+        build = club_event(
+            robotics,
+            officer.user,
+            "Robot build night",
+            at(5, 18),
+            requires_registration=True,
+            capacity=8,
+            points=15,
+            description="Build a line-following robot in teams. Eight places; bring a laptop.",
+        )
+        for n, profile in enumerate(members[12:25]):
+            with _clock(now - timedelta(days=2, minutes=-n * 30)):
+                registration_services.register(actor=profile.user, event_id=build.pk)
+        if len(members) > 12:  # (a small demo, `--students 15`, has fewer members)
+            with _clock(now - timedelta(hours=3)):
+                registration_services.unregister(actor=members[12].user, event_id=build.pk)
+
+        club_event(
+            clubs["debating"],
+            faculty[2],
+            "Open debate: AI in the classroom",
+            at(3, 17),
+            location="Humanities, room 104",
+            description="Motion: this house would let students use AI in every exam.",
+        )
+        club_event(
+            clubs["photography"],
+            students[7].user,
+            "Photo walk around campus",
+            at(9, 10),
+            location="Main gate",
+            requires_registration=True,
+            capacity=20,
+            description="Bring any camera, a phone will do.",
+        )
+
+    def _attendance_corrections(self, students: list[StudentProfile], faculty: list[User]) -> None:
+        """Issue 19, item 6, through the services: at last week's Robotics intro session one
+        no-show is excused, one was refused at the door (a wrong code) and disputes it ("I was
+        there", waiting in the officers' queue), and one walk-in's check-in is annulled; a
+        student refused at the study skills workshop (on now, Dr Maria Lopez's) disputes it
+        too; and the Robotics Club's soldering workshop is cancelled after students (the demo
+        student among them) registered, so they got the cancellation notice."""
+        officer = students[-1]
+        robotics = Club.objects.get(slug="robotics")
+        members = list(
+            StudentProfile.objects.filter(
+                user__club_memberships__club=robotics,
+                user__club_memberships__position=ClubMembership.Position.MEMBER,
+            )
+            .exclude(pk=students[0].pk)
+            .order_by("pk")
+        )
+        intro = Event.objects.get(title="Robotics intro session")
+        after = intro.ends_at + timedelta(hours=1)
+        absent = [
+            registration
+            for registration in intro.registrations.select_related("student__user").order_by(
+                "created_at", "id"
+            )
+            if not CheckIn.objects.standing().filter(event=intro, student=registration.student)
+        ]
+        if len(absent) >= 2:
+            with _clock(after):
+                attendance_services.set_excused(
+                    actor=officer.user, registration_id=absent[0].pk, excused=True
+                )
+            refused = absent[1].student
+            # A mistyped code: refused, and on record for the officers.
+            with _clock(intro.starts_at + timedelta(minutes=4)), contextlib.suppress(PortalError):
+                check_in(actor=refused.user, event_id=intro.pk, code="WRONG7")
+            with _clock(after + timedelta(hours=2)):
+                attendance_services.file_dispute(
+                    actor=refused.user,
+                    event_id=intro.pk,
+                    note="I was there from the start, by the 3D printer. The code said wrong "
+                    "twice, then I gave up and stayed for the session.",
+                )
+        walk_ins = CheckIn.objects.standing().filter(event=intro, method=CheckIn.Method.MANUAL)
+        for walk_in in walk_ins.select_related("student").order_by("-id"):
+            if walk_in.student.balance >= intro.attendance_points:
+                with _clock(after + timedelta(minutes=30)):
+                    attendance_services.annul_checkin(
+                        actor=officer.user,
+                        checkin_id=walk_in.pk,
+                        reason="Signed in at the door for a friend, then left.",
+                    )
+                break
+        workshop = Event.objects.filter(title="Study skills workshop").first()
+        if workshop is not None and workshop.opens_at < timezone.now():
+            came = CheckIn.objects.filter(event=workshop).values("student")
+            someone = (
+                StudentProfile.objects.filter(
+                    user__is_active=True, pk__in=[s.pk for s in students[1:-1]]
+                )
+                .exclude(pk__in=came)
+                .order_by("pk")
+                .first()
+            )
+            if someone is not None:
+                refused_at = timezone.now() - timedelta(minutes=25)
+                with _clock(refused_at), contextlib.suppress(PortalError):
+                    check_in(actor=someone.user, event_id=workshop.pk, code="WRONG7")
+                with _clock(timezone.now() - timedelta(minutes=15)):
+                    attendance_services.file_dispute(
+                        actor=someone.user,
+                        event_id=workshop.pk,
+                        note="My phone's clock is off: every code I typed was refused. I am in "
+                        "the second row.",
+                    )
+        # The soldering workshop: announced, registered for, then called off by the officer.
+        start = timezone.make_aware(
+            datetime.combine(timezone.localdate() + timedelta(days=4), datetime.min.time())
+        ) + timedelta(hours=18)
+        with _clock(timezone.now() - timedelta(days=6)):
+            soldering = event_services.save_event(
+                actor=officer.user,
+                event=Event(
+                    title="Robot soldering workshop",
+                    location="Engineering building, lab 2",
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=2),
+                    category=intro.category,
+                    attendance_points=10,
+                    club=robotics,
+                    requires_registration=True,
+                    capacity=10,
+                    description="Solder your own motor driver board. Ten places.",
+                ),
+            )
+            event_services.set_event_status(
+                actor=officer.user, event_id=soldering.pk, status=Event.Status.PUBLISHED
+            )
+        for n, profile in enumerate([students[0], *members[25:31]]):
+            with _clock(timezone.now() - timedelta(days=5, hours=-n)):
+                registration_services.register(actor=profile.user, event_id=soldering.pk)
+        with _clock(timezone.now() - timedelta(hours=20)):
+            event_services.set_event_status(
+                actor=officer.user, event_id=soldering.pk, status=Event.Status.CANCELLED
+            )
+
     def _rewards(self) -> list[Reward]:
         rewards = []
         for name, category, cost, stock, limit, colour, description in REWARDS:
@@ -538,16 +986,25 @@ class Command(BaseCommand):
         """Some students redeemed over the past ten weeks; the admin approved, handed over or
         rejected some of them a day or two later (the latest are still waiting)."""
         now = timezone.now()
-        decisions = [None, None, Decision.APPROVE, Decision.FULFIL, Decision.REJECT]
+        decisions = [
+            None,
+            None,
+            Redemption.Decision.APPROVE,
+            Redemption.Decision.FULFIL,
+            Redemption.Decision.REJECT,
+        ]
         made: dict[int, Redemption] = {}
         for n, profile in enumerate(students[1:60:2]):
             reward = rng.choice(rewards[:5])
             when = now - timedelta(days=rng.uniform(0.2, 70))
             plan.append((when, len(plan), _redeem(made, n, profile, reward)))
             decision = decisions[n % len(decisions)]
-            steps = {Decision.FULFIL: [Decision.APPROVE, Decision.FULFIL]}.get(
-                decision, [decision] if decision else []
-            )
+            steps = {
+                Redemption.Decision.FULFIL: [
+                    Redemption.Decision.APPROVE,
+                    Redemption.Decision.FULFIL,
+                ]
+            }.get(decision, [decision] if decision else [])
             for step in steps:
                 when += timedelta(hours=rng.uniform(3, 60))
                 if when > now - timedelta(minutes=10):
@@ -637,6 +1094,16 @@ class Command(BaseCommand):
                     claim_deadline=workshop.ends_at + timedelta(days=14),
                 ),
             )
+
+    def _mentors(self, students: list[StudentProfile], faculty: list[User], admin: User) -> None:
+        """Each student's mentor, from a file as an admin would upload it (one audited
+        import): the faculty take turns, so the demo faculty member has every third student."""
+        rows = [
+            f"{profile.enrollment_number},{faculty[i % len(faculty)].email}"
+            for i, profile in enumerate(students)
+        ]
+        data = "\n".join(["enrollment_number,mentor_email", *rows]).encode()
+        mentor_services.import_mentors(actor=admin, data=data)
 
     def _claims_and_tasks(
         self,
@@ -746,6 +1213,13 @@ class Command(BaseCommand):
     def _student(
         self, email: str, name: str, number: str, dept: Department, year: int, password: str
     ) -> StudentProfile:
+        existing = StudentProfile.objects.select_related("user").filter(enrollment_number=number)
+        profile = existing.first()
+        if profile is not None:
+            if profile.user.email != email:  # seeded before the addresses became ASCII
+                EmailAddress.objects.filter(user=profile.user).update(email=email)
+                User.objects.filter(pk=profile.user_id).update(email=email)
+            return profile
         user = self._user(email, name, Role.STUDENT, password)
         profile, _created = StudentProfile.objects.get_or_create(
             user=user,
@@ -888,7 +1362,7 @@ def _decide(
             redemption_id=made[n].pk,
             decision=decision,
             note="Sorry, this batch sold out before we could order more."
-            if decision == Decision.REJECT
+            if decision == Redemption.Decision.REJECT
             else "",
         )
 

@@ -1,0 +1,103 @@
+"""Events: who organises, who sees which event, who runs an event's check-in."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from portal.models import AttendanceDispute, CheckIn, ClubMembership, Event, Registration, User
+
+from .clubs import OFFICER, is_club_officer, is_officer_of
+from .roles import is_admin, is_staff, is_student
+
+
+def can_organise_events(user: User | None) -> bool:
+    """Create events (the creator organises them): faculty and admins, and club officers for
+    their own clubs (`portal.services.events.save_event` holds them to those clubs)."""
+    return is_staff(user) or is_club_officer(user)
+
+
+def can_manage_event(user: User | None, event: Event) -> bool:
+    """Edit, publish, cancel, run check-in and attendance: its organiser while faculty, any
+    admin, and the officers of the event's club (a query, asked only for a club's event)."""
+    if is_admin(user):
+        return True
+    if is_staff(user) and event.organiser_id == user.pk:
+        return True
+    return is_officer_of(user, event.club_id)
+
+
+def managed_events(user: User | None) -> QuerySet[Event]:
+    """The events `can_manage_event` says yes to, as a queryset (the dispute queue): every
+    event for admins; those they organise for faculty; their clubs' events for officers."""
+    if is_admin(user):
+        return Event.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Event.objects.none()
+    mine = Q(club_id__in=ClubMembership.objects.filter(user=user, position=OFFICER).values("club"))
+    if is_staff(user):
+        mine |= Q(organiser=user)
+    return Event.objects.filter(mine)
+
+
+def can_check_in(user: User | None) -> bool:
+    """Check oneself in, ask for reminders: students."""
+    return is_student(user)
+
+
+def has_door_pass(user: User | None) -> bool:
+    """A personal door pass that organisers scan to check one in: students."""
+    return is_student(user)
+
+
+def visible_events(viewer: User) -> QuerySet[Event]:
+    """Drafts only for their organiser and admins; everything else for everyone signed in."""
+    events = Event.objects.all()
+    if is_admin(viewer):
+        return events
+    return events.filter(~Q(status=Event.Status.DRAFT) | Q(organiser=viewer))
+
+
+def access_event(viewer: User, pk: int) -> Event:
+    """An event the viewer may see (404 otherwise)."""
+    return get_object_or_404(
+        visible_events(viewer).select_related("organiser", "category", "club"), pk=pk
+    )
+
+
+def access_event_for_organiser(viewer: User, pk: int) -> Event:
+    """An event the viewer manages (`can_manage_event`); 404 for everyone else, so nobody
+    learns about another organiser's check-in screen or its codes."""
+    event = get_object_or_404(Event.objects.select_related("organiser", "category", "club"), pk=pk)
+    if can_manage_event(viewer, event):
+        return event
+    raise Http404
+
+
+def access_checkin_for_organiser(viewer: User, pk: int) -> CheckIn:
+    """A check-in to an event the viewer manages (to annul it); 404 for anyone else."""
+    checkin = get_object_or_404(CheckIn.objects.select_related("event", "student__user"), pk=pk)
+    if can_manage_event(viewer, checkin.event):
+        return checkin
+    raise Http404
+
+
+def access_registration_for_organiser(viewer: User, pk: int) -> Registration:
+    """A registration to an event the viewer manages (to excuse the student); 404 otherwise."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("event", "student__user"), pk=pk
+    )
+    if can_manage_event(viewer, registration.event):
+        return registration
+    raise Http404
+
+
+def access_dispute_for_organiser(viewer: User, pk: int) -> AttendanceDispute:
+    """A dispute about an event the viewer manages (to decide it); 404 for anyone else."""
+    dispute = get_object_or_404(
+        AttendanceDispute.objects.select_related("event", "student__user"), pk=pk
+    )
+    if can_manage_event(viewer, dispute.event):
+        return dispute
+    raise Http404
