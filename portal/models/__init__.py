@@ -12,6 +12,7 @@ from .accounts import (
     User,
 )
 from .audit import AuditLog
+from .certificates import Certificate, CertificateBatch, Transcript, TranscriptHiddenItem
 from .claims import (
     MAX_CLAIM_AGE_DAYS,
     ActivityClaim,
@@ -56,6 +57,8 @@ __all__ = [
     "AttendanceDispute",
     "AuditLog",
     "Category",
+    "Certificate",
+    "CertificateBatch",
     "CheckIn",
     "CheckInAttempt",
     "Club",
@@ -86,5 +89,7 @@ __all__ = [
     "Task",
     "TaskAssignment",
     "Transaction",
+    "Transcript",
+    "TranscriptHiddenItem",
     "User",
 ]

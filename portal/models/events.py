@@ -96,6 +96,11 @@ class Event(models.Model):
         help_text=_("Default: the start."),
         verbose_name=_("registration closes at"),
     )
+    offers_certificate = models.BooleanField(
+        default=False,
+        help_text=_("Each student who checks in gets a signed certificate of attendance."),
+        verbose_name=_("offers a certificate"),
+    )
     # Never shown to anyone: check-in codes are derived from it.
     secret = models.CharField(max_length=64, default=new_secret, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

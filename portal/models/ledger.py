@@ -32,6 +32,11 @@ class Category(models.Model):
         verbose_name=_("yearly cap"),
     )
     is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    issues_certificate = models.BooleanField(
+        default=False,
+        verbose_name=_("issues a certificate"),
+        help_text=_("An approved activity claim or task here earns the student a certificate."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
