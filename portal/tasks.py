@@ -9,7 +9,21 @@ from datetime import timedelta
 from django.conf import settings
 from django_tasks import task
 
-from portal.services import account_admin, claims, data_rights, draws, notifications, reminders
+from portal.services import (
+    account_admin,
+    certificates,
+    claims,
+    data_rights,
+    draws,
+    notifications,
+    reminders,
+)
+
+
+@task()
+def issue_certificate_batch(batch_id: int) -> int:
+    """An admin's bulk issue of certificates for an event (its progress shows on the page)."""
+    return certificates.run_batch(batch_id)
 
 
 @task()

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from portal.views import (
     activity,
     attendance,
+    certificates,
     claims,
     clubs,
     dashboards,
@@ -30,6 +31,21 @@ from portal.views import (
 
 app_name = "portal"
 
+
+class DocumentCode:
+    """A certificate's or transcript's code: base64url, as secrets.token_urlsafe makes it."""
+
+    regex = r"[A-Za-z0-9_-]{16,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(DocumentCode, "code")
+
 urlpatterns = [
     path("", dashboards.dashboard, name="dashboard"),
     path("dashboard/points-chart/", dashboards.points_chart, name="points-chart"),
@@ -46,6 +62,32 @@ urlpatterns = [
     path("calendar/<str:token>.ics", events.calendar_feed, name="calendar-feed"),
     path("pass/", passes.student_pass, name="student-pass"),
     path("pass/reset/", passes.student_pass_reset, name="student-pass-reset"),
+    # certificates and transcripts
+    path("certificates/", certificates.certificate_list, name="certificates"),
+    path("certificates/<code:code>/", certificates.certificate_detail, name="certificate-detail"),
+    path("certificates/<code:code>.pdf", certificates.certificate_pdf, name="certificate-pdf"),
+    path("certificates/<code:code>.json", certificates.certificate_json, name="certificate-json"),
+    path("certificates/<code:code>.jwt", certificates.certificate_badge, name="certificate-badge"),
+    path("transcript/", certificates.transcript, name="transcript"),
+    path("transcript/items/", certificates.transcript_item, name="transcript-item"),
+    path("transcript/issue/", certificates.transcript_issue, name="transcript-issue"),
+    path("transcript/<code:code>.pdf", certificates.transcript_pdf, name="transcript-pdf"),
+    path("transcript/<code:code>.json", certificates.transcript_json, name="transcript-json"),
+    path("verify/<str:code>/", certificates.verify, name="verify"),
+    path(".well-known/jwks.json", certificates.jwks, name="jwks"),
+    path("staff/certificates/", certificates.certificate_admin, name="certificate-admin"),
+    path("staff/certificates/issue/", certificates.certificate_issue, name="certificate-issue"),
+    path("staff/certificates/batch/", certificates.certificate_batch, name="certificate-batch"),
+    path(
+        "staff/certificates/batches/<int:pk>/",
+        certificates.certificate_batch_status,
+        name="certificate-batch-status",
+    ),
+    path(
+        "staff/certificates/<int:pk>/revoke/",
+        certificates.certificate_revoke,
+        name="certificate-revoke",
+    ),
     # ledger
     path("leaderboard/", leaderboard.leaderboard, name="leaderboard"),
     path("history/", ledger.history, name="history"),

@@ -17,9 +17,18 @@ import pytest
 from django.urls import reverse
 
 from portal import urls as portal_urls
-from portal.models import ActivityClaim, ErasureRequest, Event, Notification, Redemption, Role
+from portal.models import (
+    ActivityClaim,
+    Certificate,
+    ErasureRequest,
+    Event,
+    Notification,
+    Redemption,
+    Role,
+)
 from portal.services import accounts as account_services
 from portal.services import attendance as attendance_services
+from portal.services import certificates as certificate_services
 from portal.services import clubs as club_services
 from portal.services import draws as draw_services
 from portal.services import events as event_services
@@ -70,6 +79,9 @@ def staff_only(status: int) -> dict[str, int]:
 def admins_only(status: int) -> dict[str, int]:
     return {ANONYMOUS: 302, STUDENT: 403, OTHER_STUDENT: 403, FACULTY: 403, ADMIN: status}
 
+
+# A student's certificate or transcript: theirs to download, nobody else's (404, never 403).
+holder_or_admin = {ANONYMOUS: 302, STUDENT: 200, OTHER_STUDENT: 404, FACULTY: 403, ADMIN: 403}
 
 # (url name, kwargs, method, {role: expected status}). Kwargs name objects built by the
 # `objects` fixture: "award" is an award by `faculty` to `student`; "student_user" is that
@@ -550,6 +562,41 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("draw-screen", {"pk": "drawn"}, "GET", admins_only(200)),
     ("draw-screen", {"pk": "draw"}, "POST", admins_only(405)),
     ("draw-verify", {"pk": "drawn"}, "GET", everyone(200)),
+    # certificates and transcripts: "certificate" and "transcript" are `student`'s
+    ("certificates", {}, "GET", students_only(200)),
+    ("certificates", {}, "POST", students_only(405)),
+    *(
+        (name, {"code": "certificate"}, "GET", {**holder_or_admin, ADMIN: 200})
+        for name in ("certificate-detail", "certificate-pdf", "certificate-json")
+    ),
+    ("certificate-badge", {"code": "certificate"}, "GET", {**holder_or_admin, ADMIN: 200}),
+    ("certificate-pdf", {"code": "certificate"}, "POST", {**students_only(405), ADMIN: 405}),
+    ("transcript", {}, "GET", students_only(200)),
+    ("transcript", {}, "POST", students_only(405)),
+    ("transcript-item", {}, "POST", students_only(404)),  # no item named
+    ("transcript-item", {}, "GET", students_only(405)),
+    ("transcript-issue", {}, "POST", students_only(302)),
+    ("transcript-issue", {}, "GET", students_only(405)),
+    ("transcript-pdf", {"code": "transcript"}, "GET", holder_or_admin),
+    ("transcript-json", {"code": "transcript"}, "GET", holder_or_admin),
+    ("transcript-json", {"code": "transcript"}, "POST", students_only(405)),
+    # Public: the code is the holder's to hand out.
+    ("verify", {"code": "certificate"}, "GET", everyone(200)),
+    ("verify", {"code": "transcript"}, "GET", everyone(200)),
+    ("verify", {"code": "bad_code"}, "GET", everyone(404)),
+    ("verify", {"code": "certificate"}, "POST", everyone(405)),
+    ("jwks", {}, "GET", everyone(200)),
+    ("jwks", {}, "POST", everyone(405)),
+    ("certificate-admin", {}, "GET", admins_only(200)),
+    ("certificate-admin", {}, "POST", admins_only(405)),
+    ("certificate-issue", {}, "POST", admins_only(422)),  # an empty form
+    ("certificate-issue", {}, "GET", admins_only(405)),
+    ("certificate-batch", {}, "POST", admins_only(422)),
+    ("certificate-batch", {}, "GET", admins_only(405)),
+    ("certificate-batch-status", {"pk": "batch"}, "GET", admins_only(200)),
+    ("certificate-batch-status", {"pk": "batch"}, "POST", admins_only(405)),
+    ("certificate-revoke", {"pk": "certificate_pk"}, "POST", admins_only(422)),  # no reason
+    ("certificate-revoke", {"pk": "certificate_pk"}, "GET", admins_only(405)),
     ("draw-verify", {"pk": "drawn"}, "POST", everyone(405)),
     ("draw-verify", {"pk": "draw"}, "GET", everyone(404)),
     ("prize-claim", {"pk": "pick"}, "GET", students_only(405)),
@@ -685,7 +732,14 @@ def objects(
     let_entries_close(drawn)
     pick = draw_services.perform_draw(actor=admin, draw_id=drawn.pk).winners[0]
     task = TaskFactory(created_by=faculty, category=category, max_claimants=5)
+    with_certificate = EventFactory(organiser=faculty, category=category, offers_certificate=True)
+    event_services.check_in(actor=faculty, event_id=with_certificate.pk, student_id=student.pk)
+    certificate = Certificate.objects.get(holder=student)
     return {
+        "certificate": certificate.code,
+        "certificate_pk": certificate.pk,
+        "transcript": certificate_services.issue_transcript(actor=student.user).code,
+        "batch": certificate_services.start_batch(actor=admin, event_id=with_certificate.pk).pk,
         "draw": draw.pk,
         "drawn": drawn.pk,
         "pick": pick.pk,

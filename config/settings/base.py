@@ -299,6 +299,8 @@ UPAS_CLAIM_AUTO_DECLINE_DAYS = env.int("CLAIM_AUTO_DECLINE_DAYS", default=0)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The portal's public address, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Who issues the certificates and transcripts (their PDFs, Open Badges and verification page).
+UPAS_UNIVERSITY_NAME = env("UNIVERSITY_NAME", default="UPAS University")
 
 # --- forms, tables ---------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "tailwind"

@@ -22,7 +22,15 @@ class CategoryForm(forms.ModelForm):
 
     class Meta:
         model = Category
-        fields = ["name", "description", "default_points", "min_points", "max_points", "yearly_cap"]
+        fields = [
+            "name",
+            "description",
+            "default_points",
+            "min_points",
+            "max_points",
+            "yearly_cap",
+            "issues_certificate",
+        ]
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

@@ -38,6 +38,7 @@ class EventForm(forms.ModelForm):
             "club",
             "requires_registration",
             "registration_closes_at",
+            "offers_certificate",
         ]
         labels = {
             "category": _("Points category"),

@@ -90,18 +90,15 @@ class Certificate(SignedRecord):
         related_name="certificate",
     )
 
+    # The admin's form sends one, so a double submit issues one certificate.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
     class Meta:
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(source__in=["event", "claim", "task", "admin"]),
                 name="certificate_source_known",
-            ),
-            # An admin's certificate for an event, single or bulk, is issued once per student.
-            models.UniqueConstraint(
-                fields=["event", "holder"],
-                condition=Q(source="admin"),
-                name="one_admin_certificate_per_event",
             ),
         ]
         indexes = [models.Index(fields=["holder", "issued_at"], name="certificate_holder_idx")]

@@ -222,7 +222,9 @@ class Transaction(models.Model):
 
     @property
     def is_reversible_kind(self) -> bool:
-        return self.kind in (self.Kind.AWARD, self.Kind.DEDUCTION)
+        """Awards and deductions, and the points of an approved claim or task (reversing
+        those revokes the certificate the approval issued)."""
+        return self.kind in (self.Kind.AWARD, self.Kind.DEDUCTION, self.Kind.CLAIM, self.Kind.TASK)
 
 
 class PeriodPoints(models.Model):

@@ -21,6 +21,7 @@ class Notification(models.Model):
         REGISTRATION = "registration", _("Event registration")
         MENTEE = "mentee", _("Claims from my mentees")
         ATTENDANCE = "attendance", _("Check-in corrections and disputes")
+        CERTIFICATE = "certificate", _("Certificates issued or revoked")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -31,6 +31,13 @@ from .accounts import (
     sees_all_figures,
     sign_in_needs_sso,
 )
+from .certificates import (
+    access_certificate,
+    access_certificate_for_admin,
+    access_own_transcript,
+    can_issue_certificates,
+    has_certificates,
+)
 from .claims import (
     access_assignment_file,
     access_claim_evidence,
@@ -102,6 +109,8 @@ __all__ = [
     "STAFF",
     "Role",
     "access_assignment_file",
+    "access_certificate",
+    "access_certificate_for_admin",
     "access_checkin_for_organiser",
     "access_claim_evidence",
     "access_club",
@@ -114,6 +123,7 @@ __all__ = [
     "access_own_claim",
     "access_own_notification",
     "access_own_redemption",
+    "access_own_transcript",
     "access_performed_draw",
     "access_person",
     "access_registration_for_organiser",
@@ -132,6 +142,7 @@ __all__ = [
     "can_close_academic_year",
     "can_edit_task",
     "can_enter_draws",
+    "can_issue_certificates",
     "can_join_clubs",
     "can_limit_admins",
     "can_manage_accounts",
@@ -149,6 +160,7 @@ __all__ = [
     "can_run_draws",
     "can_see_mentees",
     "clubs_run_by",
+    "has_certificates",
     "has_door_pass",
     "in_admins_reach",
     "is_admin",

@@ -9,6 +9,7 @@ from functools import cached_property
 from portal.models import User
 
 from .accounts import can_manage_accounts, can_manage_categories, sees_all_figures
+from .certificates import can_issue_certificates, has_certificates
 from .claims import can_claim, can_post_tasks, can_review, sees_every_task
 from .clubs import can_join_clubs, can_manage_clubs
 from .draws import can_enter_draws, can_run_draws
@@ -34,6 +35,14 @@ class Abilities:
     def alumnus(self) -> bool:
         """A graduate: the menu offers their history and nothing to act on."""
         return is_alumnus(self.user)
+
+    @cached_property
+    def have_certificates(self) -> bool:
+        return has_certificates(self.user)
+
+    @cached_property
+    def issue_certificates(self) -> bool:
+        return can_issue_certificates(self.user)
 
     @cached_property
     def award(self) -> bool:

@@ -35,6 +35,7 @@ from portal.permissions import can_check_in, can_manage_event, require
 from portal.selectors.attendance import dispute_refusal
 
 from .audit import record_audit
+from .certificates import in_language_of_site, revoke_produced_by
 from .events import admit, event_for_checkin
 from .ledger import lock_own_profile, lock_profile, post_reversal
 from .notifications import in_language_of, notify
@@ -148,6 +149,9 @@ def annul_checkin(*, actor: User, checkin_id: int, reason: str) -> Annulment:
     checkin.annul_reason = reason
     checkin.save(update_fields=["annulled_at", "annulled_by", "annul_reason"])
     withdrawn = _withdraw_draw_entries(event, profile)
+    with in_language_of_site():
+        revoked_because = _("The check-in was annulled: %(reason)s") % {"reason": reason}
+    revoke_produced_by(actor=actor, reason=revoked_because, checkin=checkin)
     _tell_annulled(profile, checkin, reversal, withdrawn)
     record_audit(
         actor=actor,

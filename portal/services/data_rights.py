@@ -47,6 +47,7 @@ from portal.models import (
 from portal.permissions import can_administer, can_request_erasure, require
 
 from .audit import record_audit
+from .certificates import forget_all_of
 from .notifications import in_language_of, notify
 
 NOTE_MAX = 500
@@ -231,6 +232,8 @@ def _scrub(user: User, profile: StudentProfile | None) -> list:
                 "show_on_leaderboard",
             ]
         )
+        # Signed documents carry the name: their codes become "not known".
+        forget_all_of(profile)
         for claim in ActivityClaim.objects.filter(student=profile).exclude(evidence=""):
             files.append(claim.evidence)
         ActivityClaim.objects.filter(student=profile).update(description=ERASED, evidence="")

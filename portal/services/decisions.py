@@ -24,6 +24,7 @@ from portal.models import (
 )
 
 from .audit import record_audit
+from .certificates import issue_for_approval
 from .ledger import check_amount_bounds, check_yearly_cap, post_entry
 from .notifications import notify
 
@@ -91,6 +92,8 @@ def apply_decision(
             counts_for_lifetime=True,
             **credit.link,
         )
+        if credit.category.issues_certificate:
+            issue_for_approval(item, profile=profile, by=actor)
     statuses = type(item).Status
     item.status = statuses.APPROVED if approve else statuses.REJECTED
     item.decided_by, item.decided_at, item.review_comment = actor, timezone.now(), comment

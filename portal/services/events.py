@@ -49,6 +49,7 @@ from portal.permissions import (
     require,
 )
 
+from . import certificates
 from .audit import record_audit, save_audited
 from .ledger import lock_own_profile, lock_profile, post_entry
 from .passes import pass_holder
@@ -328,6 +329,8 @@ def credit_checkin(
         idempotency_key=checkin_key(event.pk, profile.pk, annulled),
         counts_for_lifetime=True,
     )
+    if event.offers_certificate:
+        certificates.issue_for_checkin(checkin, by=by)
     return checkin
 
 

@@ -454,7 +454,10 @@ def reverse_transaction(
     if (entry := _replayed(idempotency_key, actor, reverses_id=original.pk)) is not None:
         return entry
     if not original.is_reversible_kind:
-        raise LedgerError("not_reversible", _("Only awards and deductions can be reversed here."))
+        raise LedgerError(
+            "not_reversible",
+            _("Only awards, deductions and approved claims and tasks can be reversed here."),
+        )
     if Transaction.objects.filter(reverses=original).exists():
         raise LedgerError("already_reversed", _("This entry has already been reversed."))
     if not is_admin(actor):
@@ -474,6 +477,13 @@ def reverse_transaction(
     entry = post_reversal(
         profile, original, actor=actor, reason=reason, idempotency_key=idempotency_key
     )
+    if original.claim_id or original.task_assignment_id:
+        # Imported here: the certificates service locks profiles through this module.
+        from .certificates import in_language_of_site, revoke_produced_by
+
+        with in_language_of_site():
+            why = _("The points for it were reversed: %(reason)s") % {"reason": reason}
+        revoke_produced_by(actor=actor, reason=why, entry=original)
     tell_student(profile, entry)
     return entry
 

@@ -40,6 +40,7 @@ from portal.models import (
     AttendanceDispute,
     AuditLog,
     Category,
+    Certificate,
     CheckIn,
     CheckInAttempt,
     Club,
@@ -63,6 +64,7 @@ from portal.selectors import year_end as year_end_selectors
 from portal.selectors.periods import local_midnight
 from portal.services import account_admin, data_rights, draws, ledger, year_end
 from portal.services import attendance as attendance_services
+from portal.services import certificates as certificate_services
 from portal.services import claims as claim_services
 from portal.services import clubs as club_services
 from portal.services import events as event_services
@@ -547,6 +549,11 @@ class Command(BaseCommand):
                 first_note = _last_pks()[Notification]
                 self._attendance_corrections(students, faculty)
                 _read_older(first_note)
+        if not Certificate.objects.exists():
+            with quiet_mail:
+                first_note = _last_pks()[Notification]
+                self._certificates(students, admin, categories)
+                _read_older(first_note)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
@@ -591,6 +598,48 @@ class Command(BaseCommand):
             + "; suspended "
             + ", ".join(u.email for u in suspended)
         )
+
+    def _certificates(
+        self, students: list[StudentProfile], admin: User, categories: list[Category]
+    ) -> None:
+        """Past events' certificates in bulk, one an admin issued by hand, one revoked; from
+        now on Volunteering claims and the events on now and to come give certificates; the
+        demo student signed a transcript and hid one item from it."""
+        Category.objects.filter(name="Volunteering").update(issues_certificate=True)
+        now = timezone.now()
+        Event.objects.filter(ends_at__gt=now).update(offers_certificate=True)
+        demo = students[0]
+        attended = (
+            Event.objects.filter(
+                checkins__student=demo, checkins__annulled_at__isnull=True, ends_at__lt=now
+            )
+            .order_by("-starts_at")
+            .distinct()[:2]
+        )
+        for event in attended:
+            with transaction.atomic():  # the bulk issue runs when this commits
+                certificate_services.start_batch(actor=admin, event_id=event.pk)
+        certificate_services.issue_by_admin(
+            actor=admin,
+            enrollment_number=demo.enrollment_number,
+            title="Student ambassador, autumn open day",
+            activity_date=timezone.localdate() - timedelta(days=20),
+            description="Welcomed visiting families and led three campus tours.",
+            idempotency_key="demo-certificate-ambassador",
+        )
+        other = Certificate.objects.exclude(holder=demo).order_by("pk").first()
+        if other is not None:
+            certificate_services.revoke(
+                actor=admin,
+                certificate_id=other.pk,
+                reason="Issued by mistake: the student left before the talk began.",
+            )
+        hidden = CheckIn.objects.filter(student=demo, annulled_at__isnull=True).order_by("pk")
+        if (first := hidden.first()) is not None:
+            certificate_services.set_hidden(
+                actor=demo.user, kind="checkin", item_id=first.pk, hidden=True
+            )
+        certificate_services.issue_transcript(actor=demo.user)
 
     def _alumnus(
         self,
