@@ -287,6 +287,18 @@ UPAS_REVERSAL_WINDOW_HOURS = env.int("REVERSAL_WINDOW_HOURS", default=24)
 # Levels by lifetime points, "Name:points" from 0 upwards; checked here, so a bad value stops
 # the server at startup rather than on the first award. The parser is pure (no models).
 UPAS_LEVELS = parse_levels(env("LEVELS", default=DEFAULT_LEVELS))
+# Certificates and transcripts are signed with Ed25519 keys kept in SIGNING_KEYS_DIR (by
+# default beside the claim evidence in PRIVATE_MEDIA_ROOT: never served, backed up with it,
+# and on the container's volume). SIGNING_KEY, a PKCS8 PEM ("\n" escapes allowed), replaces
+# the directory's private key for deployments that keep keys in a secret store. See
+# docs/CERTIFICATES.md, "Keys and rotation".
+UPAS_SIGNING_KEYS_DIR = Path(
+    env(
+        "SIGNING_KEYS_DIR",
+        default=str(Path(STORAGES["private"]["OPTIONS"]["location"]) / "signing-keys"),
+    )
+)
+UPAS_SIGNING_KEY = env("SIGNING_KEY", default="")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="UPAS <no-reply@upas.test>")

@@ -3,8 +3,11 @@ database (SQLite when unset), exactly as for development."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
 from .development import *  # noqa: F403
 
@@ -25,6 +28,11 @@ STORAGES = {
     "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test process signs with its own fresh keyring (tests that look at the files point it at
+# their tmp_path), and never with a key from the environment.
+UPAS_SIGNING_KEYS_DIR = Path(tempfile.mkdtemp(prefix="upas-keys-"))
+atexit.register(shutil.rmtree, UPAS_SIGNING_KEYS_DIR, ignore_errors=True)
+UPAS_SIGNING_KEY = ""
 
 # SQLite's default in-memory test database uses a shared cache, whose table locks ignore the busy
 # timeout; a file lets the concurrency tests exercise the real IMMEDIATE-transaction queueing.

@@ -93,7 +93,8 @@ def verify(signed: Any, keys: dict[str, Ed25519PublicKey]) -> dict[str, Any]:
     signature = signed.get("signature")
     if not isinstance(signature, dict) or signature.get("alg") != ALGORITHM:
         raise SignatureError("not signed with Ed25519")
-    key = keys.get(signature.get("kid"))
+    kid = signature.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None  # a list or object is no key id
     if key is None:
         raise SignatureError("signed by a key that is not published")
     try:
