@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 # Where to point a browser at (a bare port means this machine; 0.0.0.0 listens everywhere).
 ADDRESS := $(subst 0.0.0.0,127.0.0.1,$(if $(findstring :,$(HOST)),$(HOST),127.0.0.1:$(HOST)))
 
-.PHONY: messages run test test-fast test-browser lint fmt css vendor check-deploy ci install bench bench-smoke
+.PHONY: messages run test test-fast test-browser lint fmt css vendor check-deploy ci install bench bench-smoke bench-certificates
 
 $(STAMP): requirements.txt
 	@echo "== Installing the Python packages into $(VENV): about 2.5 minutes the first time,"
@@ -69,6 +69,12 @@ bench-smoke: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py generate_scale_data --students 200 --reset -v0
 	$(PY) bench/run.py --smoke
+
+## Certificates (issue 20): signing, the certificate and transcript PDFs and the Open Badge JWT,
+## each timed COUNT times (default 200; make bench-certificates COUNT=50). No database needed.
+COUNT ?= 200
+bench-certificates: $(STAMP)
+	$(PY) bench/certificates.py --count $(COUNT)
 
 ## Update the translation catalogues from the code (needs GNU gettext: apt-get install gettext),
 ## then compile them; translate what it leaves empty in locale/*/LC_MESSAGES/django.po and run again.
