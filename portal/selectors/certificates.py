@@ -29,13 +29,15 @@ def recent_certificates(query: str = "") -> list[Certificate]:
 
 
 def events_for_batches() -> list[Event]:
-    """Events that have started in the last six months (their attendance is known)."""
+    """Events of the last six months and of today (check-in may have opened already); a
+    batch issues for whoever is checked in when it runs."""
     now = timezone.now()
     return list(
         Event.objects.filter(
-            starts_at__lte=now, starts_at__gte=now - timedelta(days=BATCH_EVENTS_DAYS)
+            starts_at__lte=now + timedelta(days=1),
+            starts_at__gte=now - timedelta(days=BATCH_EVENTS_DAYS),
         )
-        .exclude(status=Event.Status.DRAFT)
+        .exclude(status__in=[Event.Status.DRAFT, Event.Status.CANCELLED])
         .order_by("-starts_at")[:200]
     )
 
