@@ -28,7 +28,7 @@ class IssueCertificateForm(IdempotentForm):
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
     description = forms.CharField(
-        label=_("Details (optional)"),
+        label=_("Details"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),

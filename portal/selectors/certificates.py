@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.models import Certificate, CertificateBatch, Event
 
-LISTED = 50
+LISTED = 25
 BATCH_EVENTS_DAYS = 180
 
 

@@ -12,8 +12,7 @@ check-in or a reversed claim or task entry in the same way."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -75,7 +74,7 @@ def issuer() -> dict[str, str]:
 
 
 def utc_stamp(moment: datetime) -> str:
-    return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def certificate_document(

@@ -129,12 +129,15 @@ def certificate_badge(request: HtmxHttpRequest, code: str) -> HttpResponse:
 @require_GET
 def transcript(request: HtmxHttpRequest) -> HttpResponse:
     profile = _own_profile(request)
+    issued = transcript_selectors.transcripts_of(profile)
     return render_page(
         request,
         "portal/certificates/transcript.html",
         {
             "record": transcript_selectors.transcript_record(profile),
-            "issued": transcript_selectors.transcripts_of(profile),
+            "issued": issued,
+            # The newest one's QR, to show an employer from a phone.
+            "latest_qr": _qr_svg(issued[0].document["verify_url"]) if issued else "",
         },
     )
 

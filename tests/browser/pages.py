@@ -36,6 +36,13 @@ NOT_PAGES: dict[str, str] = {
     "award-points-field": "fragment: swapped into the award form (swept in its states)",
     "student-search": "fragment: the award form's search results (swept in its states)",
     "event-student-search": "fragment: the attendance page's search results (swept in its states)",
+    "certificate-pdf": "PDF download",
+    "certificate-json": "signed JSON download",
+    "certificate-badge": "Open Badge (VC-JWT) download",
+    "transcript-pdf": "PDF download",
+    "transcript-json": "signed JSON download",
+    "jwks": "the public keys as JSON",
+    "certificate-batch-status": "fragment: a bulk issue's progress row, polled on its page",
 }
 
 # allauth's pages (not portal URLs, so not in the matrix): (url name, who opens them). Those left
