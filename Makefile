@@ -95,12 +95,12 @@ vendor:
 check-deploy: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
-	ALLOWED_HOSTS=upas.example.edu REDIS_URL=redis://127.0.0.1:6379/0 \
+	ALLOWED_HOSTS=upas.example.edu REDIS_URL=redis://127.0.0.1:6379/0 SITE_URL=https://upas.example.edu \
 	$(PY) manage.py check --deploy --fail-level WARNING
 	@# The hashed, compressed static files must build (a missing file referenced by CSS/JS fails).
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
-	ALLOWED_HOSTS=upas.example.edu REDIS_URL=redis://127.0.0.1:6379/0 \
+	ALLOWED_HOSTS=upas.example.edu REDIS_URL=redis://127.0.0.1:6379/0 SITE_URL=https://upas.example.edu \
 	$(PY) manage.py collectstatic --noinput --clear -v0
 
 ci: lint check-deploy test

@@ -105,12 +105,17 @@ def verify(signed: Any, keys: dict[str, Ed25519PublicKey]) -> dict[str, Any]:
 
 
 def keys_from_jwks(jwks: Any) -> dict[str, Ed25519PublicKey]:
+    """The Ed25519 keys of a JWK set, by recomputed kid; other or malformed keys are skipped
+    (a set may also publish keys for other uses)."""
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
         raise SignatureError("not a JWK set")
     keys = {}
     for jwk in jwks["keys"]:
         if isinstance(jwk, dict) and jwk.get("crv") == "Ed25519":
-            key = public_key_from_jwk(jwk)
+            try:
+                key = public_key_from_jwk(jwk)
+            except SignatureError:
+                continue
             keys[key_id(key)] = key  # the kid is recomputed, never trusted from the file
     return keys
 
@@ -120,15 +125,29 @@ def embed_marker(signed: dict[str, Any]) -> str:
     return PDF_MARKER + b64url(canonical_json(signed))
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object with a key twice could show a reader one value and sign another."""
+    if len({key for key, _value in pairs}) != len(pairs):
+        raise SignatureError("a key appears twice in the document")
+    return dict(pairs)
+
+
+def _loads(data: bytes | str) -> Any:
+    return json.loads(data, object_pairs_hook=_unique_keys)
+
+
 def find_in_pdf(data: bytes) -> dict[str, Any]:
-    """The signed document a PDF carries; SignatureError when there is none."""
-    match = _IN_PDF.search(data)
-    if match is None:
+    """The signed document a PDF carries; SignatureError when there is none, or more than one
+    (which would let a reader and a verifier look at different ones)."""
+    found = _IN_PDF.findall(data)
+    if not found:
         raise SignatureError("this PDF carries no signed document")
+    if len(found) > 1:
+        raise SignatureError("this PDF carries more than one signed document")
     try:
-        return json.loads(b64url_decode(match.group(1).decode("ascii")))
+        return _loads(b64url_decode(found[0].decode("ascii")))
     except ValueError as exc:
-        raise SignatureError("this PDF's signed document is damaged") from exc
+        raise SignatureError(f"this PDF's signed document is damaged: {exc}") from exc
 
 
 def read_signed_file(data: bytes) -> dict[str, Any]:
@@ -136,6 +155,34 @@ def read_signed_file(data: bytes) -> dict[str, Any]:
     if data.startswith(b"%PDF"):
         return find_in_pdf(data)
     try:
-        return json.loads(data)
+        return _loads(data)
+    except SignatureError:
+        raise
     except ValueError as exc:
         raise SignatureError("neither a PDF nor a JSON certificate") from exc
+
+
+def printable(value: object) -> str:
+    """A field for a terminal: control and bidi characters shown escaped, never obeyed."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """What may be signed: control characters (escape sequences) and bidi overrides, which
+    could make a document read differently from what it says, are removed; line breaks stay."""
+    return _CONTROLS.sub("", text)
+
+
+def cleaned(value: Any) -> Any:
+    """`clean_text` on every string of a document, keys and nesting kept."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [cleaned(item) for item in value]
+    return value

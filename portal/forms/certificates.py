@@ -25,7 +25,9 @@ class IssueCertificateForm(IdempotentForm):
         help_text=_("As it will read on the certificate, e.g. “Volunteer of the month, May”."),
     )
     activity_date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     description = forms.CharField(
         label=_("Details"),

@@ -113,6 +113,9 @@ class Transcript(SignedRecord):
     holder = models.ForeignKey(
         "portal.StudentProfile", on_delete=models.PROTECT, related_name="transcripts"
     )
+    # What it lists ("checkin:12", "claim:3", "task:7"): an item withdrawn later (a check-in
+    # annulled, an approval reversed) revokes the transcripts that list it.
+    items = models.JSONField(default=list, editable=False)
 
     class Meta:
         ordering = ["-issued_at", "-id"]

@@ -7,6 +7,7 @@ the size of the record."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,7 @@ from portal.models import (
 from .milestones import badges_for, level_of
 
 Kind = TranscriptHiddenItem.Kind
+CODE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,14 @@ class TranscriptRecord:
     @property
     def is_empty(self) -> bool:
         return not self.clubs and not any(y.events or y.activities for y in self.years)
+
+    @property
+    def shown_items(self) -> list[str]:
+        return [
+            f"{item.kind}:{item.item_id}"
+            for year in self.years
+            for item in year.shown(year.events) + year.shown(year.activities)
+        ]
 
     def as_document(self) -> dict[str, Any]:
         return {
@@ -244,7 +254,7 @@ def transcripts_of(profile: StudentProfile, *, most: int = 10) -> list[Transcrip
 
 def find_by_code(code: str) -> Certificate | Transcript | None:
     """The public verification: a certificate or a transcript by its code, else None."""
-    if not code or len(code) > 64:
+    if not CODE.fullmatch(code or ""):  # also keeps NUL and the like away from the database
         return None
     found = Certificate.objects.filter(code=code).select_related("revoked_by").first()
     return found or Transcript.objects.filter(code=code).first()

@@ -12,7 +12,7 @@ check-in or a reversed claim or task entry in the same way."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +52,7 @@ Source = Certificate.Source
 TITLE_LENGTH = 200
 DESCRIPTION_LENGTH = 1000
 REASON_LENGTH = 300
+OLDEST_DAYS = 20 * 366
 
 
 class CertificateError(PortalError):
@@ -105,10 +106,11 @@ def _issue(
     """Sign and write `certificate` unless what it comes from has one already (then None)."""
     certificate.code = new_code()
     certificate.issued_at = timezone.now()
+    certificate.title = signing.clean_text(certificate.title)
     document = certificate_document(
         certificate, category=category, points=points, description=description
     )
-    certificate.signed = signing.sign(signing_keys.signing_key(), document)
+    certificate.signed = signing.sign(signing_keys.signing_key(), signing.cleaned(document))
     if not insert_once(certificate):
         return None
     with in_language_of(certificate.holder.user):
@@ -194,7 +196,8 @@ def _one_line(text: str, most: int = 120) -> str:
 
 
 def _clean(value: str, *, most: int, field: str, required: bool) -> str:
-    value = " ".join((value or "").split()) if field != "description" else (value or "").strip()
+    value = signing.clean_text(value or "")
+    value = " ".join(value.split()) if field != "description" else value.strip()
     if required and not value:
         raise CertificateError("required", _("This field is required."), field=field)
     if len(value) > most:
@@ -227,6 +230,10 @@ def issue_by_admin(
     if activity_date > timezone.localdate():
         raise CertificateError(
             "future_date", _("The date cannot be in the future."), field="activity_date"
+        )
+    if activity_date < timezone.localdate() - timedelta(days=OLDEST_DAYS):
+        raise CertificateError(
+            "too_old", _("The date cannot be more than 20 years ago."), field="activity_date"
         )
     if not idempotency_key or len(idempotency_key) > 64:
         raise CertificateError("bad_key", _("This form is out of date: reload the page."))
@@ -412,16 +419,37 @@ def revoke_produced_by(
     cannot issue for the check-in after this looked."""
     if checkin is not None:
         found = Certificate.objects.filter(checkin=checkin)
+        item, holder = f"checkin:{checkin.pk}", checkin.student_id
     elif entry is not None and entry.claim_id:
         found = Certificate.objects.filter(claim_id=entry.claim_id)
+        item, holder = f"claim:{entry.claim_id}", entry.student_id
     elif entry is not None and entry.task_assignment_id:
         found = Certificate.objects.filter(assignment_id=entry.task_assignment_id)
+        item, holder = f"task:{entry.task_assignment_id}", entry.student_id
     else:
         return None
+    _revoke_transcripts_listing(item, holder=holder, actor=actor, reason=reason)
     certificate = found.select_for_update().filter(revoked_at__isnull=True).first()
     if certificate is not None:
         _revoke(certificate, actor=actor, reason=reason)
     return certificate
+
+
+def _revoke_transcripts_listing(item: str, *, holder: int, actor: User | None, reason: str) -> int:
+    """A transcript is the record of its day; one that lists a withdrawn item no longer
+    stands. A student has a handful of transcripts, so they are read and matched here."""
+    listing = [
+        t.pk
+        for t in Transcript.objects.filter(holder_id=holder, revoked_at__isnull=True).only("items")
+        if item in t.items
+    ]
+    if not listing:
+        return 0
+    with in_language_of_site():
+        why = _("An item it lists was withdrawn: %(reason)s") % {"reason": reason}
+    return Transcript.objects.filter(pk__in=listing).update(
+        revoked_at=timezone.now(), revoked_by=actor, revoked_reason=why[:REASON_LENGTH]
+    )
 
 
 # --- transcripts ----------------------------------------------------------------------------
@@ -433,7 +461,9 @@ def issue_transcript(*, actor: User) -> Transcript:
     if profile is None:
         raise CertificateError("forbidden", _("Only students have a transcript."))
     record = transcript_selectors.transcript_record(profile)
-    transcript = Transcript(holder=profile, code=new_code(), issued_at=timezone.now())
+    transcript = Transcript(
+        holder=profile, code=new_code(), issued_at=timezone.now(), items=record.shown_items
+    )
     with in_language_of_site():
         document = {
             "type": "transcript",
@@ -445,7 +475,7 @@ def issue_transcript(*, actor: User) -> Transcript:
             "issued_at": utc_stamp(transcript.issued_at),
             **record.as_document(),
         }
-    transcript.signed = signing.sign(signing_keys.signing_key(), document)
+    transcript.signed = signing.sign(signing_keys.signing_key(), signing.cleaned(document))
     transcript.save()
     return transcript
 

@@ -43,6 +43,8 @@ from portal.services import certificates as certificate_services
 # Someone checking a certificate reads one page; a scraper guessing codes reads thousands.
 VERIFY_RATE = "30/m"
 JWKS_MAX_AGE = 300
+# Each one is a signed row kept for good: enough for every application, not a flood.
+TRANSCRIPTS_PER_USER = "20/d"
 
 
 def _qr_svg(url: str) -> str:
@@ -119,6 +121,10 @@ def certificate_json(request: HtmxHttpRequest, code: str) -> HttpResponse:
 def certificate_badge(request: HtmxHttpRequest, code: str) -> HttpResponse:
     """The Open Badges 3.0 credential, a VC-JWT signed with the same key (for wallets)."""
     certificate = access_certificate(request.user, code)
+    if certificate.is_revoked:  # a badge carries no status: a wallet would trust it for good
+        return HttpResponse(
+            _("This certificate was revoked."), status=410, content_type="text/plain"
+        )
     token = open_badges.encode(
         open_badges.credential(certificate.document), signing_keys.signing_key()
     )
@@ -173,6 +179,9 @@ def transcript_item(request: HtmxHttpRequest) -> HttpResponse:
 @role_required(Role.STUDENT, Role.ALUMNUS)
 @require_POST
 def transcript_issue(request: HtmxHttpRequest) -> HttpResponse:
+    if ratelimit.consume("transcript", str(request.user.pk), TRANSCRIPTS_PER_USER).limited:
+        messages.error(request, _("You have signed many transcripts lately: try again later."))
+        return redirect("portal:transcript")
     try:
         issued = certificate_services.issue_transcript(actor=request.user)
     except PortalError as exc:
@@ -222,10 +231,13 @@ def verify(request: HtmxHttpRequest, code: str) -> HttpResponse:
             status=429,
         )
         response["Retry-After"] = str(usage.seconds_left)
+        response["Cache-Control"] = "no-store"
         return response
     found = transcript_selectors.find_by_code(code)
     if found is None:
-        return render_page(request, "portal/certificates/verify_unknown.html", {}, status=404)
+        response = render_page(request, "portal/certificates/verify_unknown.html", {}, status=404)
+        response["Cache-Control"] = "no-store"
+        return response
     response = render_page(
         request,
         "portal/certificates/verify.html",

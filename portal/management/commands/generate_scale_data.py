@@ -1053,6 +1053,7 @@ def rows_for(gen: Generator, loader: Loader) -> list[tuple[type[models.Model], l
         "secret",
         "created_at",
         "requires_registration",
+        "offers_certificate",
     ]
     events = (
         (
@@ -1071,6 +1072,7 @@ def rows_for(gen: Generator, loader: Loader) -> list[tuple[type[models.Model], l
             e["status"],
             e["secret"],
             dt(e["starts"] - 14 * DAY),
+            False,
             False,
         )
         for e in gen.events_rows

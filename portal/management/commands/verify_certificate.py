@@ -10,7 +10,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from portal.domain.signing import SignatureError, keys_from_jwks, read_signed_file, verify
+from portal.domain.signing import (
+    SignatureError,
+    keys_from_jwks,
+    printable,
+    read_signed_file,
+    verify,
+)
 from portal.signing_keys import KeyringError, published_keys
 
 JWKS_TIMEOUT_SECONDS = 10
@@ -65,7 +71,7 @@ class Command(BaseCommand):
         for label, names in SHOWN_FIELDS:
             value = shown_value(document, names)
             if value:
-                self.stdout.write(f"  {_(label):<8} {value}")
+                self.stdout.write(f"  {_(label):<8} {printable(value)}")
         if isinstance(document.get("items"), list):
             self.stdout.write(f"  {_('items'):<8} {len(document['items'])}")
         self.stdout.write(
@@ -75,7 +81,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _("Revocation is checked online: %(url)s")
-            % {"url": document.get("verify_url") or _("the portal's /verify/<code>/ page")}
+            % {
+                "url": printable(document.get("verify_url", ""))
+                or _("the portal's /verify/<code>/ page")
+            }
+        )
+        self.stdout.write(
+            _("The signed data is checked, not how a PDF's page looks: compare them.")
         )
 
     def published_keys(self, source: str | None) -> dict[str, Ed25519PublicKey]:
