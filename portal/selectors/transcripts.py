@@ -140,7 +140,8 @@ def _year_of(day: date) -> str:
     return academic_year_of(day, start_month=settings.UPAS_ACADEMIC_YEAR_START_MONTH)
 
 
-def _one_line(text: str, most: int = 120) -> str:
+def one_line(text: str, most: int = 120) -> str:
+    """A claim's description as a title: one line, at most `most` characters."""
     line = " ".join(text.split())
     return line if len(line) <= most else line[: most - 1] + "…"
 
@@ -176,7 +177,7 @@ def transcript_record(profile: StudentProfile) -> TranscriptRecord:
             Item(
                 Kind.CLAIM,
                 claim.pk,
-                _one_line(claim.description),
+                one_line(claim.description),
                 claim.activity_date,
                 claim.category.name,
                 claim.points,

@@ -165,7 +165,7 @@ def issue_for_approval(
         with in_language_of_site():
             title = _("%(category)s: %(activity)s") % {
                 "category": category.name,
-                "activity": _one_line(item.description),
+                "activity": transcript_selectors.one_line(item.description),
             }
         link: dict[str, Any] = {"claim": item, "source": Source.CLAIM}
         when, description = item.activity_date, item.description
@@ -185,11 +185,6 @@ def issue_for_approval(
         points=points,
         description=description[:DESCRIPTION_LENGTH],
     )
-
-
-def _one_line(text: str, most: int = 120) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= most else line[: most - 1] + "…"
 
 
 # --- an admin's certificates ------------------------------------------------------------------
@@ -287,11 +282,11 @@ def start_batch(*, actor: User, event_id: int) -> CertificateBatch:
         CertificateError,
         _("Only administrators issue and revoke certificates."),
     )
-    event = Event.objects.filter(pk=event_id).first()
-    if event is None:
-        raise CertificateError("not_found", _("This event does not exist."))
     with transaction.atomic():
-        Event.objects.select_for_update().filter(pk=event_id).first()  # one batch at a time
+        # Locked: one batch at a time per event.
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is None:
+            raise CertificateError("not_found", _("This event does not exist."))
         running = event.certificate_batches.filter(
             status__in=[CertificateBatch.Status.QUEUED, CertificateBatch.Status.RUNNING]
         ).first()

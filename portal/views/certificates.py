@@ -28,7 +28,7 @@ from portal.forms.certificates import (
     RevokeForm,
 )
 from portal.htmx import HtmxHttpRequest, render_page
-from portal.models import CertificateBatch, Role, StudentProfile, Transcript
+from portal.models import Certificate, CertificateBatch, Role, StudentProfile, Transcript
 from portal.permissions import (
     access_certificate,
     access_certificate_for_admin,
@@ -82,16 +82,16 @@ def certificate_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def certificate_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     certificate = access_certificate(request.user, code)
-    return render_page(
-        request,
-        "portal/certificates/detail.html",
-        {
-            "certificate": certificate,
-            "document": certificate.document,
-            "qr": _qr_svg(certificate.document["verify_url"]),
-            "revoke_form": RevokeForm(auto_id="revoke_%s"),
-        },
-    )
+    return render_page(request, "portal/certificates/detail.html", _detail_context(certificate))
+
+
+def _detail_context(certificate: Certificate, revoke_form: RevokeForm | None = None) -> dict:
+    return {
+        "certificate": certificate,
+        "document": certificate.document,
+        "qr": _qr_svg(certificate.document["verify_url"]),
+        "revoke_form": revoke_form or RevokeForm(auto_id="revoke_%s"),
+    }
 
 
 @role_required(Role.STUDENT, Role.ALUMNUS, Role.ADMIN)
@@ -360,13 +360,5 @@ def certificate_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The certificate is revoked; the student was told."))
             return redirect("portal:certificate-detail", code=certificate.code)
     return render_page(
-        request,
-        "portal/certificates/detail.html",
-        {
-            "certificate": certificate,
-            "document": certificate.document,
-            "qr": _qr_svg(certificate.document["verify_url"]),
-            "revoke_form": form,
-        },
-        status=422,
+        request, "portal/certificates/detail.html", _detail_context(certificate, form), status=422
     )
