@@ -59,3 +59,7 @@ class BulkError(PortalError):
 
 class YearEndError(PortalError):
     """A year-end close refused: forbidden, bad_year, future_year, already_closed."""
+
+
+class WebhookError(PortalError):
+    pass

@@ -17,6 +17,7 @@ from portal.services import (
     draws,
     notifications,
     reminders,
+    webhooks,
 )
 
 
@@ -73,3 +74,15 @@ def apply_retention() -> int:
     """Delete sign-in records and evidence files past their retention time."""
     report = data_rights.apply_retention()
     return report.sign_ins + report.claim_files + report.task_files
+
+
+@task()
+def send_webhook(delivery_id: int, attempts: int = 0) -> str:
+    """One attempt at one webhook delivery (signed POST; back-off on failure)."""
+    return webhooks.send_delivery(delivery_id, attempts)
+
+
+@task()
+def requeue_webhooks() -> int:
+    """Queue the webhook deliveries that are due: retries, and those a dead worker left."""
+    return webhooks.requeue_due()

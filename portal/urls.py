@@ -26,6 +26,7 @@ from portal.views import (
     settings,
     staff,
     tasks,
+    webhooks,
     year_end,
 )
 
@@ -232,6 +233,20 @@ urlpatterns = [
     path("staff/mentors/import/", mentors.mentor_import, name="mentor-import"),
     path("mentees/", mentors.my_mentees, name="my-mentees"),
     path("staff/audit/", staff.audit_log, name="audit-log"),
+    path("staff/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("staff/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("staff/webhooks/<int:pk>/active/", webhooks.webhook_active, name="webhook-active"),
+    path(
+        "staff/webhooks/<int:pk>/roll-secret/",
+        webhooks.webhook_roll_secret,
+        name="webhook-roll-secret",
+    ),
+    path("staff/webhooks/<int:pk>/ping/", webhooks.webhook_ping, name="webhook-ping"),
+    path(
+        "staff/webhooks/<int:pk>/deliveries/<int:delivery_pk>/resend/",
+        webhooks.webhook_resend,
+        name="webhook-resend",
+    ),
     path("staff/reports/", reports.reports, name="reports"),
     path(
         "staff/reports/departments.csv",

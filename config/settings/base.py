@@ -382,3 +382,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Webhooks (docs/WEBHOOKS.md): receivers must use https and a public address (checked when an
+# endpoint is registered and again before every send). WEBHOOKS_ALLOW_HTTP_LOCAL lets
+# development and tests register http://localhost and 127.0.0.1 receivers; keep it off in
+# production. Each delivery waits at most WEBHOOKS_TIMEOUT seconds to connect and to be answered.
+UPAS_WEBHOOKS_ALLOW_HTTP_LOCAL = env.bool("WEBHOOKS_ALLOW_HTTP_LOCAL", default=False)
+UPAS_WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=5.0)

@@ -44,11 +44,13 @@ from .notifications import Notification
 from .rewards import Redemption, Reward
 from .rights import ErasureRequest
 from .schedule import ScheduledJob
+from .webhooks import PING, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .year_end import AcademicYearClose
 
 __all__ = [
     "MAX_CLAIM_AGE_DAYS",
     "MAX_POINTS_PER_ENTRY",
+    "PING",
     "WARNINGS_BEFORE_SUSPENSION",
     "AcademicYearClose",
     "AccountWarning",
@@ -92,4 +94,7 @@ __all__ = [
     "Transcript",
     "TranscriptHiddenItem",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

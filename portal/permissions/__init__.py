@@ -104,6 +104,12 @@ from .roles import (
     require,
     role_required,
 )
+from .webhooks import (
+    access_webhook_delivery,
+    access_webhook_endpoint,
+    can_manage_webhooks,
+    webhooks_manager_required,
+)
 
 __all__ = [
     "STAFF",
@@ -132,6 +138,8 @@ __all__ = [
     "access_task",
     "access_task_for_editing",
     "access_transaction_for_reversal",
+    "access_webhook_delivery",
+    "access_webhook_endpoint",
     "accounts_manager_required",
     "administers_everyone",
     "can_administer",
@@ -150,6 +158,7 @@ __all__ = [
     "can_manage_categories",
     "can_manage_clubs",
     "can_manage_event",
+    "can_manage_webhooks",
     "can_mentor",
     "can_organise_events",
     "can_post_tasks",
@@ -186,5 +195,6 @@ __all__ = [
     "student_profile_of",
     "visible_events",
     "visible_rewards",
+    "webhooks_manager_required",
     "within_reversal_window",
 ]

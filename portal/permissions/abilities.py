@@ -18,6 +18,7 @@ from .ledger import can_award, sees_everyones_history
 from .mentors import can_assign_mentors, can_see_mentees
 from .rewards import can_manage_catalogue, can_redeem
 from .roles import is_admin, is_alumnus
+from .webhooks import can_manage_webhooks
 
 
 class Abilities:
@@ -30,6 +31,10 @@ class Abilities:
     def administer(self) -> bool:
         """The admin pages: people, categories, catalogue, redemption queue, reports, audit."""
         return is_admin(self.user)
+
+    @cached_property
+    def manage_webhooks(self) -> bool:
+        return can_manage_webhooks(self.user)
 
     @cached_property
     def alumnus(self) -> bool:

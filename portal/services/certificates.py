@@ -43,6 +43,7 @@ from portal.models.certificates import new_code
 from portal.permissions import can_issue_certificates, require
 from portal.selectors import transcripts as transcript_selectors
 
+from . import webhooks
 from .audit import record_audit
 from .ledger import lock_profile
 from .notifications import in_language_of, notify
@@ -113,6 +114,7 @@ def _issue(
     certificate.signed = signing.sign(signing_keys.signing_key(), signing.cleaned(document))
     if not insert_once(certificate):
         return None
+    webhooks.announce_certificate(certificate, verify_url(certificate.code))
     with in_language_of(certificate.holder.user):
         message = _("You have a new certificate: %(title)s") % {"title": certificate.title}
     notify(

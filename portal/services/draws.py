@@ -36,7 +36,7 @@ from portal.models import (
 )
 from portal.permissions import can_enter_draws, can_run_draws, refuse_alumni, require
 
-from . import milestones
+from . import milestones, webhooks
 from .audit import record_audit, save_audited
 from .ledger import lock_profile, post_entry
 from .notifications import in_language_of, notify
@@ -287,6 +287,7 @@ def perform_draw(*, actor: User, draw_id: int, close_entries_early: bool = False
         user = pick.entry.student.user
         with in_language_of(user):
             _tell_picked(draw, pick, user, link)
+    webhooks.announce_draw(draw, picked)
     record_audit(
         actor=actor,
         action="draw.perform",

@@ -49,7 +49,7 @@ from portal.permissions import (
     require,
 )
 
-from . import certificates
+from . import certificates, webhooks
 from .audit import record_audit, save_audited
 from .ledger import lock_own_profile, lock_profile, post_entry
 from .passes import pass_holder
@@ -318,7 +318,7 @@ def credit_checkin(
         raise EventError(
             "already_checked_in", _("Already checked in: the points were credited once.")
         )
-    post_entry(
+    entry = post_entry(
         profile,
         checkin=checkin,
         amount=event.attendance_points,
@@ -329,6 +329,7 @@ def credit_checkin(
         idempotency_key=checkin_key(event.pk, profile.pk, annulled),
         counts_for_lifetime=True,
     )
+    webhooks.announce_checkin(checkin, entry)
     if event.offers_certificate:
         certificates.issue_for_checkin(checkin, by=by)
     return checkin

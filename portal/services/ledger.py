@@ -37,7 +37,7 @@ from portal.models import (
 )
 from portal.permissions import can_award, is_admin, require, within_reversal_window
 
-from . import milestones, period_points
+from . import milestones, period_points, webhooks
 from .notifications import in_language_of, notify
 from .rows import insert_once
 
@@ -385,6 +385,7 @@ def award_points(
         expected = {"student_id": profile.pk, "amount": amount, "category_id": category_id}
         return _replay_or_raise(exc, idempotency_key, actor, **expected)
     tell_student(profile, entry)
+    webhooks.announce_entries([(profile, entry)])
     return entry
 
 
@@ -431,6 +432,7 @@ def deduct_points(
         expected = {"student_id": profile.pk, "amount": -amount, "category_id": category_id}
         return _replay_or_raise(exc, idempotency_key, actor, **expected)
     tell_student(profile, entry)
+    webhooks.announce_entries([(profile, entry)])
     return entry
 
 
@@ -485,6 +487,7 @@ def reverse_transaction(
             why = _("The points for it were reversed: %(reason)s") % {"reason": reason}
         revoke_produced_by(actor=actor, reason=why, entry=original)
     tell_student(profile, entry)
+    webhooks.announce_entries([(profile, entry)])
     return entry
 
 
@@ -665,4 +668,5 @@ def bulk_award(
         )
         tell_student(profile, entry)
         entries.append(entry)
+    webhooks.announce_entries(zip((p for p, _points in valid), entries, strict=True))
     return entries

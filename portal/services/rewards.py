@@ -31,6 +31,7 @@ from portal.models import (
 from portal.permissions import can_manage_catalogue, can_redeem, refuse_alumni, require
 from portal.selectors.rewards import held_count
 
+from . import webhooks
 from .audit import record_audit, save_audited, set_active_audited
 from .ledger import lock_own_profile, post_entry
 from .notifications import in_language_of, notify
@@ -326,6 +327,7 @@ def decide_redemption(
     if decision == Decision.REJECT:
         _refund(profile, reward, redemption, actor)
     _tell_decision(profile, reward, redemption)
+    webhooks.announce_redemption(profile, reward, redemption, decision=decision)
     record_audit(
         actor=actor,
         action=f"redemption.{decision}",

@@ -31,6 +31,7 @@ def jobs() -> list[Job]:
         Job("lift-suspensions", timedelta(minutes=5), tasks.lift_lapsed_suspensions),
         Job("decline-stale-claims", timedelta(hours=1), tasks.decline_stale_claims),
         Job("retry-emails", timedelta(minutes=10), tasks.retry_unsent_emails),
+        Job("requeue-webhooks", timedelta(minutes=1), tasks.requeue_webhooks),
         Job("prune-task-results", timedelta(days=1), tasks.prune_task_results),
         Job("apply-retention", timedelta(days=1), tasks.apply_retention),
     ]
