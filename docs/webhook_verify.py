@@ -1,5 +1,7 @@
 """Check a UPAS webhook before trusting it (docs/WEBHOOKS.md). Standard library only."""
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import time

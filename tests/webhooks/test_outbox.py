@@ -84,12 +84,11 @@ def test_the_delivery_is_written_in_the_award_transaction(
     subscribe, receiver, faculty, student, category, django_capture_on_commit_callbacks
 ):
     subscribe(WebhookEvent.POINTS_AWARDED)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with transaction.atomic():
-            award(faculty, student, category, 20)
-            # Before the commit: the row is there, nothing is sent.
-            assert WebhookDelivery.objects.filter(status=Status.PENDING).count() == 1
-            assert receiver.received == []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        award(faculty, student, category, 20)
+        # Before the commit: the row is there, nothing is sent.
+        assert WebhookDelivery.objects.filter(status=Status.PENDING).count() == 1
+        assert receiver.received == []
     assert len(callbacks) >= 1
 
 
@@ -97,10 +96,13 @@ def test_a_rolled_back_award_sends_nothing(
     subscribe, receiver, faculty, student, category, django_capture_on_commit_callbacks
 ):
     subscribe(WebhookEvent.POINTS_AWARDED)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            award(faculty, student, category, 20)
-            raise RuntimeError("the caller's next step failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        award(faculty, student, category, 20)
+        raise RuntimeError("the caller's next step failed")
     assert not WebhookDelivery.objects.exists()
     assert receiver.received == []
 
@@ -193,7 +195,7 @@ def test_failures_back_off_then_the_delivery_is_marked_failed(
         award(faculty, student, category, 20)
     delivery = WebhookDelivery.objects.get()
     waits = []
-    for wait in webhooks.BACKOFF:
+    for _wait in webhooks.BACKOFF:
         delivery.refresh_from_db()
         waits.append(delivery.next_attempt_at - delivery.last_attempt_at)
         webhooks.requeue_due(now=delivery.next_attempt_at + timedelta(seconds=1))
