@@ -25,6 +25,7 @@ from portal.models import (
     Notification,
     Redemption,
     Role,
+    WebhookDelivery,
 )
 from portal.services import accounts as account_services
 from portal.services import attendance as attendance_services
@@ -34,6 +35,7 @@ from portal.services import draws as draw_services
 from portal.services import events as event_services
 from portal.services import mentors as mentor_services
 from portal.services import registrations as registration_services
+from portal.services import webhooks as webhook_services
 from tests.claims.helpers import hand_in, make_claim
 from tests.conftest import ledger_total
 from tests.factories import DrawFactory, EventFactory, RewardFactory, TaskFactory
@@ -587,6 +589,44 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("verify", {"code": "certificate"}, "POST", everyone(405)),
     ("jwks", {}, "GET", everyone(200)),
     ("jwks", {}, "POST", everyone(405)),
+    # webhooks: unlimited admins only (a receiver hears about every department)
+    ("webhook-list", {}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("webhook-list", {}, "POST", {**admins_only(422), DEPT_ADMIN: 403}),  # an empty form
+    ("webhook-detail", {"pk": "webhook"}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("webhook-detail", {"pk": "webhook"}, "HX GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("webhook-detail", {"pk": "webhook"}, "POST", admins_only(405)),
+    ("webhook-detail", {"pk": "no_webhook"}, "GET", admins_only(404)),
+    ("webhook-active", {"pk": "webhook"}, "POST", {**admins_only(302), DEPT_ADMIN: 403}),
+    ("webhook-active", {"pk": "webhook"}, "GET", admins_only(405)),
+    ("webhook-active", {"pk": "no_webhook"}, "POST", admins_only(404)),
+    ("webhook-roll-secret", {"pk": "webhook"}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("webhook-roll-secret", {"pk": "webhook"}, "GET", admins_only(405)),
+    ("webhook-ping", {"pk": "webhook"}, "POST", {**admins_only(302), DEPT_ADMIN: 403}),
+    ("webhook-ping", {"pk": "webhook"}, "GET", admins_only(405)),
+    (
+        "webhook-resend",
+        {"pk": "webhook", "delivery_pk": "webhook_delivery"},
+        "POST",
+        {**admins_only(302), DEPT_ADMIN: 403},
+    ),
+    (
+        "webhook-resend",
+        {"pk": "webhook", "delivery_pk": "webhook_delivery"},
+        "HX POST",
+        admins_only(200),
+    ),
+    (
+        "webhook-resend",
+        {"pk": "webhook", "delivery_pk": "webhook_delivery"},
+        "GET",
+        admins_only(405),
+    ),
+    (
+        "webhook-resend",
+        {"pk": "no_webhook", "delivery_pk": "webhook_delivery"},
+        "POST",
+        admins_only(404),
+    ),
     ("certificate-admin", {}, "GET", admins_only(200)),
     ("certificate-admin", {}, "POST", admins_only(405)),
     ("certificate-issue", {}, "POST", admins_only(422)),  # an empty form
@@ -735,7 +775,17 @@ def objects(
     with_certificate = EventFactory(organiser=faculty, category=category, offers_certificate=True)
     event_services.check_in(actor=faculty, event_id=with_certificate.pk, student_id=student.pk)
     certificate = Certificate.objects.get(holder=student)
+    # Last, so no change above is announced to it (its address does not resolve).
+    endpoint, _secret = webhook_services.register_endpoint(
+        actor=admin, url="https://hooks.example.edu/upas", events=["draw.performed"]
+    )
+    failed = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_kind="draw.performed", payload={}, status="failed", attempts=6
+    )
     return {
+        "webhook": endpoint.pk,
+        "no_webhook": 999999,
+        "webhook_delivery": failed.pk,
         "certificate": certificate.code,
         "certificate_pk": certificate.pk,
         "transcript": certificate_services.issue_transcript(actor=student.user).code,

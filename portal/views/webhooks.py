@@ -37,7 +37,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @webhooks_manager_required
 @require_http_methods(["GET", "POST"])
 def webhook_list(request: HtmxHttpRequest) -> HttpResponse:
-    form = EndpointForm(request.POST or None, auto_id="endpoint_%s")
+    form = EndpointForm(request.POST if request.method == "POST" else None, auto_id="endpoint_%s")
     if request.method == "POST" and form.is_valid():
         try:
             endpoint, secret = webhook_services.register_endpoint(

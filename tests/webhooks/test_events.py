@@ -133,7 +133,9 @@ def test_check_ins_by_code_and_by_the_organiser(listen, faculty, student, other_
     assert data["student"] == student_of(student)
     assert data["points"] == event.attendance_points == data["balance_after"]
     assert data["checked_in_by_id"] is None
-    _c, sent = listen(lambda: check_in(actor=faculty, event_id=event.pk, student_id=other_student.pk))
+    _c, sent = listen(
+        lambda: check_in(actor=faculty, event_id=event.pk, student_id=other_student.pk)
+    )
     assert [(d["method"], d["checked_in_by_id"]) for _k, d in sent] == [("manual", faculty.pk)]
 
 
