@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,7 @@ class Receiver:
     answers: list[int] = field(default_factory=list)
     default: int = 200
     location: str = ""  # sent with a 3xx answer
+    delay: float = 0.0  # seconds before answering (a slow receiver)
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -68,6 +70,7 @@ class Receiver:
                     Received(self.path, headers, body, verify(receiver.secret, self.headers, body))
                 )
                 status = receiver.answers.pop(0) if receiver.answers else receiver.default
+                time.sleep(receiver.delay)
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", receiver.location)
