@@ -27,7 +27,8 @@ def discord(bot_key) -> Discord:
 
 @pytest.fixture
 def linked(student, other_student, faculty, category):
-    """`student`, `other_student` and `faculty` linked to their Discord accounts; the category "Academic merit" (5 to 50)."""
+    """`student`, `other_student` and `faculty` linked to their Discord accounts, and the
+    category "Academic merit" (5 to 50 points)."""
     link(student, STUDENT_DISCORD)
     link(other_student, OTHER_DISCORD)
     link(faculty, FACULTY_DISCORD)

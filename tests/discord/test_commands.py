@@ -136,7 +136,11 @@ def test_award_credits_the_linked_student_through_the_ledger(discord, linked, st
 
 def test_award_outside_the_categorys_bounds_is_refused_by_the_ledger(discord, linked):
     text = discord.say(
-        "award", FACULTY_DISCORD, user=STUDENT_DISCORD, points=500, category="Academic merit",
+        "award",
+        FACULTY_DISCORD,
+        user=STUDENT_DISCORD,
+        points=500,
+        category="Academic merit",
         reason="Too much",
     )
     assert "between 5 and 50" in text
@@ -153,7 +157,11 @@ def test_award_to_an_unknown_category_writes_nothing(discord, linked):
 
 def test_award_to_an_unlinked_discord_user_writes_nothing(discord, linked):
     text = discord.say(
-        "award", FACULTY_DISCORD, user=STRANGER_DISCORD, points=10, category="Academic merit",
+        "award",
+        FACULTY_DISCORD,
+        user=STRANGER_DISCORD,
+        points=10,
+        category="Academic merit",
         reason="x",
     )
     assert "no student account linked" in text
@@ -164,7 +172,11 @@ def test_award_to_an_unlinked_discord_user_writes_nothing(discord, linked):
 def test_staff_commands_are_refused_for_students(discord, linked, funded, command):
     before = ledger_total()
     text = discord.say(
-        command, OTHER_DISCORD, user=STUDENT_DISCORD, points=10, category="Academic merit",
+        command,
+        OTHER_DISCORD,
+        user=STUDENT_DISCORD,
+        points=10,
+        category="Academic merit",
         reason="Me too",
     )
     assert text == "Only faculty and admins can award or deduct points."
