@@ -153,6 +153,16 @@ def message(content: str, *, private: bool = True) -> dict[str, Any]:
     return {"type": CHANNEL_MESSAGE, "data": data}
 
 
+# Never at a line's start in our answers, so headings and lists (# and -) cannot begin.
+_MARKDOWN = re.compile(r"([\\*_~`|>\[\]])")
+
+
+def plain(text: object) -> str:
+    """Text from the portal (a name, a reason, a title) shown as typed: Discord's markdown
+    characters escaped, so a name with asterisks does not turn the rest of the line bold."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
 # --- link codes ---------------------------------------------------------------------------------
 
 

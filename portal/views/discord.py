@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -44,6 +45,7 @@ from portal.services.rewards import explain_refusals, redeem_reward
 ADDRESS_RATE = "600/m"
 USER_RATE = "20/m"  # commands per Discord user
 SHOWN = 5  # lines in a list answer (history, shop, events...)
+CATEGORIES_SHOWN = 12
 
 
 def _status(status: int) -> HttpResponse:
@@ -129,6 +131,10 @@ def _points(count: int) -> str:
     return ngettext("%(count)s point", "%(count)s points", count) % {"count": count}
 
 
+def _day(when: datetime, format: str) -> str:
+    return date_format(timezone.localtime(when), format)
+
+
 def _profile(user: User) -> StudentProfile:
     profile = getattr(user, "student_profile", None)
     if profile is None:
@@ -147,7 +153,9 @@ def _link(interaction: Interaction) -> str:
         )
     except PortalError as exc:
         return exc.message
-    return _("Linked to %(name)s. Type /points to see your points.") % {"name": link.user.name}
+    return _("Linked to %(name)s. Type /points to see your points.") % {
+        "name": discord.plain(link.user.name)
+    }
 
 
 def _points_command(user: User, _interaction: Interaction) -> str:
@@ -178,8 +186,8 @@ def _history(user: User, _interaction: Interaction) -> str:
     if not entries:
         return _("No points yet. Type /ways-to-earn to see how to earn some.")
     lines = [
-        f"{entry.amount:+d} · {entry.category or entry.get_kind_display()} · "
-        f"{entry.reason} ({date_format(timezone.localtime(entry.created_at), 'j M')})"
+        f"{entry.amount:+d} · {discord.plain(entry.category or entry.get_kind_display())} · "
+        f"{discord.plain(entry.reason)} ({_day(entry.created_at, 'j M')})"
         for entry in entries
     ]
     return "\n".join([_("Your latest points:"), *lines])
@@ -191,22 +199,22 @@ def _ways_to_earn(user: User, _interaction: Interaction) -> str:
     lines += [
         _("%(category)s: %(min)s to %(max)s points")
         % {
-            "category": c.name,
+            "category": discord.plain(c.name),
             "min": c.min_points,
             "max": c.max_points,
         }
-        for c in ways.categories[:SHOWN]
+        for c in ways.categories[:CATEGORIES_SHOWN]
     ]
     if ways.events:
         lines.append(_("Events to come:"))
         lines += [
-            f"{date_format(timezone.localtime(e.starts_at), 'j M H:i')} · {e.title} · "
+            f"{_day(e.starts_at, 'j M H:i')} · {discord.plain(e.title)} · "
             f"{_points(e.attendance_points)}"
             for e in ways.events[:SHOWN]
         ]
     if ways.tasks:
         lines.append(_("Open tasks:"))
-        lines += [f"{t.title} · {_points(t.points)}" for t in ways.tasks[:SHOWN]]
+        lines += [f"{discord.plain(t.title)} · {_points(t.points)}" for t in ways.tasks[:SHOWN]]
     lines.append(_("Everything: %(url)s") % {"url": _portal_url("portal:ways-to-earn")})
     return "\n".join(lines)
 
@@ -218,7 +226,7 @@ def _shop(user: User, _interaction: Interaction) -> str:
         return _("No rewards are offered at the moment.")
     lines = [_("Rewards (your balance: %(balance)s):") % {"balance": _points(profile.balance)}]
     for reward in rewards:
-        line = f"#{reward.pk} {reward.name} · {_points(reward.cost)}"
+        line = f"#{reward.pk} {discord.plain(reward.name)} · {_points(reward.cost)}"
         lines.append(f"{line} ({reward.refusal})" if reward.refusal else line)
     lines.append(_("Redeem with /redeem and the reward's name or number."))
     return "\n".join(lines)
@@ -229,15 +237,17 @@ def _redeem(user: User, interaction: Interaction) -> str:
     wanted = str(interaction.options.get("reward", ""))
     found = rewards_matching(wanted)
     if not found:
-        return _("No reward matches “%(text)s”. Type /shop to see them.") % {"text": wanted}
+        return _("No reward matches “%(text)s”. Type /shop to see them.") % {
+            "text": discord.plain(wanted)
+        }
     if len(found) > 1:
-        names = ", ".join(f"#{r.pk} {r.name}" for r in found)
+        names = ", ".join(f"#{r.pk} {discord.plain(r.name)}" for r in found)
         return _("Several rewards match: %(names)s. Type its number.") % {"names": names}
     redemption = redeem_reward(
         actor=user, reward_id=found[0].pk, idempotency_key=f"discord:{interaction.id}"
     )
     return _("Redeemed %(reward)s for %(cost)s. An admin will confirm it; see %(url)s.") % {
-        "reward": found[0].name,
+        "reward": discord.plain(found[0].name),
         "cost": _points(redemption.cost),
         "url": _portal_url("portal:my-redemptions"),
     }
@@ -250,7 +260,7 @@ def _leaderboard(user: User, _interaction: Interaction) -> str:
     rows = [*board.rows, *([board.viewer_row] if board.viewer_row else [])]
     lines = [_("Leaderboard:")]
     lines += [
-        f"{'**' if row.is_viewer else ''}{row.rank}. {row.name} · {row.points}"
+        f"{'**' if row.is_viewer else ''}{row.rank}. {discord.plain(row.name)} · {row.points}"
         f"{'**' if row.is_viewer else ''}"
         for row in rows
     ]
@@ -282,7 +292,7 @@ def _award(user: User, interaction: Interaction) -> str:
     name = str(interaction.options.get("category", ""))
     category = category_named(name)
     if category is None:
-        return _("No category is called “%(name)s”.") % {"name": name}
+        return _("No category is called “%(name)s”.") % {"name": discord.plain(name)}
     entry = award_points(
         actor=user,
         student_id=profile.pk,
@@ -293,8 +303,8 @@ def _award(user: User, interaction: Interaction) -> str:
     )
     return _("Awarded %(points)s to %(student)s (%(category)s).") % {
         "points": _points(entry.amount),
-        "student": profile.user.name,
-        "category": category.name,
+        "student": discord.plain(profile.user.name),
+        "category": discord.plain(category.name),
     }
 
 
@@ -303,7 +313,7 @@ def _deduct(user: User, interaction: Interaction) -> str:
     name = str(interaction.options.get("category", "")).strip()
     category = category_named(name) if name else None
     if name and category is None:
-        return _("No category is called “%(name)s”.") % {"name": name}
+        return _("No category is called “%(name)s”.") % {"name": discord.plain(name)}
     entry = deduct_points(
         actor=user,
         student_id=profile.pk,
@@ -314,7 +324,7 @@ def _deduct(user: User, interaction: Interaction) -> str:
     )
     return _("Took %(points)s from %(student)s.") % {
         "points": _points(-entry.amount),
-        "student": profile.user.name,
+        "student": discord.plain(profile.user.name),
     }
 
 

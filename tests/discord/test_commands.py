@@ -269,3 +269,10 @@ def test_a_deactivated_account_is_treated_as_unlinked(discord, student):
     student.user.is_active = False
     student.user.save(update_fields=["is_active"])
     assert "not linked" in discord.say("points", STUDENT_DISCORD)
+
+
+def test_names_are_shown_as_typed_not_as_markdown(discord, linked, student):
+    student.user.name = "Alice *bold* [link](https://x.test)"
+    student.user.save(update_fields=["name"])
+    text = discord.say("leaderboard", OTHER_DISCORD)
+    assert r"Alice \*bold\* \[link\](https://x.test)" in text

@@ -16,7 +16,7 @@ from .helpers import link
 
 pytestmark = pytest.mark.django_db
 
-CODE = re.compile(r"font-mono[^>]*>([A-Z2-9]{4})-([A-Z2-9]{4})<")
+CODE = re.compile(r"tracking-widest[^>]*>([A-Z2-9]{4})-([A-Z2-9]{4})<")
 
 
 def get_code(client) -> str:
