@@ -9,6 +9,7 @@ from portal.views import (
     claims,
     clubs,
     dashboards,
+    discord,
     draws,
     events,
     health,
@@ -26,6 +27,7 @@ from portal.views import (
     settings,
     staff,
     tasks,
+    ways_to_earn,
     webhooks,
     year_end,
 )
@@ -58,6 +60,11 @@ urlpatterns = [
     path("language/", settings.choose_language, name="language"),
     path("settings/calendar/", settings.calendar_reset, name="calendar-reset"),
     path("settings/profile/", settings.profile_update, name="profile-update"),
+    path("settings/discord/code/", discord.discord_code, name="discord-code"),
+    path("settings/discord/unlink/", discord.discord_unlink, name="discord-unlink"),
+    # Discord posts slash commands here, signed with the application's key.
+    path("integrations/discord/", discord.interactions, name="discord-interactions"),
+    path("ways-to-earn/", ways_to_earn.ways_to_earn, name="ways-to-earn"),
     path("settings/erasure/", rights.erasure_request, name="erasure-request"),
     path("settings/erasure/withdraw/", rights.erasure_withdraw, name="erasure-withdraw"),
     path("calendar/<str:token>.ics", events.calendar_feed, name="calendar-feed"),

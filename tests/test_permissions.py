@@ -135,6 +135,17 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("data-export", {}, "POST", signed_in(200)),
     ("calendar-reset", {}, "POST", signed_in(302)),
     ("calendar-reset", {}, "GET", signed_in(405)),
+    # Discord: the link code (shown once, so by POST) and unlinking, for everyone signed in;
+    # the interactions endpoint answers only requests signed with the application's key (the
+    # test settings set a public key whose private half no test holds), whoever is signed in.
+    ("discord-code", {}, "POST", signed_in(200)),
+    ("discord-code", {}, "GET", signed_in(405)),
+    ("discord-unlink", {}, "POST", signed_in(302)),
+    ("discord-unlink", {}, "GET", signed_in(405)),
+    ("discord-interactions", {}, "POST", everyone(401)),
+    ("discord-interactions", {}, "GET", everyone(405)),
+    ("ways-to-earn", {}, "GET", signed_in(200)),
+    ("ways-to-earn", {}, "POST", signed_in(405)),
     # Public by address (calendar applications cannot sign in): the secret is the credential.
     ("calendar-feed", {"token": "calendar_token"}, "GET", everyone(200)),
     ("calendar-feed", {"token": "calendar_token"}, "POST", everyone(405)),

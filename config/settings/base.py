@@ -314,6 +314,15 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Who issues the certificates and transcripts (their PDFs, Open Badges and verification page).
 UPAS_UNIVERSITY_NAME = env("UNIVERSITY_NAME", default="UPAS University")
 
+# --- Discord bot (slash commands over HTTP interactions; docs/DISCORD.md) ---------------------
+# The application's public key (hex, from the Developer Portal) verifies every request Discord
+# sends to /integrations/discord/; without it the endpoint answers 404 (the bot is off).
+DISCORD_PUBLIC_KEY = env("DISCORD_PUBLIC_KEY", default="").strip()
+# Only `manage.py register_discord_commands` uses these two.
+DISCORD_APPLICATION_ID = env("DISCORD_APPLICATION_ID", default="").strip()
+DISCORD_BOT_TOKEN = env("DISCORD_BOT_TOKEN", default="").strip()
+DISCORD_API_BASE = env("DISCORD_API_BASE", default="https://discord.com/api/v10").rstrip("/")
+
 # --- forms, tables ---------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "tailwind"
 CRISPY_TEMPLATE_PACK = "tailwind"

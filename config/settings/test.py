@@ -53,3 +53,9 @@ else:
 # it from Redis: one query fewer per request, shown by tests/test_query_counts.py's
 # test_a_cached_session_costs_no_query).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# The Discord endpoint is on in tests, with a key whose private half no test holds (so the URL
+# matrix meets the refusal of unsigned requests); the bot's tests set their own generated key.
+DISCORD_PUBLIC_KEY = "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+DISCORD_APPLICATION_ID = ""
+DISCORD_BOT_TOKEN = ""

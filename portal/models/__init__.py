@@ -23,6 +23,7 @@ from .claims import (
     TaskAssignment,
 )
 from .clubs import Club, ClubMembership
+from .discord import DiscordLink, DiscordLinkCode
 from .draws import Draw, DrawEntry, DrawWinner
 from .events import (
     AttendanceDispute,
@@ -66,6 +67,8 @@ __all__ = [
     "Club",
     "ClubMembership",
     "Department",
+    "DiscordLink",
+    "DiscordLinkCode",
     "Draw",
     "DrawEntry",
     "DrawWinner",

@@ -44,6 +44,8 @@ NOT_PAGES: dict[str, str] = {
     "jwks": "the public keys as JSON",
     "certificate-batch-status": "fragment: a bulk issue's progress row, polled on its page",
 }
+# Not listed above because no role GETs it (so the sweep never picks it): the Discord bot's
+# `discord-interactions`, JSON for Discord's servers, POST only (GET answers 405).
 
 # allauth's pages (not portal URLs, so not in the matrix): (url name, who opens them). Those left
 # out are explained in ACCOUNT_NOT_PAGES.

@@ -46,6 +46,7 @@ from portal.models import (
     Club,
     ClubMembership,
     Department,
+    DiscordLink,
     Draw,
     DrawEntry,
     Event,
@@ -67,6 +68,7 @@ from portal.services import attendance as attendance_services
 from portal.services import certificates as certificate_services
 from portal.services import claims as claim_services
 from portal.services import clubs as club_services
+from portal.services import discord as discord_services
 from portal.services import events as event_services
 from portal.services import mentors as mentor_services
 from portal.services import registrations as registration_services
@@ -77,6 +79,8 @@ from portal.uploads import check_evidence
 
 # The last entry the demo writes: one recent award, reversible from the faculty dashboard.
 DONE_MARKER = "seed:recent:1"
+# student@upas.test's Discord account in the demo (not a real one).
+DEMO_DISCORD_ID = "100000000000000001"
 MIN_STUDENTS_FOR_CLUBS = 10
 CLUBS = [
     (
@@ -554,6 +558,10 @@ class Command(BaseCommand):
                 first_note = _last_pks()[Notification]
                 self._certificates(students, admin, categories)
                 _read_older(first_note)
+        if not DiscordLink.objects.exists():
+            # The demo student's Discord account (a made-up id), linked as /link links it.
+            code, _pending = discord_services.create_link_code(user=students[0].user)
+            discord_services.link_account(discord_user_id=DEMO_DISCORD_ID, code=code)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
@@ -588,6 +596,10 @@ class Command(BaseCommand):
                 f"Door passes: student@upas.test shows /pass/; faculty@upas.test scans it at "
                 f"/events/{live.pk}/passes/ ({live.title}, on now)."
             )
+        self.stdout.write(
+            f"Discord: student@upas.test is linked to the Discord user {DEMO_DISCORD_ID}; "
+            "see docs/DISCORD.md to run the bot."
+        )
         warned = User.objects.filter(account_warnings__isnull=False).distinct().order_by("pk")
         suspended = User.objects.filter(
             pk__in=Suspension.objects.filter(lifted_at__isnull=True).values("user_id")
