@@ -11,6 +11,7 @@ from .accounts import (
     Suspension,
     User,
 )
+from .api import ApiIdempotencyKey, ApiScope, ApiToken
 from .audit import AuditLog
 from .certificates import Certificate, CertificateBatch, Transcript, TranscriptHiddenItem
 from .claims import (
@@ -54,6 +55,9 @@ __all__ = [
     "AccountWarning",
     "Achievement",
     "ActivityClaim",
+    "ApiIdempotencyKey",
+    "ApiScope",
+    "ApiToken",
     "AttendanceDispute",
     "AuditLog",
     "Category",
