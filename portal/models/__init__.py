@@ -11,7 +11,7 @@ from .accounts import (
     Suspension,
     User,
 )
-from .api import ApiIdempotencyKey, ApiScope, ApiToken
+from .api import MAX_TOKEN_DAYS, ApiIdempotencyKey, ApiScope, ApiToken
 from .audit import AuditLog
 from .certificates import Certificate, CertificateBatch, Transcript, TranscriptHiddenItem
 from .claims import (
@@ -50,6 +50,7 @@ from .year_end import AcademicYearClose
 __all__ = [
     "MAX_CLAIM_AGE_DAYS",
     "MAX_POINTS_PER_ENTRY",
+    "MAX_TOKEN_DAYS",
     "WARNINGS_BEFORE_SUSPENSION",
     "AcademicYearClose",
     "AccountWarning",

@@ -7,6 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The longest a token may be made to last.
+MAX_TOKEN_DAYS = 3650
+
 
 class ApiScope(models.TextChoices):
     """What a token may do, on top of what its owner may do (the API acts as the owner, so

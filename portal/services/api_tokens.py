@@ -16,14 +16,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.exceptions import PortalError
-from portal.models import ApiIdempotencyKey, ApiScope, ApiToken, Department, User
+from portal.models import (
+    MAX_TOKEN_DAYS,
+    ApiIdempotencyKey,
+    ApiScope,
+    ApiToken,
+    Department,
+    User,
+)
 from portal.permissions import can_have_personal_token, can_manage_api_tokens, require
 
 from .audit import record_audit
 from .rows import insert_once
 
 TOKEN_START = "upas_"  # noqa: S105 (a marker, not a secret)
-MAX_DAYS = 3650
 # last_used_at is written at most this often per token: one UPDATE a minute, not one per call.
 LAST_USED_EVERY = timedelta(minutes=1)
 
@@ -110,10 +116,10 @@ def create_api_token(
     if not name:
         raise ApiTokenError("name_required", _("Give the token a name."), field="name")
     chosen = _clean_scopes(scopes)
-    if days is not None and not 1 <= days <= MAX_DAYS:
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
         raise ApiTokenError(
             "bad_days",
-            _("A token lasts between 1 and %(max)s days.") % {"max": MAX_DAYS},
+            _("A token lasts between 1 and %(max)s days.") % {"max": MAX_TOKEN_DAYS},
             field="days",
         )
     token, secret = _insert(
