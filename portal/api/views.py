@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,13 +22,16 @@ from portal.exceptions import BulkError, RowError
 from portal.forms.ledger import LeaderboardForm
 from portal.models import ApiScope, ApiToken, Category, Draw, Transaction
 from portal.permissions import (
-    access_event,
+    access_event_for_organiser,
     access_performed_draw,
     access_reward,
     access_student_for_api,
     access_transaction_for_reversal,
     api_redemptions,
     api_students,
+    can_award,
+    can_manage_catalogue,
+    can_redeem,
     is_student,
     token_reaches,
 )
@@ -74,6 +78,12 @@ ERRORS = {
     409: OpenApiTypes.OBJECT,
     429: OpenApiTypes.OBJECT,
 }
+
+
+def _door(allowed: bool) -> None:
+    """The role at the door, as `role_required` on the page's view: 403 for the wrong role."""
+    if not allowed:
+        raise PermissionDenied(_("The token's owner may not do this."))
 
 
 def _token(request: Request) -> ApiToken:
@@ -348,6 +358,7 @@ def _entry_body(entry: Transaction) -> dict[str, Any]:
 @permission_classes(scoped(ApiScope.AWARD))
 def award(request: Request) -> Response:
     """Award points to a student in a category (its bounds and yearly cap apply)."""
+    _door(can_award(request.user))
     data = _valid(s.AwardInput, request.data)
     profile = access_student_for_api(request.user, _token(request), data["student_id"])
 
@@ -375,6 +386,7 @@ def award(request: Request) -> Response:
 @permission_classes(scoped(ApiScope.AWARD))
 def deduct(request: Request) -> Response:
     """Deduct points (a penalty; never below a zero balance)."""
+    _door(can_award(request.user))
     data = _valid(s.DeductInput, request.data)
     profile = access_student_for_api(request.user, _token(request), data["student_id"])
 
@@ -403,6 +415,7 @@ def deduct(request: Request) -> Response:
 def bulk_award(request: Request) -> Response:
     """Award one category to many students, all or nothing; a refusal lists every bad line
     in `rows` (line numbers count from 1 in `students`)."""
+    _door(can_award(request.user))
     data = _valid(s.BulkAwardInput, request.data)
     token = _token(request)
     lines = [
@@ -456,6 +469,7 @@ def bulk_award(request: Request) -> Response:
 @permission_classes(scoped(ApiScope.MANAGE))
 def reverse(request: Request, pk: int) -> Response:
     """Reverse an award or deduction (faculty: their own, within the window; admins: any)."""
+    _door(can_award(request.user))
     entry = access_transaction_for_reversal(request.user, pk)
     if not token_reaches(_token(request), entry.student):
         return Response(error_body("not_found", _("Not found.")), status=404)
@@ -480,6 +494,7 @@ def reverse(request: Request, pk: int) -> Response:
 @permission_classes(scoped(ApiScope.REDEEM))
 def redeem(request: Request, pk: int) -> Response:
     """Redeem a reward as the token's owner (a student): pending until an admin decides."""
+    _door(can_redeem(request.user))
     reward = access_reward(request.user, pk)
 
     def write(token: ApiToken, key: str) -> tuple[Model, dict[str, Any]]:
@@ -501,6 +516,7 @@ def redeem(request: Request, pk: int) -> Response:
 @permission_classes(scoped(ApiScope.MANAGE))
 def decide(request: Request, pk: int) -> Response:
     """Approve, reject (with a note) or fulfil a redemption: admins."""
+    _door(can_manage_catalogue(request.user))
     redemption = api_redemptions(request.user, _token(request)).filter(pk=pk).first()
     if redemption is None:
         return Response(error_body("not_found", _("Not found.")), status=404)
@@ -528,7 +544,7 @@ def decide(request: Request, pk: int) -> Response:
 @permission_classes(scoped(ApiScope.CHECKIN))
 def check_in(request: Request, pk: int) -> Response:
     """Check a student in as the event's organiser (or an admin), crediting its points."""
-    event = access_event(request.user, pk)
+    event = access_event_for_organiser(request.user, pk)
     data = _valid(s.CheckInInput, request.data)
     profile = access_student_for_api(request.user, _token(request), data["student_id"])
 
