@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from . import views
@@ -12,7 +12,7 @@ from .errors import not_found
 app_name = "api"
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(SpectacularJSONAPIView):
     """The OpenAPI 3 schema, readable without a token (it describes, it reveals nothing)."""
 
     permission_classes = [AllowAny]
