@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from portal.views import (
     activity,
+    api_tokens,
     attendance,
     certificates,
     claims,
@@ -57,6 +58,14 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("settings/", settings.account_settings, name="settings"),
     path("settings/export/", settings.data_export, name="data-export"),
+    path("settings/api-token/", api_tokens.personal_token_create, name="personal-token-create"),
+    path(
+        "settings/api-token/revoke/",
+        api_tokens.personal_token_revoke,
+        name="personal-token-revoke",
+    ),
+    path("staff/api-tokens/", api_tokens.token_admin, name="api-tokens"),
+    path("staff/api-tokens/<int:pk>/revoke/", api_tokens.token_revoke, name="api-token-revoke"),
     path("language/", settings.choose_language, name="language"),
     path("settings/calendar/", settings.calendar_reset, name="calendar-reset"),
     path("settings/profile/", settings.profile_update, name="profile-update"),

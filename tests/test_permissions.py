@@ -28,6 +28,7 @@ from portal.models import (
     WebhookDelivery,
 )
 from portal.services import accounts as account_services
+from portal.services import api_tokens as api_token_services
 from portal.services import attendance as attendance_services
 from portal.services import certificates as certificate_services
 from portal.services import clubs as club_services
@@ -91,6 +92,16 @@ holder_or_admin = {ANONYMOUS: 302, STUDENT: 200, OTHER_STUDENT: 404, FACULTY: 40
 # open reward, "withdrawn" one taken out of the catalogue, and "redemption" is `student`'s
 # pending redemption of "reward".
 TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
+    # API tokens: admins' integration tokens (an invalid form is shown again), anyone's own
+    # personal read token (a new secret is answered on a page of its own without htmx)
+    ("api-tokens", {}, "GET", admins_only(200)),
+    ("api-tokens", {}, "POST", admins_only(200)),
+    ("api-token-revoke", {"pk": "api_token"}, "POST", admins_only(302)),
+    ("api-token-revoke", {"pk": "api_token"}, "GET", everyone(405)),
+    ("personal-token-create", {}, "POST", signed_in(200)),
+    ("personal-token-create", {}, "GET", signed_in(405)),
+    ("personal-token-revoke", {}, "POST", signed_in(302)),
+    ("personal-token-revoke", {}, "GET", signed_in(405)),
     ("audit-log", {}, "GET", admins_only(200)),
     # year-end: a POST without the typed confirmation shows the form again and closes nothing
     ("year-end", {}, "GET", admins_only(200)),
@@ -786,6 +797,9 @@ def objects(
     with_certificate = EventFactory(organiser=faculty, category=category, offers_certificate=True)
     event_services.check_in(actor=faculty, event_id=with_certificate.pk, student_id=student.pk)
     certificate = Certificate.objects.get(holder=student)
+    api_token, _secret = api_token_services.create_api_token(
+        actor=admin, name="LMS", owner=faculty, scopes=["read"]
+    )
     # Last, so no change above is announced to it (its address does not resolve).
     endpoint, _secret = webhook_services.register_endpoint(
         actor=admin, url="https://hooks.example.edu/upas", events=["draw.performed"]
@@ -794,6 +808,7 @@ def objects(
         endpoint=endpoint, event_kind="draw.performed", payload={}, status="failed", attempts=6
     )
     return {
+        "api_token": api_token.pk,
         "webhook": endpoint.pk,
         "no_webhook": 999999,
         "webhook_delivery": failed.pk,

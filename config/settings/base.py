@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "portal",
 ]
 
@@ -397,3 +400,33 @@ LOGGING = {
 # production. Each delivery waits at most WEBHOOKS_TIMEOUT seconds to connect and to be answered.
 UPAS_WEBHOOKS_ALLOW_HTTP_LOCAL = env.bool("WEBHOOKS_ALLOW_HTTP_LOCAL", default=False)
 UPAS_WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=5.0)
+
+# --- JSON API (/api/v1/, portal.api; docs/API.md) --------------------------------------------
+# Bearer tokens only (no session, so no CSRF question); JSON in and out; every error in one shape.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.api.permissions.TokenScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "UPAS API",
+    "DESCRIPTION": (
+        "Points, rewards, events and draws of the UPAS portal. Send `Authorization: Bearer "
+        "<token>`; writes need an `Idempotency-Key` header. Guide: docs/API.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI and Redoc from the vendored sidecar package: the CSP allows no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Calls per token, and calls without a working token per address (guessing tokens is slow).
+UPAS_API_TOKEN_RATE = env("API_TOKEN_RATE", default="600/m")
+UPAS_API_ANONYMOUS_RATE = env("API_ANONYMOUS_RATE", default="60/m")

@@ -11,6 +11,7 @@ from .accounts import (
     Suspension,
     User,
 )
+from .api import MAX_TOKEN_DAYS, ApiIdempotencyKey, ApiScope, ApiToken
 from .audit import AuditLog
 from .certificates import Certificate, CertificateBatch, Transcript, TranscriptHiddenItem
 from .claims import (
@@ -51,12 +52,16 @@ from .year_end import AcademicYearClose
 __all__ = [
     "MAX_CLAIM_AGE_DAYS",
     "MAX_POINTS_PER_ENTRY",
+    "MAX_TOKEN_DAYS",
     "PING",
     "WARNINGS_BEFORE_SUSPENSION",
     "AcademicYearClose",
     "AccountWarning",
     "Achievement",
     "ActivityClaim",
+    "ApiIdempotencyKey",
+    "ApiScope",
+    "ApiToken",
     "AttendanceDispute",
     "AuditLog",
     "Category",

@@ -31,6 +31,7 @@ from portal.services.accounts import (
 from portal.services.accounts import set_language as save_language
 from portal.services.notifications import set_email_preferences
 from portal.views.discord import settings_context as discord_settings_context
+from portal.views.api_tokens import personal_token_context
 
 
 class PrivacyForm(forms.ModelForm):
@@ -122,6 +123,7 @@ def render_settings(request: HtmxHttpRequest, **bound: forms.Form | None) -> Htt
     if profile is not None:
         context |= {"level": level_of(profile), "badges": badges_for(profile)}
     context |= discord_settings_context(user)
+    context |= personal_token_context(user)
     return render_page(request, "portal/settings.html", context)
 
 

@@ -37,6 +37,8 @@ from portal.exceptions import LedgerError, PortalError
 from portal.models import (
     AccountWarning,
     ActivityClaim,
+    ApiScope,
+    ApiToken,
     AttendanceDispute,
     AuditLog,
     Category,
@@ -64,6 +66,7 @@ from portal.models import (
 from portal.selectors import year_end as year_end_selectors
 from portal.selectors.periods import local_midnight
 from portal.services import account_admin, data_rights, draws, ledger, year_end
+from portal.services import api_tokens as api_token_services
 from portal.services import attendance as attendance_services
 from portal.services import certificates as certificate_services
 from portal.services import claims as claim_services
@@ -525,6 +528,8 @@ class Command(BaseCommand):
                 first_note = _last_pks()[Notification]
                 self._account_admin(students, admin)
                 _read_older(first_note)
+        if not ApiToken.objects.exists():
+            self._api_tokens(students, admin)
         if not User.objects.filter(email=ALUMNUS_EMAIL).exists():
             with quiet_mail, transaction.atomic():
                 first_note = _last_pks()[Notification]
@@ -604,6 +609,10 @@ class Command(BaseCommand):
         suspended = User.objects.filter(
             pk__in=Suspension.objects.filter(lifted_at__isnull=True).values("user_id")
         ).order_by("pk")
+        self.stdout.write(
+            "API: two demo tokens (secrets not kept); for one to use: manage.py "
+            "create_api_token NAME --owner admin@upas.test --scopes read,award"
+        )
         self.stdout.write(
             "Account administration: warned "
             + ", ".join(u.email for u in warned)
@@ -727,6 +736,19 @@ class Command(BaseCommand):
         data_rights.request_erasure(
             user=students[6].user, note="I am transferring to another university."
         )
+
+    def _api_tokens(self, students: list[StudentProfile], admin: User) -> None:
+        """An integration token on /staff/api-tokens/ and the demo student's personal token on
+        their settings page. Their secrets are not printed or kept: make a usable one with
+        `manage.py create_api_token`."""
+        api_token_services.create_api_token(
+            actor=admin,
+            name="Moodle points sync (demo)",
+            owner=admin,
+            scopes=[ApiScope.READ, ApiScope.AWARD],
+            days=365,
+        )
+        api_token_services.create_personal_token(actor=students[0].user)
 
     def _events(
         self,
