@@ -50,6 +50,12 @@ def webhook_list(request: HtmxHttpRequest) -> HttpResponse:
             return _no_store(
                 render_page(request, DETAIL, _detail_context(request, endpoint, secret=secret))
             )
+    if form.is_bound and "url" in form.cleaned_data and not form.has_error("url"):
+        # Refused for its events only: say now whether the address would be refused too.
+        try:
+            webhook_services.check_url(form.cleaned_data["url"])
+        except PortalError as exc:
+            add_portal_error(form, exc)
     context = {"endpoints": webhook_selectors.list_endpoints(), "form": form}
     status = 422 if form.is_bound else 200
     return render_page(request, LIST, context, status=status)
@@ -149,5 +155,5 @@ def webhook_resend(request: HtmxHttpRequest, pk: int, delivery_pk: int) -> HttpR
             messages.success(request, notice)
         return redirect("portal:webhook-detail", pk=pk)
     delivery.refresh_from_db()  # what the worker did meanwhile (at once, in tests)
-    context = {"endpoint": delivery.endpoint, "d": delivery, "notice": notice, "error": error}
+    context = {"d": delivery, "notice": notice, "error": error}
     return render_page(request, DETAIL, context, partial="delivery-row")

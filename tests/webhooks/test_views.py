@@ -224,3 +224,11 @@ def test_another_endpoints_delivery_is_not_found(client_as, admin):
     [delivery] = make_deliveries(one, failed=1)
     url = reverse("portal:webhook-resend", args=[two.pk, delivery.pk])
     assert client_as(admin).post(url, {"seen_attempts": 6}).status_code == 404
+
+
+def test_a_bad_address_and_no_events_are_both_reported(client_as, admin):
+    response = client_as(admin).post(LIST, register_data("https://10.0.0.8/upas"))
+    assert response.status_code == 422
+    assert "private network" in text(find(response.content, id="endpoint_url_errors"))
+    assert "at least one event" in text(find(response.content, id="endpoint_events_errors"))
+    assert not WebhookEndpoint.objects.exists()

@@ -35,6 +35,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from portal.exceptions import LedgerError, PortalError
 from portal.models import (
+    PING,
     AccountWarning,
     ActivityClaim,
     ApiScope,
@@ -62,6 +63,9 @@ from portal.models import (
     TaskAssignment,
     Transaction,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
 )
 from portal.selectors import year_end as year_end_selectors
 from portal.selectors.periods import local_midnight
@@ -76,6 +80,7 @@ from portal.services import events as event_services
 from portal.services import mentors as mentor_services
 from portal.services import registrations as registration_services
 from portal.services import tasks as task_services
+from portal.services import webhooks as webhook_services
 from portal.services.events import check_in, current_code
 from portal.services.rewards import RewardError, decide_redemption, redeem_reward
 from portal.uploads import check_evidence
@@ -567,6 +572,8 @@ class Command(BaseCommand):
             # The demo student's Discord account (a made-up id), linked as /link links it.
             code, _pending = discord_services.create_link_code(user=students[0].user)
             discord_services.link_account(discord_user_id=DEMO_DISCORD_ID, code=code)
+        if not WebhookEndpoint.objects.exists():
+            self._webhooks(admin)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
@@ -660,6 +667,71 @@ class Command(BaseCommand):
                 actor=demo.user, kind="checkin", item_id=first.pk, hidden=True
             )
         certificate_services.issue_transcript(actor=demo.user)
+
+    def _webhooks(self, admin: User) -> None:
+        """One endpoint at an address that does not resolve, subscribed to everything, with a
+        delivery log showing each state: delivered, waiting for a retry, failed for good.
+        Registered last, so the demo's own changes are not announced to it."""
+        endpoint, _secret = webhook_services.register_endpoint(
+            actor=admin,
+            url="https://hooks.example.edu/upas",
+            events=WebhookEvent.values,
+            description="Learning platform (demo: this address does not exist)",
+        )
+        now = timezone.now()
+        entries = Transaction.objects.filter(kind=Transaction.Kind.AWARD).select_related(
+            "student", "category"
+        )
+        rows = [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_kind=WebhookEvent.POINTS_AWARDED,
+                payload=webhook_services.entry_payload(entry.student, entry),
+                status=WebhookDelivery.Status.DELIVERED,
+                attempts=1,
+                last_status_code=200,
+                last_attempt_at=now - timedelta(minutes=50 - i),
+                delivered_at=now - timedelta(minutes=50 - i),
+                created_at=now - timedelta(minutes=50 - i),
+            )
+            for i, entry in enumerate(entries.order_by("-pk")[:4])
+        ]
+        rows += [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_kind=WebhookEvent.DRAW_PERFORMED,
+                payload={"draw_id": 1, "picks": []},
+                status=WebhookDelivery.Status.FAILED,
+                attempts=webhook_services.MAX_ATTEMPTS,
+                last_error="TimeoutError: timed out",
+                last_attempt_at=now - timedelta(hours=2),
+                created_at=now - timedelta(days=1),
+            ),
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_kind=WebhookEvent.REDEMPTION_DECIDED,
+                payload={"redemption_id": 1, "decision": "approve", "status": "approved"},
+                status=WebhookDelivery.Status.PENDING,
+                attempts=2,
+                last_status_code=503,
+                last_error="HTTP 503: Service Unavailable",
+                last_attempt_at=now - timedelta(minutes=1),
+                next_attempt_at=now + timedelta(minutes=4),
+                created_at=now - timedelta(minutes=7),
+            ),
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_kind=PING,
+                payload={"endpoint_id": endpoint.pk, "sent_by_id": admin.pk},
+                status=WebhookDelivery.Status.DELIVERED,
+                attempts=1,
+                last_status_code=204,
+                last_attempt_at=now - timedelta(hours=3),
+                delivered_at=now - timedelta(hours=3),
+                created_at=now - timedelta(hours=3),
+            ),
+        ]
+        WebhookDelivery.objects.bulk_create(rows)
 
     def _alumnus(
         self,
