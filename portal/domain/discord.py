@@ -106,8 +106,11 @@ def parse_interaction(body: bytes) -> Interaction:
     name = command.get("name") if isinstance(command, dict) else None
     if not isinstance(name, str):
         raise MalformedInteraction("no command")
+    listed = command.get("options") or []
+    if not isinstance(listed, list):
+        raise MalformedInteraction("bad options")
     options: dict[str, Any] = {}
-    for option in command.get("options") or []:
+    for option in listed:
         if not isinstance(option, dict) or not isinstance(option.get("name"), str):
             raise MalformedInteraction("bad option")
         value = option.get("value")

@@ -54,6 +54,14 @@ def phone_menu(s: SweepContext, check: Check) -> None:
     s.page.set_viewport_size(DESKTOP)
 
 
+def discord_link_code(s: SweepContext, check: Check) -> None:
+    """Settings, Discord: the one-time link code swapped into the section."""
+    s.go("settings")
+    s.page.get_by_role("button", name="Get a link code").click()
+    expect(s.page.locator("#discord-settings [role=status]")).to_be_visible()
+    check("/settings/ (Discord link code)")
+
+
 # --- signed out -----------------------------------------------------------------------------
 
 
@@ -337,6 +345,7 @@ STATES: dict[str, list[Callable[[SweepContext, Check], None]]] = {
         dispute_panel,
         enter_draw,
         abandon_open,
+        discord_link_code,
     ],
     "faculty": [
         phone_menu,

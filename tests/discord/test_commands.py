@@ -276,3 +276,31 @@ def test_names_are_shown_as_typed_not_as_markdown(discord, linked, student):
     student.user.save(update_fields=["name"])
     text = discord.say("leaderboard", OTHER_DISCORD)
     assert r"Alice \*bold\* \[link\](https://x.test)" in text
+
+
+@pytest.mark.parametrize("command", ["ways-to-earn", "shop", "leaderboard", "history", "points"])
+def test_command_query_counts_do_not_grow(discord, linked, funded, admin, give, command):
+    """A list answer reads a fixed number of rows, whatever the data."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CategoryFactory, StudentFactory
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            category = CategoryFactory(min_points=1, max_points=100)
+            EventFactory(category=category)
+            TaskFactory(category=category)
+            RewardFactory(cost=5)
+            give(StudentFactory(), 3, actor=admin, category=category)
+            give(funded, 1, actor=admin, category=category)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            discord.say(command, STUDENT_DISCORD)
+        return len(queries)
+
+    grow(1)
+    small = count()
+    grow(12)
+    assert count() == small

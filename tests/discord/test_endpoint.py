@@ -86,7 +86,17 @@ def test_malformed_signature_headers_are_refused(discord, signature, timestamp):
 
 @pytest.mark.parametrize(
     "raw",
-    [b"not json", b"[]", b'{"type": 2, "id": "1"}', b'{"type": "1", "id": "1"}', b'{"id": "x"}'],
+    [
+        b"not json",
+        b"[]",
+        b'{"type": 2, "id": "1"}',
+        b'{"type": "1", "id": "1"}',
+        b'{"id": "x"}',
+        b'{"type": 2, "id": "1", "user": {"id": "5"}, "data": {"name": "rank", "options": 7}}',
+        b'{"type": 2, "id": "1", "user": {"id": "5"}, "data": {"name": "rank", "options": [1]}}',
+        b'{"type": 2, "id": "1", "user": {"id": "x"}, "data": {"name": "rank"}}',
+        b'{"type": 3, "id": "1"}',
+    ],
 )
 def test_a_signed_body_that_is_no_interaction_is_a_bad_request(discord, raw):
     assert discord.post_raw(raw, discord.signed_headers(raw)).status_code == 400

@@ -95,3 +95,8 @@ def test_the_query_count_does_not_grow(client_as, student, faculty):
 def test_the_student_navigation_marks_the_earn_area(client_as, student):
     body = client_as(student).get(URL).content.decode()
     assert 'href="/ways-to-earn/"' in body
+
+
+def test_the_student_dashboard_links_to_the_page(client_as, student):
+    body = client_as(student).get("/").content.decode()
+    assert 'href="/ways-to-earn/"' in body
