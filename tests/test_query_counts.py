@@ -527,8 +527,8 @@ def test_activity_feed_query_count_does_not_grow(
 def test_student_settings_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
     # session, user, own profile, their badges, their department, their warnings, their last
-    # erasure request (issue 22), their Discord link (issue 23)
-    with django_assert_num_queries(8):
+    # erasure request (issue 22), their Discord link and personal API token (issue 23)
+    with django_assert_num_queries(9):
         client.get("/settings/")
 
 

@@ -9,6 +9,7 @@ from functools import cached_property
 from portal.models import User
 
 from .accounts import can_manage_accounts, can_manage_categories, sees_all_figures
+from .api import can_manage_api_tokens
 from .certificates import can_issue_certificates, has_certificates
 from .claims import can_claim, can_post_tasks, can_review, sees_every_task
 from .clubs import can_join_clubs, can_manage_clubs
@@ -109,6 +110,10 @@ class Abilities:
     @cached_property
     def manage_accounts(self) -> bool:
         return can_manage_accounts(self.user)
+
+    @cached_property
+    def manage_api_tokens(self) -> bool:
+        return can_manage_api_tokens(self.user)
 
     @cached_property
     def manage_categories(self) -> bool:

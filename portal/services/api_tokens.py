@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -202,8 +203,6 @@ class ApiWrite:
 
 def request_digest(data: Any, path: str) -> str:
     """What a write asked for, to tell a true replay from another request under the same key."""
-    import json
-
     text = json.dumps({"path": path, "data": data}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

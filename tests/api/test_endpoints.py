@@ -437,3 +437,14 @@ def test_guessing_tokens_is_rate_limited_per_address(settings):
     statuses = [api.get(reverse("api:me")).status_code for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
     assert "Retry-After" in api.get(reverse("api:me"))
+
+
+def test_an_unexpected_error_is_a_json_500_without_a_traceback(api_as, student, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("portal.api.views.list_catalogue", broken)
+    response = api_as(student).get(reverse("api:rewards"))
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert b"secret internals" not in response.content

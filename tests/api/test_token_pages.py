@@ -127,7 +127,7 @@ def test_revoking_the_personal_token(client_as, student):
 
 
 def test_a_user_cannot_revoke_someone_elses_token_through_the_settings(client_as, admin, student):
-    token, secret = create_api_token(actor=admin, name="LMS", owner=student.user, scopes=["read"])
+    _token, secret = create_api_token(actor=admin, name="LMS", owner=student.user, scopes=["read"])
     client_as(student).post(reverse("portal:personal-token-revoke"))
     assert Api(secret).get(reverse("api:me")).status_code == 200
 
