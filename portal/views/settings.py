@@ -30,8 +30,8 @@ from portal.services.accounts import (
 )
 from portal.services.accounts import set_language as save_language
 from portal.services.notifications import set_email_preferences
-from portal.views.discord import settings_context as discord_settings_context
 from portal.views.api_tokens import personal_token_context
+from portal.views.discord import settings_context as discord_settings_context
 
 
 class PrivacyForm(forms.ModelForm):

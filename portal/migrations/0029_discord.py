@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0027_certificates'),
+        ('portal', '0028_api_tokens'),
     ]
 
     operations = [

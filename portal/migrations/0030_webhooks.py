@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0027_certificates'),
+        ('portal', '0029_discord'),
     ]
 
     operations = [
