@@ -15,7 +15,9 @@ def verify(secret, headers, body, now=None):
     any mapping with .get (e.g. request.headers); `body` the raw bytes, before any JSON parsing."""
     timestamp = headers.get("X-UPAS-Timestamp") or ""
     signature = headers.get("X-UPAS-Signature") or ""
-    if not timestamp.isdigit() or abs((now or time.time()) - int(timestamp)) > TOLERANCE:
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+        return False
+    if abs((now or time.time()) - int(timestamp)) > TOLERANCE:
         return False
     signed = timestamp.encode() + b"." + body
     expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()

@@ -61,7 +61,9 @@ def scoped(scope: ApiScope) -> list[type[TokenScope]]:
     return [_SCOPES[scope]]
 
 
-IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+# No ":": the key is joined to others with ":" for the services (`service_key`), so a key
+# holding one could meet another write's key.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,

@@ -54,7 +54,10 @@ def verify_request(
     """True when `signature_hex` is the key's signature of timestamp + body and the timestamp
     lies within MAX_AGE seconds of `now`. Anything malformed (not hex, wrong length, not a
     number) is simply False."""
-    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > MAX_AGE:
+    # A Unix time has at most 12 digits; a longer one would overflow the comparison.
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+        return False
+    if abs(now - int(timestamp)) > MAX_AGE:
         return False
     if len(signature_hex) != 128 or not _HEX.fullmatch(signature_hex):
         return False

@@ -37,7 +37,11 @@ def rewards_matching(text: str, *, limit: int = 5) -> list[Reward]:
     if not text:
         return []
     catalogue = open_rewards()
-    exact = Q(pk=int(text)) if text.isdigit() and len(text) < 10 else Q(name__iexact=text)
+    exact = (
+        Q(pk=int(text))
+        if text.isascii() and text.isdigit() and len(text) < 10
+        else Q(name__iexact=text)
+    )
     found = list(catalogue.filter(exact)[:2])
     if found:
         return found

@@ -248,7 +248,13 @@ def perform_api_write(
         actor=token.owner,
         action=f"api.{action}",
         target=target,
-        after={"token": token.name, "token_id": token.pk, "idempotency_key": key},
+        after={
+            "token": token.name,
+            "token_id": token.pk,
+            # who made the token, so a write for its owner is never taken for the owner's own
+            "token_created_by_id": token.created_by_id,
+            "idempotency_key": key,
+        },
     )
     return ApiWrite(status=status, body=body, replayed=False)
 

@@ -123,10 +123,29 @@ def _local_allowed(host: str) -> bool:
     return settings.UPAS_WEBHOOKS_ALLOW_HTTP_LOCAL and host in LOCAL_HOSTS
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _nat64(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address in a NAT64 address, or in a deprecated IPv4-compatible one (::a.b.c.d)."""
+    if ip.is_loopback or ip.is_unspecified:
+        return None
+    if int(ip) >> 32 == 0 or any(ip in net for net in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _address_allowed(host: str, address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address carried inside IPv6 (mapped, 6to4, Teredo, NAT64) is judged as IPv4.
+        ip = (
+            ip.ipv4_mapped
+            or ip.sixtofour
+            or (ip.teredo[1] if ip.teredo else None)
+            or _nat64(ip)
+            or ip
+        )
     if ip.is_loopback and _local_allowed(host):
         return True
     # Private, loopback, link-local (cloud metadata), shared, reserved, unspecified: not global.
@@ -177,7 +196,10 @@ def check_url(url: str) -> str:
 
 
 def _resolve(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except UnicodeError as exc:  # an empty or overlong label ("x..com"): not a name at all
+        raise WebhookError("bad_url", _("Enter a full https:// address."), field="url") from exc
     return [info[4][0] for info in infos]
 
 

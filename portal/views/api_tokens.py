@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -56,7 +57,10 @@ def token_admin(request: HtmxHttpRequest) -> HttpResponse:
         "new_token": created[0] if created else None,
         "new_secret": created[1] if created else "",
     }
-    return render_page(request, "portal/api_tokens/admin.html", context)
+    response = render_page(request, "portal/api_tokens/admin.html", context)
+    if created:
+        patch_cache_control(response, private=True, no_store=True)  # it shows a secret
+    return response
 
 
 @require_POST
@@ -85,12 +89,15 @@ def _personal_section(request: HtmxHttpRequest, secret: str = "") -> HttpRespons
     # redirect: it would have to be stored to survive it); anything else goes back to settings.
     if not request.htmx and not secret:
         return redirect(reverse("portal:settings") + "#api-token")
-    return render_page(
+    response = render_page(
         request,
         "portal/api_tokens/personal.html",
         personal_token_context(request.user, secret),
         partial="api-token",
     )
+    if secret:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @login_required

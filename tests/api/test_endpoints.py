@@ -213,7 +213,8 @@ def test_bad_award_input_is_refused_next_to_its_field(
 
 def test_a_missing_or_malformed_idempotency_key_is_refused(api_as, faculty, student, category):
     api = api_as(faculty)
-    for key in (None, "", "has spaces", "x" * 65):
+    # ":" is refused too: it joins keys for the services, so "x:12" could meet another write's
+    for key in (None, "", "has spaces", "x" * 65, "x:12"):
         response = api.post(AWARD, award_body(student, category), key=key)
         assert response.status_code == 400
         assert response.json() == {
@@ -222,6 +223,12 @@ def test_a_missing_or_malformed_idempotency_key_is_refused(api_as, faculty, stud
             "field": "Idempotency-Key",
         }
     assert balance(student) == 0
+
+
+def test_a_body_nested_too_deep_is_refused_as_bad_json(api_as, faculty):
+    response = api_as(faculty).post(AWARD, "[" * 200_000)
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
 
 
 def test_a_body_that_is_not_json_is_refused(api_as, faculty):

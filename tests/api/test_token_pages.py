@@ -34,6 +34,7 @@ def test_an_admin_creates_a_token_and_sees_its_secret_once(client_as, admin, fac
         },
     )
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]  # a page with a secret is never cached
     secret = SECRET.search(response.content.decode()).group(0)
     token = ApiToken.objects.get()
     assert (token.owner, token.scopes, token.department) == (faculty, ["award", "read"], department)
@@ -94,6 +95,7 @@ def test_a_student_makes_a_personal_read_token_on_the_settings_page(client_as, s
     response = client.post(reverse("portal:personal-token-create"), **HX)
     html = response.content.decode()
     assert "<html" not in html
+    assert "no-store" in response["Cache-Control"]
     secret = SECRET.search(html).group(0)
     api = Api(secret)
     assert api.get(reverse("api:me")).json()["token"]["scopes"] == ["read"]

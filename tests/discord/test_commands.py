@@ -304,3 +304,10 @@ def test_command_query_counts_do_not_grow(discord, linked, funded, admin, give, 
     small = count()
     grow(12)
     assert count() == small
+
+
+def test_redeem_with_a_digit_that_is_not_a_number_finds_nothing(discord, linked, funded):
+    RewardFactory(name="Sticker", cost=10)
+    text = discord.say("redeem", STUDENT_DISCORD, reward="²")  # isdigit() but not int() (was a 500)
+    assert text
+    assert Redemption.objects.count() == 0

@@ -70,6 +70,8 @@ def test_a_recent_timestamp_is_accepted(discord):
         ("ab" * 10, None),  # too short
         (None, "yesterday"),  # not a number
         (None, "１２３"),  # digits, but not ASCII ones
+        (None, "1" + "0" * 400),  # a number too big to compare (was a 500)
+        (None, "9" * 5000),  # past Python's digit limit for int()
         (None, ""),
     ],
 )

@@ -54,3 +54,12 @@ def test_the_node_snippet_checks_a_real_delivery(
     assert wrong_key.returncode == 1
     stale = run_node(receiver.secret, str(int(timestamp) - 301), signature, got.body)
     assert stale.returncode == 1
+
+
+@pytest.mark.parametrize("timestamp", ["1" + "0" * 400, "9" * 5000, "²", "１２３"])
+def test_the_python_snippet_refuses_odd_timestamps_without_raising(timestamp):
+    from .receiver import verify
+
+    assert (
+        verify("secret", {"X-UPAS-Timestamp": timestamp, "X-UPAS-Signature": "x"}, b"{}") is False
+    )

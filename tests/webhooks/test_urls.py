@@ -37,6 +37,11 @@ def refused(code: str, url: str, **kwargs) -> None:
         ("https://[fd00::1]/hook", "private_address"),
         ("https://[fe80::1]/hook", "private_address"),
         ("https://[::ffff:10.0.0.1]/hook", "private_address"),
+        # IPv4 carried in IPv6: NAT64, 6to4 and IPv4-compatible forms of private addresses
+        ("https://[64:ff9b::a9fe:a9fe]/hook", "private_address"),
+        ("https://[2002:a9fe:a9fe::1]/hook", "private_address"),
+        ("https://[::7f00:1]/hook", "private_address"),
+        ("https://x..example.edu/hook", "bad_url"),  # an empty label (was a 500)
     ],
 )
 def test_bad_and_private_addresses_are_refused(url, code):
