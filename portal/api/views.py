@@ -26,6 +26,7 @@ from portal.permissions import (
     access_performed_draw,
     access_reward,
     access_student_for_api,
+    access_student_for_checkin,
     access_transaction_for_reversal,
     api_redemptions,
     api_students,
@@ -548,7 +549,7 @@ def check_in(request: Request, pk: int) -> Response:
     """Check a student in as the event's organiser (or an admin), crediting its points."""
     event = access_event_for_organiser(request.user, pk)
     data = _valid(s.CheckInInput, request.data)
-    profile = access_student_for_api(request.user, _token(request), data["student_id"])
+    profile = access_student_for_checkin(_token(request), data["student_id"])
 
     def write(token: ApiToken, key: str) -> tuple[Model, dict[str, Any]]:
         checkin = event_services.check_in(

@@ -33,6 +33,7 @@ from .accounts import (
 )
 from .api import (
     access_student_for_api,
+    access_student_for_checkin,
     api_redemptions,
     api_students,
     can_have_personal_token,
@@ -145,6 +146,7 @@ __all__ = [
     "access_review_item",
     "access_reward",
     "access_student_for_api",
+    "access_student_for_checkin",
     "access_task",
     "access_task_for_editing",
     "access_transaction_for_reversal",

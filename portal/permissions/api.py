@@ -52,6 +52,17 @@ def access_student_for_api(viewer: User, token: ApiToken, pk: int) -> StudentPro
     )
 
 
+def access_student_for_checkin(token: ApiToken, pk: int) -> StudentProfile:
+    """A student to check in to an event the viewer manages (the caller has checked that):
+    any student inside the token's department limit, as the organiser's own check-in screen
+    admits anyone (a club officer reads only their own history, yet checks others in). The
+    check-in service applies the event's rules (registration, window, capacity)."""
+    profiles = StudentProfile.objects.select_related("user", "department")
+    if token.department_id is not None:
+        profiles = profiles.filter(department_id=token.department_id)
+    return get_object_or_404(profiles, pk=pk)
+
+
 def token_reaches(token: ApiToken, profile: StudentProfile) -> bool:
     """Whether a student is inside the token's department limit (always, without one)."""
     return token.department_id is None or profile.department_id == token.department_id

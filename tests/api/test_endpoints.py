@@ -369,6 +369,17 @@ def test_check_in_as_organiser_credits_once(api_as, faculty, student, category):
     assert AuditLog.objects.get(action="api.check_in").target_id == str(response.json()["id"])
 
 
+def test_a_club_officer_checks_another_student_in_to_their_clubs_event(
+    api_as, officer, club, faculty, student, category
+):
+    event = EventFactory(organiser=faculty, club=club, category=category)
+    response = api_as(officer).post(
+        reverse("api:check-in", args=[event.pk]), {"student_id": student.pk}
+    )
+    assert response.status_code == 201, response.json()
+    assert balance(student) == 10
+
+
 def test_another_organisers_event_is_not_found(api_as, other_faculty, faculty, student, category):
     event = EventFactory(organiser=faculty, category=category)
     response = api_as(other_faculty).post(
