@@ -126,7 +126,7 @@ def _local_allowed(host: str) -> bool:
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
-def _nat64(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     """The IPv4 address in a NAT64 address, or in a deprecated IPv4-compatible one (::a.b.c.d)."""
     if ip.is_loopback or ip.is_unspecified:
         return None
@@ -143,7 +143,7 @@ def _address_allowed(host: str, address: str) -> bool:
             ip.ipv4_mapped
             or ip.sixtofour
             or (ip.teredo[1] if ip.teredo else None)
-            or _nat64(ip)
+            or _carried_ipv4(ip)
             or ip
         )
     if ip.is_loopback and _local_allowed(host):

@@ -3,49 +3,29 @@ with its own database connection): the same guarantees as the forms' concurrency
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import close_old_connections, connection
 from django.urls import reverse
 
 from portal.models import AuditLog, CheckIn, Redemption, Reward, Transaction
-from portal.services import ledger
 from portal.services.api_tokens import create_api_token
 from tests.api.conftest import ALL_SCOPES, Api
-from tests.conftest import key, postgres_only
+from tests.conftest import postgres_only
 from tests.factories import CategoryFactory, EventFactory, StudentFactory
-from tests.helpers import assert_ledger_consistent
+from tests.helpers import assert_ledger_consistent, award
+
+from .threads import run_at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, postgres_only]
 
 
 def at_once(calls: list[Callable[[], Any]]) -> Counter[int]:
     """Send every request at the same moment; count the status codes."""
-    barrier = threading.Barrier(len(calls))
-    statuses: Counter[int] = Counter()
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            status = call().status_code
-        finally:
-            connection.close()
-        with lock:
-            statuses[status] += 1
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    close_old_connections()
-    return statuses
+    return run_at_once(calls, outcome=lambda response: response.status_code)
 
 
 def secret_for(user) -> str:
@@ -89,14 +69,7 @@ def test_concurrent_redeems_of_the_last_unit_one_wins(admin):
     reward = Reward.objects.create(name="Last ticket", cost=50, stock=1)
     students = [StudentFactory() for _ in range(8)]
     for s in students:
-        ledger.award_points(
-            actor=admin,
-            student_id=s.pk,
-            category_id=category.pk,
-            amount=100,
-            reason="Seed",
-            idempotency_key=key(),
-        )
+        award(admin, s, category, 100, reason="Seed")
     secrets = [secret_for(s.user) for s in students]
     url = reverse("api:redeem", args=[reward.pk])
     statuses = at_once([lambda s=s: Api(s).post(url, key=uuid.uuid4().hex) for s in secrets])
@@ -125,14 +98,7 @@ def test_concurrent_check_ins_of_one_student_credit_once(faculty):
 def test_concurrent_decisions_with_one_key_decide_once(admin):
     category = CategoryFactory(min_points=1, max_points=1000)
     student = StudentFactory()
-    ledger.award_points(
-        actor=admin,
-        student_id=student.pk,
-        category_id=category.pk,
-        amount=100,
-        reason="Seed",
-        idempotency_key=key(),
-    )
+    award(admin, student, category, 100, reason="Seed")
     reward = Reward.objects.create(name="Mug", cost=30)
     redemption = Api(secret_for(student.user)).post(reverse("api:redeem", args=[reward.pk])).json()
     secret = secret_for(admin)

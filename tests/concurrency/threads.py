@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from django.db import close_old_connections, connection
 
 from portal.exceptions import PortalError
 
 
-def run_at_once(jobs: list[Callable[[], object]]) -> Counter[str]:
+def run_at_once(
+    jobs: list[Callable[[], Any]], *, outcome: Callable[[Any], Hashable] | None = None
+) -> Counter[Hashable]:
     """Start every job at the same moment, each in its own thread and connection; count outcomes
-    ("ok", a PortalError code, or the name of any other exception)."""
+    ("ok", or `outcome` of what the job returned, e.g. a response's status code; a PortalError
+    code, or the name of any other exception)."""
     barrier = threading.Barrier(len(jobs))
-    outcomes: Counter[str] = Counter()
+    outcomes: Counter[Hashable] = Counter()
     lock = threading.Lock()
 
-    def worker(job: Callable[[], object]) -> None:
+    def worker(job: Callable[[], Any]) -> None:
         try:
             barrier.wait()
-            job()
-            result = "ok"
+            returned = job()
+            result = outcome(returned) if outcome else "ok"
         except PortalError as exc:
             result = exc.code
         except Exception as exc:
