@@ -13,6 +13,7 @@ from .accounts import (
 )
 from .api import MAX_TOKEN_DAYS, ApiIdempotencyKey, ApiScope, ApiToken
 from .audit import AuditLog
+from .career import Company, Reviewer, ReviewRequest, ReviewSlot, Specialty
 from .certificates import Certificate, CertificateBatch, Transcript, TranscriptHiddenItem
 from .claims import (
     MAX_CLAIM_AGE_DAYS,
@@ -71,6 +72,7 @@ __all__ = [
     "CheckInAttempt",
     "Club",
     "ClubMembership",
+    "Company",
     "Department",
     "DiscordLink",
     "DiscordLinkCode",
@@ -89,11 +91,15 @@ __all__ = [
     "Redemption",
     "Registration",
     "ReviewDecision",
+    "ReviewRequest",
+    "ReviewSlot",
     "ReviewStatus",
+    "Reviewer",
     "Reward",
     "Role",
     "ScheduledJob",
     "SignIn",
+    "Specialty",
     "StudentProfile",
     "Suspension",
     "Task",
