@@ -11,9 +11,11 @@ from django_tasks import task
 
 from portal.services import (
     account_admin,
+    api_tokens,
     certificates,
     claims,
     data_rights,
+    discord,
     draws,
     notifications,
     reminders,
@@ -56,6 +58,12 @@ def decline_stale_claims() -> int:
 def retry_unsent_emails() -> int:
     """Queue again the emails still owed (failed every try, or lost with a dead worker)."""
     return notifications.retry_unsent_emails()
+
+
+@task()
+def prune_integration_keys() -> int:
+    """Forget API idempotency keys after a week and Discord link codes once expired."""
+    return api_tokens.forget_old_idempotency_keys() + discord.forget_expired_link_codes()
 
 
 @task()

@@ -9,7 +9,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models, transaction
@@ -215,6 +215,19 @@ def _replay(row: ApiIdempotencyKey, digest: str) -> ApiWrite:
             field="Idempotency-Key",
         )
     return ApiWrite(status=row.status, body=row.response, replayed=True)
+
+
+# How long a key's first answer is kept for replays. Longer than any client's retry loop; the
+# services behind the API keep their own keys for good (a ledger entry is never written twice).
+KEEP_IDEMPOTENCY_KEYS = timedelta(days=7)
+
+
+def forget_old_idempotency_keys(*, now: datetime | None = None) -> int:
+    """Delete idempotency rows older than KEEP_IDEMPOTENCY_KEYS (a daily job), so the table
+    does not grow with every write the API ever took."""
+    cutoff = (now or timezone.now()) - KEEP_IDEMPOTENCY_KEYS
+    deleted, _rows = ApiIdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 @transaction.atomic

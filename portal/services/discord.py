@@ -8,7 +8,7 @@ through the ledger and reward services themselves, never through here."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,6 +46,12 @@ def create_link_code(*, user: User) -> tuple[str, DiscordLinkCode]:
 
 
 @transaction.atomic
+def forget_expired_link_codes(*, now: datetime | None = None) -> int:
+    """Delete link codes past their expiry (a daily job); a used code is deleted when used."""
+    deleted, _rows = DiscordLinkCode.objects.filter(expires_at__lt=now or timezone.now()).delete()
+    return deleted
+
+
 def link_account(*, discord_user_id: str, code: str) -> DiscordLink:
     """Link the Discord user to the account whose code this is, and spend the code.
 

@@ -33,6 +33,7 @@ def jobs() -> list[Job]:
         Job("retry-emails", timedelta(minutes=10), tasks.retry_unsent_emails),
         Job("requeue-webhooks", timedelta(minutes=1), tasks.requeue_webhooks),
         Job("prune-task-results", timedelta(days=1), tasks.prune_task_results),
+        Job("prune-integration-keys", timedelta(days=1), tasks.prune_integration_keys),
         Job("apply-retention", timedelta(days=1), tasks.apply_retention),
     ]
 
