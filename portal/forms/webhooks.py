@@ -15,7 +15,9 @@ class EndpointForm(forms.Form):
         max_length=500,
         strip=True,
         help_text=_("An https:// address on a public network, e.g. https://lms.example.edu/upas."),
-        widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
+        widget=forms.URLInput(
+            attrs={"placeholder": "https://", "autocomplete": "off", "dir": "ltr"}
+        ),
     )
     events = forms.MultipleChoiceField(
         label=_("Events"),
