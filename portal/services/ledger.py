@@ -341,6 +341,12 @@ def _clean_reason(reason: str) -> str:
     return reason[:500]
 
 
+def _category(category_id: int, known: Category | None) -> Category | None:
+    if known is not None and known.pk == category_id:
+        return known
+    return Category.objects.filter(pk=category_id).first()
+
+
 @transaction.atomic
 def award_points(
     *,
@@ -351,6 +357,7 @@ def award_points(
     reason: str,
     idempotency_key: str,
     at: datetime | None = None,
+    known_category: Category | None = None,
 ) -> Transaction:
     """Credit a student in a category, within its bounds and yearly cap.
 
@@ -358,10 +365,12 @@ def award_points(
     Raises LedgerError: forbidden, unknown_student, unknown_category, inactive_category,
     out_of_bounds, cap_reached, reason_required, key_conflict. Nothing is written then.
     `at` backdates the entry for imports and the demo seed; forms never pass it.
+    `known_category` is the category row the caller has just read (the award form validates
+    against the active ones), so it is not read a second time.
     """
     _require_staff(actor)
     reason = _clean_reason(reason)
-    category = Category.objects.filter(pk=category_id).first()  # read before taking the lock
+    category = _category(category_id, known_category)  # read before taking the lock
     if category is None:
         raise LedgerError("unknown_category", _("Choose a category."), field="category")
     # Lock, then write: a concurrent duplicate waits on the lock, then its insert meets the
@@ -399,6 +408,7 @@ def deduct_points(
     idempotency_key: str,
     category_id: int | None = None,
     at: datetime | None = None,
+    known_category: Category | None = None,
 ) -> Transaction:
     """Take points from a student (a penalty: it lowers lifetime points too).
 
@@ -414,7 +424,7 @@ def deduct_points(
             field="points",
         )
     reason = _clean_reason(reason)
-    category = Category.objects.filter(pk=category_id).first() if category_id else None
+    category = _category(category_id, known_category) if category_id else None
     profile = lock_profile(student_id)
     try:
         entry = post_entry(

@@ -79,6 +79,7 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
                     amount=data["points"],
                     reason=data["reason"],
                     idempotency_key=data["idempotency_key"],
+                    known_category=data["category"],
                 )
             else:
                 entry = ledger_services.deduct_points(
@@ -88,6 +89,7 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
                     amount=data["points"],
                     reason=data["reason"],
                     idempotency_key=data["idempotency_key"],
+                    known_category=data["category"],
                 )
         except PortalError as exc:
             add_portal_error(form, exc)
