@@ -32,6 +32,7 @@ class Gap:
 class Day:
     date: date
     is_today: bool
+    is_past: bool
     bookings: list[HallBooking] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
 
@@ -127,7 +128,9 @@ def hall_week(hall: Hall, *, viewer: User, week_of: date) -> Week:
         of_day = [b for b in rows if timezone.localdate(b.starts_at) == day]
         approved = [b for b in of_day if b.status == Status.APPROVED]
         gaps = free_gaps(hall, day, approved, now=now) if hall.is_active else []
-        days.append(Day(date=day, is_today=day == today, bookings=of_day, gaps=gaps))
+        days.append(
+            Day(date=day, is_today=day == today, is_past=day < today, bookings=of_day, gaps=gaps)
+        )
     return Week(
         hall=hall,
         starts=starts,

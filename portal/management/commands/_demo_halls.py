@@ -105,7 +105,9 @@ def _event_in_hall(admin: User, organisers: list[User], hall: Hall) -> None:
     """The organisers' next event inside the hall's hours moves into the hall."""
     now = timezone.now()
     for event in Event.objects.filter(
-        organiser__in=organisers, status=Event.Status.PUBLISHED, starts_at__gt=now + timedelta(hours=2)
+        organiser__in=organisers,
+        status=Event.Status.PUBLISHED,
+        starts_at__gt=now + timedelta(hours=2),
     ).order_by("starts_at")[:10]:
         start, end = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
         if start.date() != end.date() or start.time() < hall.opens_at:
