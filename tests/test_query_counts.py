@@ -677,10 +677,10 @@ def hall_urls() -> list[tuple[str, str, bool]]:
 
 
 def test_hall_pages_query_counts(add_bookings, client_as, faculty, admin):
-    """halls list: session, user, halls (no search asked); with a search (page or htmx
-    fragment): + the halls that fit, their bookings that day; my bookings: session, user, the
-    bookings with halls and events; the queue: session, user, pending redemptions in the
-    navigation, pending requests with their clash flag, coming bookings."""
+    """halls list: session, user, all halls (no search asked); with a search: + the halls that
+    fit, their bookings that day (the htmx fragment: the same less all halls); my bookings:
+    session, user, the bookings with halls and events; the queue: session, user, pending
+    redemptions in the navigation, pending requests with their clash flag, coming bookings."""
     add_bookings(2)
     clients = {"faculty": client_as(faculty), "admin": client_as(admin)}
     expected = [3, 5, 4, 3, 5]
