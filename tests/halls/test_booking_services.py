@@ -302,3 +302,12 @@ def test_the_worker_schedule_runs_hall_reminders():
     from portal.services.schedule import jobs
 
     assert "hall-reminders" in {job.name for job in jobs()}
+
+
+def test_the_reminder_command_reminds_of_hall_bookings_too(faculty, admin, hall, capsys):
+    from django.core.management import call_command
+
+    booking = ask(faculty, hall, days=1)
+    hall_services.approve_booking(actor=admin, booking_id=booking.pk)
+    call_command("send_event_reminders", "--hours", "48")
+    assert "Reminded 1 organiser(s) of their hall bookings." in capsys.readouterr().out
