@@ -119,7 +119,7 @@ def hall_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def hall_edit(request: HtmxHttpRequest, pk: int | None = None) -> HttpResponse:
-    hall = access_hall(request.user, pk) if pk else None
+    hall = access_hall(request.user, pk) if pk is not None else None
     form = HallForm(request.POST or None, instance=hall)
     if request.method == "POST" and form.is_valid():
         try:

@@ -243,3 +243,33 @@ def test_the_event_form_refuses_a_capacity_above_its_hall(client_as, faculty, ha
     response = client_as(faculty).post(reverse("portal:event-edit", args=[event.pk]), data)
     assert response.status_code == 200
     assert "holds 120 people" in str(response.context["form"].errors["capacity"])
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999999", "0"])
+def test_huge_or_zero_ids_are_not_found(client_as, faculty, admin, pk):
+    client = client_as(admin)
+    for path in (f"/halls/{pk}/", f"/halls/{pk}/request/", f"/halls/{pk}/edit/"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/halls/bookings/{pk}/cancel/").status_code == 404
+    assert client.post(
+        f"/staff/hall-bookings/{pk}/decide/", {"decision": "approve"}
+    ).status_code == (404)
+
+
+@pytest.mark.parametrize("number", ["-5", "0", "1" + "0" * 30, "12abc", "", "1e3", "NaN"])
+def test_bad_numbers_in_the_request_form_write_nothing(client_as, faculty, hall, number):
+    post = {"purpose": "x", "attendees": number, "day": day_of(2), "start": "13:00", "end": "15:00"}
+    response = client_as(faculty).post(reverse("portal:hall-request", args=[hall.pk]), post)
+    assert response.status_code == 200
+    assert "attendees" in response.context["form"].errors
+    assert not HallBooking.objects.exists()
+
+
+def test_a_form_without_its_csrf_token_is_refused(faculty, hall):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(faculty)
+    post = {"purpose": "x", "attendees": 5, "day": day_of(2), "start": "13:00", "end": "15:00"}
+    assert client.post(reverse("portal:hall-request", args=[hall.pk]), post).status_code == 403
+    assert not HallBooking.objects.exists()
