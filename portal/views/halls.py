@@ -45,6 +45,8 @@ def hall_list(request: HtmxHttpRequest) -> HttpResponse:
             "results": results,
             "halls": hall_selectors.list_halls(),
             "can_manage": can_manage_halls(request.user),
+            # Carried from an event's "Find a hall" to the request form (which checks it).
+            "event_id": request.GET["event"] if request.GET.get("event", "").isdigit() else None,
         },
         partial="search-results",
     )
@@ -73,7 +75,9 @@ def hall_week(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _prefill(request: HtmxHttpRequest) -> dict[str, object]:
-    """A free stretch's "Request" link carries its day and times."""
+    """A free stretch's "Request" link carries its day, times and number of people, and the
+    event it is for when the search came from an event's page (the form offers only the
+    viewer's own events, so a foreign id selects nothing)."""
     initial: dict[str, object] = {}
     try:
         if "day" in request.GET:
@@ -83,8 +87,10 @@ def _prefill(request: HtmxHttpRequest) -> dict[str, object]:
                 initial[name] = time.fromisoformat(request.GET[name])
     except ValueError:
         return {}
-    if "people" in request.GET and request.GET["people"].isdigit():
-        initial["attendees"] = int(request.GET["people"])
+    for name, field in (("people", "attendees"), ("event", "event")):
+        value = request.GET.get(name, "")
+        if value.isdigit() and len(value) < 10:
+            initial[field] = int(value)
     return initial
 
 

@@ -273,3 +273,26 @@ def test_a_form_without_its_csrf_token_is_refused(faculty, hall):
     post = {"purpose": "x", "attendees": 5, "day": day_of(2), "start": "13:00", "end": "15:00"}
     assert client.post(reverse("portal:hall-request", args=[hall.pk]), post).status_code == 403
     assert not HallBooking.objects.exists()
+
+
+def test_find_a_hall_from_an_event_carries_the_event_to_the_request(
+    client_as, faculty, hall, category
+):
+    from tests.factories import EventFactory
+
+    event = EventFactory(
+        organiser=faculty, category=category, capacity=60, starts_at=at(2, 10), ends_at=at(2, 12)
+    )
+    client = client_as(faculty)
+    detail = client.get(reverse("portal:event-detail", args=[event.pk])).content.decode()
+    assert (
+        f"people=60&amp;day={day_of(2)}&amp;part=day&amp;length=60&amp;event={event.pk}" in detail
+    )
+    search = client.get(
+        reverse("portal:halls"),
+        {"people": 60, "day": day_of(2), "part": "day", "length": 60, "event": event.pk},
+    ).content.decode()
+    assert f"&amp;event={event.pk}" in search
+    url = reverse("portal:hall-request", args=[hall.pk])
+    form = client.get(url, {"day": day_of(2), "start": "10:00", "end": "12:00", "event": event.pk})
+    assert form.context["form"].initial["event"] == event.pk
