@@ -17,6 +17,7 @@ from portal.services import (
     data_rights,
     discord,
     draws,
+    halls,
     notifications,
     reminders,
     webhooks,
@@ -33,6 +34,12 @@ def issue_certificate_batch(batch_id: int) -> int:
 def send_event_reminders() -> int:
     """Remind students of the events they asked about, the day before (each once)."""
     return reminders.send_due_reminders()
+
+
+@task()
+def send_hall_reminders() -> int:
+    """Remind organisers of their approved hall bookings, the day before (each once)."""
+    return halls.send_due_booking_reminders()
 
 
 @task()

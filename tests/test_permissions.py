@@ -40,6 +40,7 @@ from portal.services import webhooks as webhook_services
 from tests.claims.helpers import hand_in, make_claim
 from tests.conftest import ledger_total
 from tests.factories import DrawFactory, EventFactory, RewardFactory, TaskFactory
+from tests.halls.helpers import ask, make_hall
 from tests.helpers import let_entries_close, redeem
 from tests.html import HX
 
@@ -746,6 +747,36 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ),
     ("review-decide", {"kind": "task_kind", "pk": "assignment"}, "POST", staff_only(302)),
     ("review-decide", {"kind": "task_kind", "pk": "assignment"}, "HX POST", staff_only(200)),
+    # halls: organisers (faculty, admins, club officers) search, see weeks and ask; admins keep
+    # the halls and decide. "booking" is `faculty`'s pending request for "hall"; an empty
+    # request or hall form is shown again with its errors.
+    ("halls", {}, "GET", {**staff_only(200), OFFICER: 200}),
+    ("halls", {}, "HX GET", {**staff_only(200), OFFICER: 200}),
+    ("halls", {}, "POST", staff_only(405)),
+    ("hall-week", {"pk": "hall"}, "GET", {**staff_only(200), OFFICER: 200}),
+    ("hall-week", {"pk": "hall"}, "HX GET", {**staff_only(200), OFFICER: 200}),
+    ("hall-week", {"pk": "no_hall"}, "GET", staff_only(404)),
+    ("hall-week", {"pk": "hall"}, "POST", staff_only(405)),
+    ("hall-request", {"pk": "hall"}, "GET", {**staff_only(200), OFFICER: 200}),
+    ("hall-request", {"pk": "hall"}, "POST", {**staff_only(200), OFFICER: 200}),
+    ("hall-request", {"pk": "no_hall"}, "POST", staff_only(404)),
+    ("hall-create", {}, "GET", admins_only(200)),
+    ("hall-create", {}, "POST", admins_only(200)),
+    ("hall-edit", {"pk": "hall"}, "GET", admins_only(200)),
+    ("hall-edit", {"pk": "hall"}, "POST", admins_only(200)),
+    ("my-bookings", {}, "GET", {**staff_only(200), OFFICER: 200}),
+    ("my-bookings", {}, "POST", staff_only(405)),
+    (
+        "booking-cancel",
+        {"pk": "booking"},
+        "POST",
+        {**staff_only(302), OTHER_FACULTY: 404, OFFICER: 404},
+    ),
+    ("booking-cancel", {"pk": "booking"}, "GET", staff_only(405)),
+    ("booking-queue", {}, "GET", admins_only(200)),
+    ("booking-queue", {}, "POST", admins_only(405)),
+    ("booking-decide", {"pk": "booking"}, "POST", admins_only(302)),
+    ("booking-decide", {"pk": "booking"}, "GET", admins_only(405)),
 ]
 
 # Public URLs whose 302 for anonymous visitors is not the login page: choosing a language goes
@@ -800,6 +831,8 @@ def objects(
     api_token, _secret = api_token_services.create_api_token(
         actor=admin, name="LMS", owner=faculty, scopes=["read"]
     )
+    hall = make_hall(admin)
+    booking = ask(faculty, hall)
     # Last, so no change above is announced to it (its address does not resolve).
     endpoint, _secret = webhook_services.register_endpoint(
         actor=admin, url="https://hooks.example.edu/upas", events=["draw.performed"]
@@ -809,6 +842,9 @@ def objects(
     )
     return {
         "api_token": api_token.pk,
+        "hall": hall.pk,
+        "no_hall": 999999,
+        "booking": booking.pk,
         "webhook": endpoint.pk,
         "no_webhook": 999999,
         "webhook_delivery": failed.pk,

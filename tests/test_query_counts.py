@@ -626,3 +626,110 @@ def test_alumnus_dashboard_query_count_does_not_grow(client_as, admin, category)
             redeem(profile, reward)
     close_academic_year(actor=admin, academic_year=current_academic_year())
     assert count_queries(client_as(few), "/") == count_queries(client_as(many), "/")
+
+
+# --- halls --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def add_bookings(admin, faculty, other_faculty) -> Callable[[int], None]:
+    """`count` more halls, each with an approved booking tomorrow and next week, and pending
+    requests by faculty and other_faculty (written as rows: the services are tested apart)."""
+    from datetime import time
+
+    from portal.models import Hall, HallBooking
+    from tests.halls.helpers import at
+
+    made = itertools.count()
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            n = next(made)
+            hall = Hall.objects.create(
+                name=f"Hall {n}", building="Block A", capacity=100 + n, equipment="projector",
+                opens_at=time(8), closes_at=time(22),
+            )  # fmt: skip
+            rows = [
+                (faculty, 1, 9, 10, HallBooking.Status.APPROVED),
+                (other_faculty, 7, 9, 10, HallBooking.Status.APPROVED),
+                (faculty, 1, 13, 14, HallBooking.Status.PENDING),
+                (other_faculty, 2, 13, 14, HallBooking.Status.PENDING),
+            ]
+            for who, days, start, end, status in rows:
+                HallBooking.objects.create(
+                    hall=hall, requested_by=who, purpose="Lecture", attendees=20,
+                    starts_at=at(days, start), ends_at=at(days, end), status=status,
+                )  # fmt: skip
+
+    return grow
+
+
+def hall_urls() -> list[tuple[str, str, bool]]:
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    search = f"/halls/?people=50&day={tomorrow}&part=day&length=30"
+    return [
+        ("faculty", "/halls/", False),
+        ("faculty", search, False),
+        ("faculty", search, True),
+        ("faculty", "/halls/bookings/", False),
+        ("admin", "/staff/hall-bookings/", False),
+    ]
+
+
+def test_hall_pages_query_counts(add_bookings, client_as, faculty, admin):
+    """halls list: session, user, all halls (no search asked); with a search: + the halls that
+    fit, their bookings that day (the htmx fragment: the same less all halls); my bookings:
+    session, user, the bookings with halls and events; the queue: session, user, pending
+    redemptions in the navigation, pending requests with their clash flag, coming bookings."""
+    add_bookings(2)
+    clients = {"faculty": client_as(faculty), "admin": client_as(admin)}
+    expected = [3, 5, 4, 3, 5]
+    counts = []
+    for role, url, htmx in hall_urls():
+        headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        with CaptureQueriesContext(connection) as queries:
+            assert clients[role].get(url, **headers).status_code == 200
+        counts.append(len(queries))
+    assert counts == expected
+
+
+def test_hall_week_query_count(add_bookings, client_as, faculty, django_assert_num_queries):
+    from portal.models import Hall
+
+    add_bookings(1)
+    hall = Hall.objects.get()
+    client = client_as(faculty)
+    # session, user, the week's bookings (with requesters and events); the hall
+    with django_assert_num_queries(4):
+        client.get(f"/halls/{hall.pk}/")
+    with django_assert_num_queries(4):
+        client.get(f"/halls/{hall.pk}/?week=2030-01-07", HTTP_HX_REQUEST="true")
+
+
+@pytest.mark.parametrize(("role", "url", "htmx"), hall_urls())
+def test_hall_pages_query_count_does_not_grow(request, add_bookings, client_as, role, url, htmx):
+    client = client_as(request.getfixturevalue(role))
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    add_bookings(2)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url, **headers).status_code == 200
+    add_bookings(12)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url, **headers).status_code == 200
+    assert len(large) == len(small)
+
+
+def test_hall_week_query_count_does_not_grow(add_bookings, client_as, faculty, admin):
+    from portal.models import Hall, HallBooking
+    from tests.halls.helpers import at
+
+    add_bookings(1)
+    hall = Hall.objects.get()
+    client = client_as(admin)
+    small = count_queries(client, f"/halls/{hall.pk}/")
+    for hour in range(14, 21):
+        HallBooking.objects.create(
+            hall=hall, requested_by=faculty, purpose="More", attendees=5,
+            starts_at=at(1, hour), ends_at=at(1, hour, 30), status=HallBooking.Status.APPROVED,
+        )  # fmt: skip
+    assert count_queries(client, f"/halls/{hall.pk}/") == small

@@ -10,6 +10,7 @@ from portal.forms import check_points, points_field
 from portal.models import Category, Club, Event, User
 from portal.permissions import clubs_run_by, is_staff
 from portal.selectors.accounts import active_students
+from portal.selectors.halls import live_hall_of
 
 from .rewards import DateTimeInput
 
@@ -87,6 +88,14 @@ class EventForm(forms.ModelForm):
             _("%(cat)s allows %(min)s to %(max)s points."),
             most=MAX_ATTENDANCE_POINTS,
         )
+        hall = live_hall_of(self.instance.pk)
+        capacity = data.get("capacity")
+        if hall is not None and (capacity is None or capacity > hall.capacity):
+            self.add_error(
+                "capacity",
+                _("%(hall)s holds %(n)s people: the capacity can be at most %(n)s.")
+                % {"hall": hall.name, "n": hall.capacity},
+            )
         return data
 
 

@@ -35,6 +35,7 @@ from .events import (
     EventReminder,
     Registration,
 )
+from .halls import MAX_HALL_CAPACITY, Hall, HallBooking
 from .ledger import (
     MAX_POINTS_PER_ENTRY,
     Category,
@@ -52,6 +53,7 @@ from .year_end import AcademicYearClose
 
 __all__ = [
     "MAX_CLAIM_AGE_DAYS",
+    "MAX_HALL_CAPACITY",
     "MAX_POINTS_PER_ENTRY",
     "MAX_TOKEN_DAYS",
     "PING",
@@ -83,6 +85,8 @@ __all__ = [
     "Event",
     "EventReminder",
     "Evidence",
+    "Hall",
+    "HallBooking",
     "LedgerImmutableError",
     "Milestone",
     "Notification",

@@ -15,6 +15,7 @@ from .claims import can_claim, can_post_tasks, can_review, sees_every_task
 from .clubs import can_join_clubs, can_manage_clubs
 from .draws import can_enter_draws, can_run_draws
 from .events import can_check_in, can_organise_events
+from .halls import can_book_halls, can_manage_halls
 from .ledger import can_award, sees_everyones_history
 from .mentors import can_assign_mentors, can_see_mentees
 from .rewards import can_manage_catalogue, can_redeem
@@ -78,6 +79,15 @@ class Abilities:
     def organise_events(self) -> bool:
         """A query for students (are they a club officer?), once per page that asks."""
         return can_organise_events(self.user)
+
+    @cached_property
+    def book_halls(self) -> bool:
+        """A query for students (are they a club officer?), once per page that asks."""
+        return can_book_halls(self.user)
+
+    @cached_property
+    def manage_halls(self) -> bool:
+        return can_manage_halls(self.user)
 
     @cached_property
     def see_mentees(self) -> bool:

@@ -48,8 +48,9 @@ from portal.permissions import (
     refuse_alumni,
     require,
 )
+from portal.selectors.halls import live_hall_of
 
-from . import certificates, webhooks
+from . import certificates, halls, webhooks
 from .audit import record_audit, save_audited
 from .ledger import lock_own_profile, lock_profile, post_entry
 from .passes import pass_holder
@@ -220,11 +221,24 @@ def _check_registration_change(current: Event, event: Event) -> None:
             )
 
 
+def _check_hall_capacity(event: Event) -> None:
+    """An event in a booked (or requested) hall holds at most what the hall holds."""
+    hall = live_hall_of(event.pk)
+    if hall is not None and (event.capacity is None or event.capacity > hall.capacity):
+        raise EventError(
+            "capacity_above_hall",
+            _("%(hall)s holds %(n)s people: the capacity can be at most %(n)s.")
+            % {"hall": hall.name, "n": hall.capacity},
+            field="capacity",
+        )
+
+
 @transaction.atomic
 def save_event(*, actor: User, event: Event) -> Event:
     """Create (the actor organises it) or update an event from the validated form. Audited.
     A larger capacity promotes students from the waitlist at once. Raises EventError:
-    forbidden, club_required, not_your_club, has_registrations, capacity_below_registered.
+    forbidden, club_required, not_your_club, has_registrations, capacity_below_registered,
+    capacity_above_hall (the event's booked hall holds fewer).
     Moving a published event (its start, end or place) tells its registered and waitlisted
     students and everyone who asked for a reminder (reminders.tell_moved)."""
     before: dict[str, object] | None = None
@@ -240,6 +254,7 @@ def save_event(*, actor: User, event: Event) -> Event:
         if event.club_id != current.club_id:
             _check_club(actor, event)
         _check_registration_change(current, event)
+        _check_hall_capacity(event)
         if current.status == Event.Status.PUBLISHED:
             before = {name: getattr(current, name) for name in MOVE_FIELDS}
     else:
@@ -278,6 +293,7 @@ def set_event_status(*, actor: User, event_id: int, status: str) -> Event:
     event.save(update_fields=["status"])
     if status == Status.CANCELLED:
         tell_cancelled(event)
+        halls.release_event_bookings(actor=actor, event=event)
     record_audit(
         actor=actor,
         action=f"event.{status}",

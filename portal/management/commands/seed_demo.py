@@ -34,6 +34,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
 from portal.exceptions import LedgerError, PortalError
+from portal.management.commands._demo_halls import seed_halls
 from portal.models import (
     PING,
     AccountWarning,
@@ -574,6 +575,7 @@ class Command(BaseCommand):
             discord_services.link_account(discord_user_id=DEMO_DISCORD_ID, code=code)
         if not WebhookEndpoint.objects.exists():
             self._webhooks(admin)
+        seed_halls(admin=admin, organisers=[faculty[0], faculty[1]], quiet=quiet_mail)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(

@@ -5,13 +5,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from portal.services.halls import send_due_booking_reminders
 from portal.services.reminders import REMIND_AHEAD, send_due_reminders
 
 
 class Command(BaseCommand):
     help = (
         "Notify the students who asked to be reminded of events starting within the next "
-        "hours (default 24). Each is reminded once; run it from cron, e.g. every 15 minutes."
+        "hours (default 24), and the organisers of approved hall bookings starting then. Each "
+        "is reminded once; run it from cron, e.g. every 15 minutes (the worker does it too)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,5 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        reminded = send_due_reminders(ahead=timedelta(hours=options["hours"]))
+        ahead = timedelta(hours=options["hours"])
+        reminded = send_due_reminders(ahead=ahead)
         self.stdout.write(f"Reminded {reminded} student(s).")
+        booked = send_due_booking_reminders(ahead=ahead)
+        self.stdout.write(f"Reminded {booked} organiser(s) of their hall bookings.")
