@@ -11,6 +11,7 @@ from django_tasks import task
 
 from portal.services import (
     account_admin,
+    career,
     certificates,
     claims,
     data_rights,
@@ -31,6 +32,12 @@ def issue_certificate_batch(batch_id: int) -> int:
 def send_event_reminders() -> int:
     """Remind students of the events they asked about, the day before (each once)."""
     return reminders.send_due_reminders()
+
+
+@task()
+def send_review_reminders() -> int:
+    """Remind students and reviewers of the resume reviews of the next day (each once)."""
+    return career.send_review_reminders()
 
 
 @task()

@@ -22,6 +22,7 @@ class Notification(models.Model):
         MENTEE = "mentee", _("Claims from my mentees")
         ATTENDANCE = "attendance", _("Check-in corrections and disputes")
         CERTIFICATE = "certificate", _("Certificates issued or revoked")
+        CAREER = "career", _("Resume reviews")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -48,6 +48,18 @@ from .certificates import (
     can_issue_certificates,
     has_certificates,
 )
+from .career import (
+    access_assigned_request,
+    access_own_request,
+    access_request_file,
+    access_session,
+    active_reviewer,
+    can_be_reviewer,
+    can_manage_reviewers,
+    can_request_review,
+    may_offer_reviews,
+    reviewer_required,
+)
 from .claims import (
     access_assignment_file,
     access_claim_evidence,
@@ -122,6 +134,16 @@ from .webhooks import (
 )
 
 __all__ = [
+    "access_assigned_request",
+    "access_own_request",
+    "access_request_file",
+    "access_session",
+    "active_reviewer",
+    "can_be_reviewer",
+    "can_manage_reviewers",
+    "can_request_review",
+    "may_offer_reviews",
+    "reviewer_required",
     "STAFF",
     "Role",
     "access_assignment_file",
