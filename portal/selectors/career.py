@@ -112,9 +112,9 @@ def reviewer_page(reviewer: Reviewer, *, now: datetime | None = None) -> Reviewe
     proposals = list(mine.filter(status=Status.PROPOSED).order_by("slot__starts_at", "id"))
     sessions = list(mine.filter(status=Status.CONFIRMED).order_by("slot__starts_at", "id"))
     done = list(
-        mine.filter(status__in=[Status.COMPLETED, Status.NO_SHOW]).order_by(
-            "-closed_at", "-id"
-        )[:HISTORY]
+        mine.filter(status__in=[Status.COMPLETED, Status.NO_SHOW]).order_by("-closed_at", "-id")[
+            :HISTORY
+        ]
     )
     return ReviewerPage(slots=slots, proposals=proposals, sessions=sessions, done=done)
 
@@ -131,8 +131,9 @@ def list_reviewers() -> list[Reviewer]:
 def recent_requests(limit: int = 50) -> list[ReviewRequest]:
     """The latest requests of every student, for admins (one query)."""
     return list(
-        ReviewRequest.objects.select_related("student", "specialty", "slot", "reviewer__user")
-        .order_by("-created_at", "-id")[:limit]
+        ReviewRequest.objects.select_related(
+            "student", "specialty", "slot", "reviewer__user"
+        ).order_by("-created_at", "-id")[:limit]
     )
 
 

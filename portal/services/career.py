@@ -172,14 +172,18 @@ def _tell_proposed(request: ReviewRequest) -> None:
     slot, reviewer, student = request.slot, request.reviewer, request.student
     _tell(
         reviewer.user,
-        lambda: _("New resume review to confirm: %(student)s, %(when)s.")
-        % {"student": student.name, "when": _when(slot.starts_at)},
+        lambda: (
+            _("New resume review to confirm: %(student)s, %(when)s.")
+            % {"student": student.name, "when": _when(slot.starts_at)}
+        ),
         reverse(REVIEWER_PAGE),
     )
     _tell(
         student,
-        lambda: _("A reviewer was found for your resume review: %(when)s, waiting for them to confirm.")
-        % {"when": _when(slot.starts_at)},
+        lambda: (
+            _("A reviewer was found for your resume review: %(when)s, waiting for them to confirm.")
+            % {"when": _when(slot.starts_at)}
+        ),
         reverse(STUDENT_PAGE),
     )
 
@@ -256,7 +260,9 @@ def request_review(
         )
     specialty = Specialty.objects.filter(pk=specialty_id).first()
     if specialty is None:
-        raise CareerError("unknown_specialty", _("Choose a field from the list."), field="specialty")
+        raise CareerError(
+            "unknown_specialty", _("Choose a field from the list."), field="specialty"
+        )
     if resume.kind != "pdf":
         raise CareerError("not_pdf", _("Upload your resume as a PDF."), field="resume")
     request = ReviewRequest(
@@ -291,7 +297,7 @@ def cancel_request(*, actor: User, request_id: int, reason: str = "") -> ReviewR
         raise CareerError("not_live", _("This request is already closed."))
     now = timezone.now()
     slot = request.slot
-    if slot is not None and request.status != Status.REQUESTED:
+    if slot is not None and request.status != Status.REQUESTED:  # noqa: SIM102
         if slot.starts_at - now < CANCEL_NOTICE:
             raise CareerError(
                 "too_late",
@@ -319,8 +325,10 @@ def cancel_request(*, actor: User, request_id: int, reason: str = "") -> ReviewR
         reviewer = request.reviewer
         _tell(
             reviewer.user,
-            lambda: _("%(student)s cancelled the resume review of %(when)s.")
-            % {"student": actor.name, "when": _when(slot.starts_at)},
+            lambda: (
+                _("%(student)s cancelled the resume review of %(when)s.")
+                % {"student": actor.name, "when": _when(slot.starts_at)}
+            ),
             reverse(REVIEWER_PAGE),
         )
         _offer(ReviewSlot.objects.select_related("reviewer__user").get(pk=slot.pk), now=now)
@@ -464,8 +472,10 @@ def confirm_request(*, actor: User, request_id: int) -> ReviewRequest:
     slot = request.slot
     _tell(
         request.student,
-        lambda: _("Your resume review is scheduled: %(when)s with %(reviewer)s.")
-        % {"when": _when(slot.starts_at), "reviewer": actor.name},
+        lambda: (
+            _("Your resume review is scheduled: %(when)s with %(reviewer)s.")
+            % {"when": _when(slot.starts_at), "reviewer": actor.name}
+        ),
         reverse(STUDENT_PAGE),
     )
     return request
@@ -509,11 +519,13 @@ def decline_request(*, actor: User, request_id: int, reason: str = "") -> Review
             request.save(update_fields=["status", "closed_at"])
             _tell(
                 request.student,
-                lambda: _(
-                    "No reviewer can take your resume review for %(role)s now; "
-                    "you can ask again."
-                )
-                % {"role": request.target_role},
+                lambda: (
+                    _(
+                        "No reviewer can take your resume review for %(role)s now; "
+                        "you can ask again."
+                    )
+                    % {"role": request.target_role}
+                ),
                 reverse(STUDENT_PAGE),
             )
     _offer(slot, now=now)
@@ -649,10 +661,13 @@ def mark_no_show(*, actor: User, request_id: int) -> ReviewRequest:
     until = now + NO_SHOW_BAR
     _tell(
         request.student,
-        lambda: _(
-            "You missed your resume review of %(when)s. You can ask for a new one from %(until)s."
-        )
-        % {"when": _when(request.slot.starts_at), "until": _when(until)},
+        lambda: (
+            _(
+                "You missed your resume review of %(when)s. You can ask for a new one from "
+                "%(until)s."
+            )
+            % {"when": _when(request.slot.starts_at), "until": _when(until)}
+        ),
         reverse(STUDENT_PAGE),
     )
     return request
@@ -690,7 +705,11 @@ def save_reviewer(
     if reviewer is None:
         reviewer = Reviewer.objects.create(user=user, kind=kind, headline=headline.strip()[:160])
     else:
-        before = {"kind": reviewer.kind, "headline": reviewer.headline, "active": reviewer.is_active}
+        before = {
+            "kind": reviewer.kind,
+            "headline": reviewer.headline,
+            "active": reviewer.is_active,
+        }
         reviewer.kind = kind
         reviewer.headline = headline.strip()[:160]
         reviewer.is_active = True
@@ -786,4 +805,3 @@ def _remind(request: ReviewRequest) -> None:
             % {"student": student.name, "when": _when(slot.starts_at)},
             link=reverse(REVIEWER_PAGE),
         )
-
