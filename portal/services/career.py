@@ -239,7 +239,10 @@ def request_review(
     profile = StudentProfile.objects.filter(user=actor).only("pk").first()
     if profile is None:
         raise CareerError("forbidden", _("Only students can ask for a review."))
-    lock_profile(profile.pk)
+    try:
+        lock_profile(profile.pk)
+    except LedgerError as exc:  # suspended or graduated since the page was read
+        raise CareerError("forbidden", _("Only students can ask for a review.")) from exc
     now = timezone.now()
     until = selectors.barred_until(actor, now=now)
     if until is not None:
