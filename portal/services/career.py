@@ -99,7 +99,7 @@ def _tell(user: User, message: Callable[[], str], link: str) -> None:
 
 
 STUDENT_PAGE = "portal:career"
-REVIEWER_PAGE = "portal:reviewing"
+REVIEWER_PAGE = "portal:career-reviewing"
 
 
 def review_category() -> Category:

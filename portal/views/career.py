@@ -169,7 +169,7 @@ def career_session_ics(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _session_url(request: HtmxHttpRequest, review: Any) -> str:
-    page = "portal:career" if review.student_id == request.user.pk else "portal:reviewing"
+    page = "portal:career" if review.student_id == request.user.pk else "portal:career-reviewing"
     return request.build_absolute_uri(reverse(page))
 
 
@@ -213,7 +213,7 @@ def reviewing_slot_add(request: HtmxHttpRequest) -> HttpResponse:
                 messages.success(request, _("Time published, and proposed to a waiting student."))
             else:
                 messages.success(request, _("Time published."))
-            return redirect("portal:reviewing")
+            return redirect("portal:career-reviewing")
     return render_page(request, REVIEWER_PAGE, _reviewer_context(request, form))
 
 
@@ -228,7 +228,7 @@ def reviewing_slot_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Time removed."))
-    return redirect("portal:reviewing")
+    return redirect("portal:career-reviewing")
 
 
 @reviewer_required
@@ -241,7 +241,7 @@ def reviewing_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Session confirmed; it is in both your calendars."))
-    return redirect("portal:reviewing")
+    return redirect("portal:career-reviewing")
 
 
 @reviewer_required
@@ -256,7 +256,7 @@ def reviewing_decline(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Declined; the request goes to another reviewer."))
-    return redirect("portal:reviewing")
+    return redirect("portal:career-reviewing")
 
 
 @reviewer_required
@@ -272,7 +272,7 @@ def reviewing_complete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             add_portal_error(form, exc)
         else:
             messages.success(request, _("Feedback sent; the student was credited."))
-            return redirect("portal:reviewing")
+            return redirect("portal:career-reviewing")
     return render_page(request, FEEDBACK_PAGE, {"review": review, "form": form})
 
 
@@ -286,7 +286,7 @@ def reviewing_no_show(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Marked as missed."))
-    return redirect("portal:reviewing")
+    return redirect("portal:career-reviewing")
 
 
 # --- admins ----------------------------------------------------------------------------------

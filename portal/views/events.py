@@ -221,7 +221,7 @@ def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
         session_component(
             r,
             url=request.build_absolute_uri(
-                reverse("portal:career" if r.student_id == owner.pk else "portal:reviewing")
+                reverse("portal:career" if r.student_id == owner.pk else "portal:career-reviewing")
             ),
         )
         for r in sessions
