@@ -275,7 +275,10 @@ def test_the_review_reminders_are_a_scheduled_job():
 
 def test_admins_make_staff_reviewers_not_students(admin, faculty, student, software):
     reviewer = career.save_reviewer(
-        actor=admin, email=faculty.email, kind="career", headline="Adviser",
+        actor=admin,
+        email=faculty.email,
+        kind="career",
+        headline="Adviser",
         specialty_ids=[software.pk],
     )
     assert list(reviewer.specialties.all()) == [software]
