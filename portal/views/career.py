@@ -54,7 +54,6 @@ def _student_context(request: HtmxHttpRequest, form: ReviewRequestForm | None = 
     waiting = any(r.status == ReviewRequest.Status.REQUESTED for r in requests)
     barred = selectors.barred_until(user)
     can_ask = barred is None and live is None and not waiting
-    specialties = list(selectors.specialties())
     if form is None and can_ask:
         form = ReviewRequestForm(specialties=selectors.specialties())
     return {
@@ -62,7 +61,6 @@ def _student_context(request: HtmxHttpRequest, form: ReviewRequestForm | None = 
         "barred_until": barred,
         "can_ask": can_ask,
         "form": form if can_ask else None,
-        "specialties": specialties,
         "rating_form": RatingForm(),
         "cancel_notice_hours": int(services.CANCEL_NOTICE.total_seconds() // 3600),
     }
