@@ -11,14 +11,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from portal.models import Reviewer, ReviewRequest, Specialty, User
+from portal.models import Specialty
 from portal.services import accounts as account_services
 from portal.services import career
 from tests.factories import StudentFactory, UserFactory
 
-from .helpers import FEEDBACK, add_slot, ask, at, held_session, make_reviewer
+from .helpers import FEEDBACK, add_slot, ask, held_session, make_reviewer
 
 pytestmark = pytest.mark.django_db
 DAY = timedelta(days=1)

@@ -5,6 +5,7 @@ and the admins' reviewer page."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -59,10 +60,7 @@ def test_bad_resumes_are_refused_and_nothing_is_stored(
     response = post_request(client_as(student), software, file)
     assert response.status_code == 200
     assert not ReviewRequest.objects.exists()
-    assert (
-        'id="error_1_id_resume"' in response.content.decode()
-        or "resume" in response.context["form"].errors
-    )
+    assert "resume" in response.context["form"].errors
 
 
 def test_a_replayed_form_makes_one_request(client_as, student, reviewer, software):
@@ -74,7 +72,7 @@ def test_a_replayed_form_makes_one_request(client_as, student, reviewer, softwar
 
 
 def test_another_fields_id_and_unknown_ids_are_refused(client_as, student, reviewer):
-    response = post_request(client_as(student), type("S", (), {"pk": 999_999})())
+    response = post_request(client_as(student), SimpleNamespace(pk=999_999))
     assert response.status_code == 200
     assert "specialty" in response.context["form"].errors
     assert not ReviewRequest.objects.exists()
