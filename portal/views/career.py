@@ -63,6 +63,8 @@ def _student_context(request: HtmxHttpRequest, form: ReviewRequestForm | None = 
         "form": form if can_ask else None,
         "rating_form": RatingForm(),
         "cancel_notice_hours": int(services.CANCEL_NOTICE.total_seconds() // 3600),
+        # Sessions starting before this can no longer be cancelled (the service says so too).
+        "cancel_cutoff": timezone.now() + services.CANCEL_NOTICE,
     }
 
 

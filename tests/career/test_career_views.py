@@ -96,6 +96,9 @@ def test_cancel_too_late_is_refused_with_a_message(client_as, student, faculty, 
     add_slot(faculty, timedelta(hours=13))
     request = ask(student.user, software)
     client = client_as(student)
+    page = client.get(reverse("portal:career")).content.decode()
+    assert "can no longer be cancelled" in page
+    assert reverse("portal:career-cancel", args=[request.pk]) not in page
     response = client.post(reverse("portal:career-cancel", args=[request.pk]), follow=True)
     assert "24 hours" in response.content.decode()
     assert ReviewRequest.objects.get(pk=request.pk).status == Status.PROPOSED
