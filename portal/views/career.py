@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from portal.calendars import calendar_response, session_component
 from portal.exceptions import PortalError
@@ -198,6 +199,8 @@ def reviewing(request: HtmxHttpRequest) -> HttpResponse:
 @reviewer_required
 @require_POST
 def reviewing_slot_add(request: HtmxHttpRequest) -> HttpResponse:
+    """Publish a time. With htmx the availability panel is answered; when the new slot was
+    proposed to a waiting student at once, the whole page (its proposals changed too)."""
     form = SlotForm(request.POST)
     if form.is_valid():
         try:
@@ -209,25 +212,47 @@ def reviewing_slot_add(request: HtmxHttpRequest) -> HttpResponse:
         except PortalError as exc:
             add_portal_error(form, exc)
         else:
-            if slot.requests.exists():
-                messages.success(request, _("Time published, and proposed to a waiting student."))
-            else:
-                messages.success(request, _("Time published."))
+            proposed = slot.requests.exists()
+            notice = (
+                _("Time published, and proposed to a waiting student.")
+                if proposed
+                else _("Time published.")
+            )
+            if request.htmx and not proposed:
+                return _availability(request, notice=notice)
+            messages.success(request, notice)
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("portal:career-reviewing"))
             return redirect("portal:career-reviewing")
-    return render_page(request, REVIEWER_PAGE, _reviewer_context(request, form))
+    return render_page(
+        request, REVIEWER_PAGE, _reviewer_context(request, form), partial="availability"
+    )
+
+
+def _availability(request: HtmxHttpRequest, **extra: Any) -> HttpResponse:
+    """The availability panel, re-read after a change (htmx)."""
+    context = {**_reviewer_context(request), **extra}
+    return render_page(request, REVIEWER_PAGE, context, partial="availability")
 
 
 @reviewer_required
 @require_POST
 def reviewing_slot_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    error = notice = None
     try:
         services.remove_slot(actor=request.user, slot_id=pk)
     except PortalError as exc:
         if exc.code == "not_found":
             raise Http404 from exc
-        messages.error(request, exc.message)
+        error = exc.message
     else:
-        messages.success(request, _("Time removed."))
+        notice = _("Time removed.")
+    if request.htmx:
+        return _availability(request, notice=notice, error=error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
     return redirect("portal:career-reviewing")
 
 

@@ -9,11 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.models import Reviewer, ReviewRequest, ReviewSlot
 from portal.services import accounts as account_services
 from portal.services import career
 from tests.claims.helpers import EXE_BYTES, pdf_bytes, png_upload, upload
+from tests.html import HX
 
 from .helpers import FEEDBACK, add_slot, ask, held_session
 
@@ -227,3 +229,33 @@ def test_admins_add_a_reviewer_from_the_page(client_as, admin, other_faculty, so
     reviewer = Reviewer.objects.get(user=other_faculty)
     client.post(reverse("portal:career-reviewer-active", args=[reviewer.pk]), {"active": "0"})
     assert not Reviewer.objects.get(pk=reviewer.pk).is_active
+
+
+def test_publishing_and_removing_a_time_with_htmx_answer_the_panel(client_as, faculty, reviewer):
+    client = client_as(faculty)
+    start = timezone.localtime() + timedelta(days=2)
+    response = client.post(
+        reverse("portal:career-slot-add"),
+        {
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+        **HX,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="availability"')
+    assert "Time published." in body
+    slot = ReviewSlot.objects.get()
+    overlap = client.post(
+        reverse("portal:career-slot-add"),
+        {
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+        **HX,
+    )
+    assert "overlaps" in overlap.content.decode()
+    removed = client.post(reverse("portal:career-slot-remove", args=[slot.pk]), **HX)
+    assert "Time removed." in removed.content.decode()
+    assert not ReviewSlot.objects.exists()
