@@ -11,6 +11,7 @@ from django.utils import timezone
 from portal.models import AuditLog, Notification, ReviewRequest, ReviewSlot, Transaction
 from portal.services import career
 from portal.services.career import CareerError
+from portal.services.notifications import EMAIL_QUEUED
 from tests.claims.helpers import evidence
 from tests.factories import StudentFactory, UserFactory
 
@@ -265,6 +266,9 @@ def test_reminders_go_to_both_once_the_day_before(
     assert career.send_review_reminders(now=the_day_before) == 0
     told = Notification.objects.filter(kind="career", message__startswith="Reminder")
     assert set(told.values_list("user", flat=True)) == {student.user_id, faculty.pk}
+    # ... and by email (queued for the worker, or sent by the test's immediate backend).
+    # ... and by email: queued for the worker after commit, as event reminders are.
+    assert [n.email_error for n in told] == [EMAIL_QUEUED, EMAIL_QUEUED]
 
 
 def test_the_review_reminders_are_a_scheduled_job():
