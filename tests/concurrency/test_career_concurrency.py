@@ -98,3 +98,18 @@ def test_confirming_and_cancelling_at_once_leave_one_consistent_state(setting):
     # confirmation refused.
     assert request.status == ReviewRequest.Status.CANCELLED
     assert outcomes in (Counter({"ok": 2}), Counter({"ok": 1, "not_proposed": 1}))
+
+
+def test_one_student_sending_the_form_twice_at_once_gets_one_request(setting):
+    software, _faculty = setting
+    student = StudentFactory()
+    resume = evidence("pdf")
+
+    def ask():
+        return career.request_review(
+            actor=student.user, target_role="Analyst", specialty_id=software.pk, resume=resume
+        )
+
+    outcomes = run_at_once([ask, ask, ask])
+    assert outcomes == Counter({"ok": 1, "already_live": 2})
+    assert ReviewRequest.objects.filter(student=student.user).count() == 1
