@@ -11,8 +11,9 @@ import icalendar
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from portal.models import Event
+from portal.models import Event, ReviewRequest
 
 PRODID = "-//UPAS//University points portal//EN"
 STATUS = {
@@ -56,3 +57,24 @@ def calendar_response(events: list[icalendar.Event], *, filename: str) -> HttpRe
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def session_uid(review: ReviewRequest) -> str:
+    return f"resume-review-{review.pk}@upas"
+
+
+def session_component(review: ReviewRequest, *, url: str) -> icalendar.Event:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return icalendar.Event.new(
+        uid=session_uid(review),
+        summary=_("Resume review: %(student)s with %(reviewer)s")
+        % {"student": review.student.name, "reviewer": review.reviewer.user.name},
+        description=_("Target role: %(role)s (%(field)s)")
+        % {"role": review.target_role, "field": review.specialty.name},
+        start=timezone.localtime(review.slot.starts_at, zone),
+        end=timezone.localtime(review.slot.ends_at, zone),
+        stamp=timezone.now(),
+        created=review.created_at,
+        status="CONFIRMED",
+        url=url,
+    )

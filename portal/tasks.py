@@ -12,6 +12,7 @@ from django_tasks import task
 from portal.services import (
     account_admin,
     api_tokens,
+    career,
     certificates,
     claims,
     data_rights,
@@ -40,6 +41,12 @@ def send_event_reminders() -> int:
 def send_hall_reminders() -> int:
     """Remind organisers of their approved hall bookings, the day before (each once)."""
     return halls.send_due_booking_reminders()
+
+
+@task()
+def send_review_reminders() -> int:
+    """Remind students and reviewers of the resume reviews of the next day (each once)."""
+    return career.send_review_reminders()
 
 
 @task()

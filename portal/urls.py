@@ -6,6 +6,7 @@ from portal.views import (
     activity,
     api_tokens,
     attendance,
+    career,
     certificates,
     claims,
     clubs,
@@ -286,6 +287,50 @@ urlpatterns = [
     path("staff/categories/new/", staff.category_edit, name="category-create"),
     path("staff/categories/<int:pk>/edit/", staff.category_edit, name="category-edit"),
     path("staff/categories/<int:pk>/toggle/", staff.category_toggle, name="category-toggle"),
+    # resume reviews (career): students, reviewers, admins
+    path("career/", career.career, name="career"),
+    path("career/request/", career.career_request, name="career-request"),
+    path("career/requests/<int:pk>/cancel/", career.career_cancel, name="career-cancel"),
+    path("career/requests/<int:pk>/rate/", career.career_rate, name="career-rate"),
+    path("career/requests/<int:pk>/resume/", career.career_resume, name="career-resume"),
+    path(
+        "career/requests/<int:pk>/session.ics",
+        career.career_session_ics,
+        name="career-session-ics",
+    ),
+    path("career/reviewing/", career.reviewing, name="career-reviewing"),
+    path("career/reviewing/slots/", career.reviewing_slot_add, name="career-slot-add"),
+    path(
+        "career/reviewing/slots/<int:pk>/remove/",
+        career.reviewing_slot_remove,
+        name="career-slot-remove",
+    ),
+    path(
+        "career/reviewing/requests/<int:pk>/confirm/",
+        career.reviewing_confirm,
+        name="career-confirm",
+    ),
+    path(
+        "career/reviewing/requests/<int:pk>/decline/",
+        career.reviewing_decline,
+        name="career-decline",
+    ),
+    path(
+        "career/reviewing/requests/<int:pk>/complete/",
+        career.reviewing_complete,
+        name="career-complete",
+    ),
+    path(
+        "career/reviewing/requests/<int:pk>/no-show/",
+        career.reviewing_no_show,
+        name="career-no-show",
+    ),
+    path("career/reviewers/", career.career_reviewers, name="career-reviewers"),
+    path(
+        "career/reviewers/<int:pk>/active/",
+        career.career_reviewer_active,
+        name="career-reviewer-active",
+    ),
     # claims, tasks and reviews
     path("claims/", claims.claim_list, name="claims"),
     path("claims/new/", claims.claim_create, name="claim-create"),

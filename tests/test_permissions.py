@@ -11,10 +11,12 @@ request with a redirect and an htmx one with a fragment."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portal import urls as portal_urls
 from portal.models import (
@@ -24,12 +26,15 @@ from portal.models import (
     Event,
     Notification,
     Redemption,
+    Reviewer,
     Role,
+    Specialty,
     WebhookDelivery,
 )
 from portal.services import accounts as account_services
 from portal.services import api_tokens as api_token_services
 from portal.services import attendance as attendance_services
+from portal.services import career as career_services
 from portal.services import certificates as certificate_services
 from portal.services import clubs as club_services
 from portal.services import draws as draw_services
@@ -37,7 +42,7 @@ from portal.services import events as event_services
 from portal.services import mentors as mentor_services
 from portal.services import registrations as registration_services
 from portal.services import webhooks as webhook_services
-from tests.claims.helpers import hand_in, make_claim
+from tests.claims.helpers import evidence, hand_in, make_claim
 from tests.conftest import ledger_total
 from tests.factories import DrawFactory, EventFactory, RewardFactory, TaskFactory
 from tests.halls.helpers import ask, make_hall
@@ -78,6 +83,11 @@ def students_only(status: int) -> dict[str, int]:
 
 def staff_only(status: int) -> dict[str, int]:
     return {ANONYMOUS: 302, STUDENT: 403, OTHER_STUDENT: 403, FACULTY: status, ADMIN: status}
+
+
+def reviewers_only(status: int) -> dict[str, int]:
+    """Resume reviewer pages: `faculty` has an active Reviewer row, nobody else has one."""
+    return {ANONYMOUS: 302, STUDENT: 403, OTHER_STUDENT: 403, FACULTY: status, ADMIN: 403}
 
 
 def admins_only(status: int) -> dict[str, int]:
@@ -668,6 +678,47 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("prize-pass", {"pk": "pick"}, "GET", admins_only(405)),
     # Still claimable: refused, back to the draw's page with a message.
     ("prize-pass", {"pk": "pick"}, "POST", admins_only(302)),
+    # resume reviews: "review_request" is `student`'s request, confirmed with `faculty` (an
+    # active reviewer; the admin is not one) two days ahead; "review_slot" a free slot of
+    # `faculty`, "reviewer" their Reviewer row. `student` has a live request, so their empty
+    # request form is refused back to the page; `other_student`'s is shown again.
+    ("career", {}, "GET", students_only(200)),
+    ("career", {}, "POST", students_only(405)),
+    ("career-request", {}, "POST", {**students_only(302), OTHER_STUDENT: 200}),
+    ("career-request", {}, "GET", students_only(405)),
+    ("career-cancel", {"pk": "review_request"}, "POST", {**students_only(302), OTHER_STUDENT: 404}),
+    ("career-cancel", {"pk": "review_request"}, "GET", students_only(405)),
+    ("career-rate", {"pk": "review_request"}, "POST", {**students_only(302), OTHER_STUDENT: 404}),
+    ("career-rate", {"pk": "review_request"}, "GET", students_only(405)),
+    ("career-resume", {"pk": "review_request"}, "GET", {**signed_in(200), OTHER_STUDENT: 404}),
+    ("career-resume", {"pk": "review_request"}, "POST", signed_in(405)),
+    (
+        "career-session-ics",
+        {"pk": "review_request"},
+        "GET",
+        {**signed_in(200), OTHER_STUDENT: 404, ADMIN: 404},
+    ),
+    ("career-session-ics", {"pk": "review_request"}, "POST", signed_in(405)),
+    ("career-reviewing", {}, "GET", reviewers_only(200)),
+    ("career-reviewing", {}, "POST", reviewers_only(405)),
+    ("career-slot-add", {}, "POST", reviewers_only(200)),
+    ("career-slot-add", {}, "HX POST", reviewers_only(200)),
+    ("career-slot-add", {}, "GET", reviewers_only(405)),
+    ("career-slot-remove", {"pk": "review_slot"}, "POST", reviewers_only(302)),
+    ("career-slot-remove", {"pk": "review_slot"}, "HX POST", reviewers_only(200)),
+    ("career-slot-remove", {"pk": "review_slot"}, "GET", reviewers_only(405)),
+    ("career-confirm", {"pk": "review_request"}, "POST", reviewers_only(302)),
+    ("career-confirm", {"pk": "review_request"}, "GET", reviewers_only(405)),
+    ("career-decline", {"pk": "review_request"}, "POST", reviewers_only(302)),
+    ("career-decline", {"pk": "review_request"}, "GET", reviewers_only(405)),
+    ("career-complete", {"pk": "review_request"}, "GET", reviewers_only(200)),
+    ("career-complete", {"pk": "review_request"}, "POST", reviewers_only(200)),
+    ("career-no-show", {"pk": "review_request"}, "POST", reviewers_only(302)),
+    ("career-no-show", {"pk": "review_request"}, "GET", reviewers_only(405)),
+    ("career-reviewers", {}, "GET", admins_only(200)),
+    ("career-reviewers", {}, "POST", admins_only(200)),
+    ("career-reviewer-active", {"pk": "reviewer"}, "POST", admins_only(302)),
+    ("career-reviewer-active", {"pk": "reviewer"}, "GET", admins_only(405)),
     # claims, tasks and reviews: "claim" is `student`'s pending claim (an image); "task" an open
     # task posted by `faculty`, which `student` submitted ("assignment", with an image);
     # "closed_task" is inactive and nobody took it. Evidence is for its student and reviewers.
@@ -840,7 +891,11 @@ def objects(
     failed = WebhookDelivery.objects.create(
         endpoint=endpoint, event_kind="draw.performed", payload={}, status="failed", attempts=6
     )
+    review_request, review_slot, reviewer = _career_objects(student, faculty)
     return {
+        "review_request": review_request.pk,
+        "review_slot": review_slot.pk,
+        "reviewer": reviewer.pk,
         "api_token": api_token.pk,
         "hall": hall.pk,
         "no_hall": 999999,
@@ -887,6 +942,23 @@ def objects(
         "assignment": hand_in(student, task, kind="png").pk,
         "task_kind": "task",
     }
+
+
+def _career_objects(student, faculty) -> tuple[Any, Any, Any]:
+    software = Specialty.objects.create(name="Software engineering")
+    reviewer = Reviewer.objects.create(user=faculty, kind=Reviewer.Kind.FACULTY)
+    reviewer.specialties.add(software)
+    soon = timezone.now() + timedelta(days=2)
+    career_services.add_slot(actor=faculty, starts_at=soon, ends_at=soon + timedelta(hours=1))
+    later = soon + timedelta(days=1)
+    free = career_services.add_slot(
+        actor=faculty, starts_at=later, ends_at=later + timedelta(hours=1)
+    )
+    request = career_services.request_review(
+        actor=student.user, target_role="Analyst", specialty_id=software.pk, resume=evidence("pdf")
+    )
+    career_services.confirm_request(actor=faculty, request_id=request.pk)
+    return request, free, reviewer
 
 
 def request_as(

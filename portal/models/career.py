@@ -195,6 +195,8 @@ class ReviewRequest(models.Model):
     )
     reason = models.CharField(max_length=300, blank=True, verbose_name=_("reason"))
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # Reviewers who declined this request: matching never proposes them again.
+    declined_by = models.ManyToManyField(Reviewer, related_name="declined_requests", blank=True)
 
     # Structured feedback, written by the reviewer when completing the session (1-5 each).
     score_content = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -23,6 +23,7 @@ class Notification(models.Model):
         ATTENDANCE = "attendance", _("Check-in corrections and disputes")
         CERTIFICATE = "certificate", _("Certificates issued or revoked")
         HALL = "hall", _("Hall bookings")
+        CAREER = "career", _("Resume reviews")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -10,6 +10,7 @@ from portal.models import User
 
 from .accounts import can_manage_accounts, can_manage_categories, sees_all_figures
 from .api import can_manage_api_tokens
+from .career import can_manage_reviewers, can_request_review, may_offer_reviews
 from .certificates import can_issue_certificates, has_certificates
 from .claims import can_claim, can_post_tasks, can_review, sees_every_task
 from .clubs import can_join_clubs, can_manage_clubs
@@ -50,6 +51,18 @@ class Abilities:
     @cached_property
     def issue_certificates(self) -> bool:
         return can_issue_certificates(self.user)
+
+    @cached_property
+    def request_reviews(self) -> bool:
+        return can_request_review(self.user)
+
+    @cached_property
+    def offer_reviews(self) -> bool:
+        return may_offer_reviews(self.user)
+
+    @cached_property
+    def manage_reviewers(self) -> bool:
+        return can_manage_reviewers(self.user)
 
     @cached_property
     def award(self) -> bool:

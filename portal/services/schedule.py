@@ -28,6 +28,7 @@ def jobs() -> list[Job]:
     return [
         Job("event-reminders", timedelta(minutes=15), tasks.send_event_reminders),
         Job("hall-reminders", timedelta(minutes=15), tasks.send_hall_reminders),
+        Job("review-reminders", timedelta(minutes=15), tasks.send_review_reminders),
         Job("expire-prizes", timedelta(minutes=5), tasks.expire_unclaimed_prizes),
         Job("lift-suspensions", timedelta(minutes=5), tasks.lift_lapsed_suspensions),
         Job("decline-stale-claims", timedelta(hours=1), tasks.decline_stale_claims),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from portal import ratelimit
-from portal.calendars import calendar_response, event_component
+from portal.calendars import calendar_response, event_component, session_component
 from portal.exceptions import PortalError
 from portal.forms import add_portal_error
 from portal.forms.events import (
@@ -43,6 +43,7 @@ from portal.permissions import (
 )
 from portal.selectors import accounts as account_selectors
 from portal.selectors import attendance as attendance_selectors
+from portal.selectors import career as career_selectors
 from portal.selectors import events as event_selectors
 from portal.services import events as event_services
 from portal.services import registrations as registration_services
@@ -213,6 +214,17 @@ def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
             e, url=request.build_absolute_uri(reverse("portal:event-detail", args=[e.pk]))
         )
         for e in events
+    ]
+    # Resume review sessions the owner takes part in (student or reviewer): one query.
+    sessions = career_selectors.calendar_sessions_for(owner)
+    components += [
+        session_component(
+            r,
+            url=request.build_absolute_uri(
+                reverse("portal:career" if r.student_id == owner.pk else "portal:career-reviewing")
+            ),
+        )
+        for r in sessions
     ]
     response = calendar_response(components, filename="upas.ics")
     response["Cache-Control"] = "private, no-store"

@@ -43,6 +43,8 @@ NOT_PAGES: dict[str, str] = {
     "transcript-json": "signed JSON download",
     "jwks": "the public keys as JSON",
     "certificate-batch-status": "fragment: a bulk issue's progress row, polled on its page",
+    "career-resume": "the resume file itself (PDF)",
+    "career-session-ics": "iCalendar download",
 }
 # Not listed above because no role GETs it (so the sweep never picks it): the Discord bot's
 # `discord-interactions`, JSON for Discord's servers, POST only (GET answers 405).

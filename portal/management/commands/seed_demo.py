@@ -86,6 +86,8 @@ from portal.services.events import check_in, current_code
 from portal.services.rewards import RewardError, decide_redemption, redeem_reward
 from portal.uploads import check_evidence
 
+from ._demo_career import seed_career
+
 # The last entry the demo writes: one recent award, reversible from the faculty dashboard.
 DONE_MARKER = "seed:recent:1"
 # student@upas.test's Discord account in the demo (not a real one).
@@ -576,6 +578,7 @@ class Command(BaseCommand):
         if not WebhookEndpoint.objects.exists():
             self._webhooks(admin)
         seed_halls(admin=admin, organisers=[faculty[0], faculty[1]], quiet=quiet_mail)
+        seed_career(students=students, faculty=faculty[0], admin=admin, quiet=quiet_mail)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
