@@ -174,12 +174,12 @@ def test_htmx_award_query_count(client_as, faculty, student, other_student, cate
     assert response.status_code == 200
     assert Transaction.objects.filter(idempotency_key=data["idempotency_key"]).exists()
     # session, user, the active categories (read once: to check the chosen one and to draw the
-    # fresh form), then exactly what the service runs (profile lock, replay check, category, the
-    # entry in a savepoint, the student's totals, first-award badge, notification). Nothing for
-    # the response: the new row is the entry the service returned, and the recent awards are not
-    # read again. (Before: the form read the student and the category, and the response read the
-    # categories and the recent awards again.)
-    assert len(view) == 3 + len(service)
+    # fresh form), then what the service runs except its category read (the form hands over the
+    # category it validated): profile lock, the entry, the student's totals, notification.
+    # Nothing for the response: the new row is the entry the service returned, and the recent
+    # awards are not read again. (Before: the form read the student and the category, and the
+    # response read the categories and the recent awards again.)
+    assert len(view) == 3 + len(service) - 1
 
 
 def test_student_history_query_count(small_data, client_as, student, django_assert_num_queries):
