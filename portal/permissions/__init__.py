@@ -104,6 +104,15 @@ from .rewards import (
     open_rewards,
     visible_rewards,
 )
+from .partners import (
+    PARTNER_PAGES,
+    access_company,
+    can_manage_partners,
+    can_see_reviewer_analytics,
+    is_partner,
+    partner_may_open,
+    partner_reviewer_of,
+)
 from .roles import (
     STAFF,
     is_admin,
@@ -190,6 +199,13 @@ __all__ = [
     "has_scope",
     "in_admins_reach",
     "is_admin",
+    "PARTNER_PAGES",
+    "access_company",
+    "can_manage_partners",
+    "can_see_reviewer_analytics",
+    "is_partner",
+    "partner_may_open",
+    "partner_reviewer_of",
     "is_alumnus",
     "is_club_officer",
     "is_officer_of",

@@ -1,0 +1,92 @@
+"""Partner accounts (docs/PARTNERS.md): outside professionals who review resumes. A partner is
+never a student, faculty member or admin: the member pages (points, leaderboards, events,
+clubs, rewards, people) are fenced off for them at one door (`PartnerFenceMiddleware`), so a
+page added later is closed to partners until someone opens it on purpose."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from portal.models import Company, Reviewer, Role, User
+
+from .accounts import administers_everyone
+
+# The portal pages a partner may open (URL names in the "portal" namespace): their dashboard,
+# their own account and notifications, and the public pages anyone may open. allauth's pages
+# (password, email, two-factor) are outside the namespace and stay open.
+PARTNER_PAGES = frozenset(
+    {
+        "dashboard",
+        "settings",
+        "profile-update",
+        "data-export",
+        "notifications",
+        "notification-bell",
+        "notifications-read-all",
+        "notification-open",
+        "language",
+        "healthz",
+        "verify",
+        "jwks",
+        "draw-verify",
+        "calendar-feed",
+        "discord-interactions",
+        "event-scan",
+    }
+)
+# The reviewer pages (sessions, availability, feedback) come from the career pages, which
+# check per reviewer who may see what; partners review, so they pass this door.
+PARTNER_PATH_PREFIXES = ("/career/reviewing/",)
+
+
+def is_partner(user: User | None) -> bool:
+    """An active partner account."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "role", None) == Role.PARTNER
+    )
+
+
+def partner_may_open(url_name: str | None, namespace: str, path: str) -> bool:
+    """Whether a partner may open this page (the fence's question)."""
+    if namespace != "portal":
+        return True
+    if url_name in PARTNER_PAGES:
+        return True
+    return path.startswith(PARTNER_PATH_PREFIXES)
+
+
+def can_manage_partners(user: User | None) -> bool:
+    """Create partner companies, invite and deactivate partner accounts: admins without a
+    department limit (partners belong to no department)."""
+    return administers_everyone(user)
+
+
+def can_see_reviewer_analytics(user: User | None) -> bool:
+    """The reviewer analytics report: admins without a department limit (it spans every
+    reviewer, and reviewers are not in departments)."""
+    return administers_everyone(user)
+
+
+def partner_reviewer_of(user: User) -> Reviewer:
+    """The partner's own reviewer row with its company (404 when an admin removed it: the
+    dashboard has nothing to show then)."""
+    if not is_partner(user):
+        raise Http404
+    return get_object_or_404(Reviewer.objects.select_related("company"), user=user)
+
+
+def partner_accounts() -> QuerySet[User]:
+    """Every partner account (active or not), for the admins' partners page."""
+    return User.objects.filter(role=Role.PARTNER)
+
+
+def access_company(viewer: User, pk: int) -> Company:
+    """A company, for an admin who manages partners (404 otherwise)."""
+    if not can_manage_partners(viewer):
+        raise Http404
+    return get_object_or_404(Company.objects.all(), pk=pk)
