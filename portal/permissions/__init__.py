@@ -96,14 +96,6 @@ from .ledger import (
     within_reversal_window,
 )
 from .mentors import can_assign_mentors, can_mentor, can_see_mentees
-from .rewards import (
-    access_own_redemption,
-    access_reward,
-    can_manage_catalogue,
-    can_redeem,
-    open_rewards,
-    visible_rewards,
-)
 from .partners import (
     PARTNER_PAGES,
     access_company,
@@ -112,6 +104,14 @@ from .partners import (
     is_partner,
     partner_may_open,
     partner_reviewer_of,
+)
+from .rewards import (
+    access_own_redemption,
+    access_reward,
+    can_manage_catalogue,
+    can_redeem,
+    open_rewards,
+    visible_rewards,
 )
 from .roles import (
     STAFF,
@@ -131,6 +131,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "PARTNER_PAGES",
     "STAFF",
     "Role",
     "access_assignment_file",
@@ -139,6 +140,7 @@ __all__ = [
     "access_checkin_for_organiser",
     "access_claim_evidence",
     "access_club",
+    "access_company",
     "access_dispute_for_organiser",
     "access_draw_for_admin",
     "access_erasure_request",
@@ -183,6 +185,7 @@ __all__ = [
     "can_manage_categories",
     "can_manage_clubs",
     "can_manage_event",
+    "can_manage_partners",
     "can_manage_webhooks",
     "can_mentor",
     "can_organise_events",
@@ -193,28 +196,25 @@ __all__ = [
     "can_review",
     "can_run_draws",
     "can_see_mentees",
+    "can_see_reviewer_analytics",
     "clubs_run_by",
     "has_certificates",
     "has_door_pass",
     "has_scope",
     "in_admins_reach",
     "is_admin",
-    "PARTNER_PAGES",
-    "access_company",
-    "can_manage_partners",
-    "can_see_reviewer_analytics",
-    "is_partner",
-    "partner_may_open",
-    "partner_reviewer_of",
     "is_alumnus",
     "is_club_officer",
     "is_officer_of",
+    "is_partner",
     "is_staff",
     "is_student",
     "managed_events",
     "open_rewards",
     "organiser_required",
     "own_history_profile_of",
+    "partner_may_open",
+    "partner_reviewer_of",
     "people_in_reach",
     "reach_of",
     "reads_own_history",
