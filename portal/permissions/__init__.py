@@ -98,7 +98,7 @@ from .ledger import (
 from .mentors import can_assign_mentors, can_mentor, can_see_mentees
 from .partners import (
     PARTNER_PAGES,
-    access_company,
+    access_partner_account,
     can_manage_partners,
     can_see_reviewer_analytics,
     is_partner,
@@ -140,7 +140,6 @@ __all__ = [
     "access_checkin_for_organiser",
     "access_claim_evidence",
     "access_club",
-    "access_company",
     "access_dispute_for_organiser",
     "access_draw_for_admin",
     "access_erasure_request",
@@ -151,6 +150,7 @@ __all__ = [
     "access_own_notification",
     "access_own_redemption",
     "access_own_transcript",
+    "access_partner_account",
     "access_performed_draw",
     "access_person",
     "access_registration_for_organiser",

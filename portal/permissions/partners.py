@@ -5,11 +5,10 @@ page added later is closed to partners until someone opens it on purpose."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from portal.models import Company, Reviewer, Role, User
+from portal.models import Reviewer, Role, User
 
 from .accounts import administers_everyone
 
@@ -80,13 +79,9 @@ def partner_reviewer_of(user: User) -> Reviewer:
     return get_object_or_404(Reviewer.objects.select_related("company"), user=user)
 
 
-def partner_accounts() -> QuerySet[User]:
-    """Every partner account (active or not), for the admins' partners page."""
-    return User.objects.filter(role=Role.PARTNER)
-
-
-def access_company(viewer: User, pk: int) -> Company:
-    """A company, for an admin who manages partners (404 otherwise)."""
+def access_partner_account(viewer: User, pk: int) -> User:
+    """A partner account, for an admin who manages partners (404 for anyone else, and for
+    accounts that are not partners)."""
     if not can_manage_partners(viewer):
         raise Http404
-    return get_object_or_404(Company.objects.all(), pk=pk)
+    return get_object_or_404(User.objects.all(), pk=pk, role=Role.PARTNER)

@@ -19,7 +19,12 @@ from portal.forms import add_portal_error
 from portal.forms.partners import CompanyForm, PartnerDeactivateForm, PartnerInviteForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role
-from portal.permissions import can_manage_partners, partner_reviewer_of, role_required
+from portal.permissions import (
+    access_partner_account,
+    can_manage_partners,
+    partner_reviewer_of,
+    role_required,
+)
 from portal.selectors import partners as partner_selectors
 from portal.services import partners as partner_services
 
@@ -136,6 +141,7 @@ def partner_invite(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def partner_reinvite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
+    access_partner_account(request.user, pk)
     try:
         user = partner_services.resend_partner_invitation(actor=request.user, user_id=pk)
     except PortalError as exc:
@@ -151,6 +157,7 @@ def partner_reinvite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def partner_deactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
+    access_partner_account(request.user, pk)
     form = PartnerDeactivateForm(request.POST, auto_id=f"deactivate-{pk}_%s")
     answer = _submit(
         request,
