@@ -85,6 +85,8 @@ from portal.services.events import check_in, current_code
 from portal.services.rewards import RewardError, decide_redemption, redeem_reward
 from portal.uploads import check_evidence
 
+from ._demo_partners import seed_partners
+
 # The last entry the demo writes: one recent award, reversible from the faculty dashboard.
 DONE_MARKER = "seed:recent:1"
 # student@upas.test's Discord account in the demo (not a real one).
@@ -574,6 +576,7 @@ class Command(BaseCommand):
             discord_services.link_account(discord_user_id=DEMO_DISCORD_ID, code=code)
         if not WebhookEndpoint.objects.exists():
             self._webhooks(admin)
+        seed_partners(students=students, admin=admin, password=password)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
@@ -591,7 +594,8 @@ class Command(BaseCommand):
             "Robotics Club)\n"
             "  student@upas.test  (student)\n"
             "  officer@upas.test  (student, officer of the Robotics Club)\n"
-            f"  {ALUMNUS_EMAIL} (alumnus: graduated last academic year)"
+            f"  {ALUMNUS_EMAIL} (alumnus: graduated last academic year)\n"
+            "  partner@upas.test  (partner: a reviewer from Northwind Analytics)"
         )
         live = (
             Event.objects.filter(
