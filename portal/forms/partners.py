@@ -38,7 +38,9 @@ class PartnerInviteForm(forms.Form):
         label=_("Fields they review"),
         queryset=Specialty.objects.order_by("name"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(
+            attrs={"class": "h-4 w-4 rounded border-slate-300 text-brand-600"}
+        ),
         error_messages={"invalid_choice": _("Choose fields from the list.")},
     )
 

@@ -36,6 +36,11 @@ class ReviewerRow:
     median_wait: timedelta | None
 
     @property
+    def source(self) -> str:
+        """Where the reviewer comes from: their company, or faculty / career staff."""
+        return self.company or self.kind
+
+    @property
     def no_show_rate(self) -> float | None:
         """Missed sessions out of the sessions that were due (completed or missed), percent."""
         due = self.completed + self.no_shows

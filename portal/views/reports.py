@@ -171,11 +171,10 @@ def event_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
 # (CSV header, column heading, row attribute), as above. Percent and days have one decimal.
 REVIEWER_COLUMNS = [
     ("reviewer", _("Reviewer"), "name"),
-    ("kind", _("Kind"), "kind"),
-    ("company", _("Company"), "company"),
+    ("company_or_kind", _("From"), "source"),
     ("sessions_completed", _("Completed"), "completed"),
-    ("proposals_pending", _("Proposals waiting"), "pending"),
-    ("median_days_to_session", _("Days to session (median)"), "median_wait_days"),
+    ("proposals_pending", _("Waiting"), "pending"),
+    ("median_days_to_session", _("Median days to session"), "median_wait_days"),
     ("average_rating", _("Average rating"), "average_rating"),
     ("no_shows", _("Missed"), "no_shows"),
     ("no_show_rate_percent", _("Missed (%)"), "no_show_rate"),
@@ -189,7 +188,7 @@ def _reviewer_table(analytics: analytics_selectors.ReviewerAnalytics) -> dict[st
         "total": _cells(analytics.total, REVIEWER_COLUMNS),
         "percent_last": True,
         "more": 0,
-        "texts": [1, 2],
+        "texts": [1],
     }
 
 

@@ -87,9 +87,10 @@ def test_the_report_page_draws_charts_and_a_table(client_as, admin, cast):
 def test_the_csv_has_a_row_per_reviewer_and_the_total(client_as, admin, cast):
     response = client_as(admin).get(reverse("portal:report-reviewers-csv"))
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
-    assert lines[0].startswith("reviewer,kind,company,sessions_completed")
-    assert lines[1] == "Pat Partner,Professional,Northwind Analytics,2,1,3.0,4.5,1,33.3"
-    assert lines[-1].startswith("All reviewers,,,3,1,2.5,3.7,1,25.0")
+    assert lines[0].startswith("reviewer,company_or_kind,sessions_completed")
+    assert lines[1] == "Pat Partner,Northwind Analytics,2,1,3.0,4.5,1,33.3"
+    assert lines[2] == "Dr Two,Faculty,1,0,2.0,2.0,0,0.0"
+    assert lines[-1] == "All reviewers,,3,1,2.5,3.7,1,25.0"
     assert len(lines) == 5
 
 
