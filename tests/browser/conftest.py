@@ -76,9 +76,7 @@ def sweep_objects(request, student, other_student, faculty, admin, category, giv
     make_claim(other_student, category, 15, kind="pdf")
     partner = request.getfixturevalue("partner")
     make_session(partner.reviewer, student.user, status=ReviewRequest.Status.CONFIRMED)
-    make_session(
-        partner.reviewer, student.user, status=ReviewRequest.Status.COMPLETED, rating=5
-    )
+    make_session(partner.reviewer, student.user, status=ReviewRequest.Status.COMPLETED, rating=5)
     RewardFactory(sponsor=partner.reviewer.company, name="Workshop seat")
     return {
         **matrix,
