@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import PartnerError
 from portal.models import Company, Reviewer, Role, Specialty, Suspension, User
-from portal.permissions import can_manage_partners, require
+from portal.permissions import can_manage_partners, require, sign_in_needs_sso
 
 from .account_admin import suspend_account
 from .audit import record_audit
@@ -121,8 +121,8 @@ def invite_partner(
     professional reviewer row with the company and specialties, and the audit row
     (`partner.invite`); a refusal writes nothing. Raises PartnerError: forbidden, bad_email,
     already_invited (that address is a partner already: resend the link instead), email_taken
-    (a student's or staff address), name_required, name_too_long, headline_too_long,
-    unknown_company, unknown_specialty."""
+    (a student's or staff address), campus_address (the campus sign-in's domain),
+    name_required, name_too_long, headline_too_long, unknown_company, unknown_specialty."""
     _forbid_unless_manager(actor)
     email = email.strip().lower()
     name = " ".join(name.split())
@@ -131,6 +131,14 @@ def invite_partner(
         validate_email(email)
     except ValidationError:
         raise PartnerError("bad_email", _("Enter a valid email address."), field="email") from None
+    if sign_in_needs_sso(email):
+        # Those addresses sign in only through the campus provider, which would never let an
+        # outsider's account in with the password the invitation sets.
+        raise PartnerError(
+            "campus_address",
+            _("Addresses at this domain use campus sign-in; invite the partner's own address."),
+            field="email",
+        )
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None and existing.role == Role.PARTNER:
         raise PartnerError(

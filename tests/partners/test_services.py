@@ -218,3 +218,32 @@ def test_the_invite_form_invites(client_as, admin, company, django_capture_on_co
     page = client_as(admin).get(reverse("portal:partners"))
     assert b"Lin Wu" in page.content
     assert b"Northwind Analytics" in page.content
+
+
+def test_a_campus_sign_in_address_is_refused(admin, company, settings):
+    settings.UPAS_SSO_ISSUER = "https://idp.campus.example/o"
+    settings.UPAS_SSO_REQUIRED_DOMAINS = ["staff.upas.test"]
+    with pytest.raises(PartnerError) as excinfo:
+        invite(admin, company, email="someone@staff.upas.test")
+    assert (excinfo.value.code, excinfo.value.field) == ("campus_address", "email")
+    assert not User.objects.filter(email="someone@staff.upas.test").exists()
+
+
+def test_campus_groups_never_change_a_partners_role(partner, settings):
+    from portal.domain.sso import CampusIdentity
+    from portal.services import sso as sso_services
+
+    settings.UPAS_SSO_GROUP_CLAIM = "groups"
+    settings.UPAS_SSO_GROUP_ROLES = {"staff": "faculty"}
+    identity = CampusIdentity(
+        subject="x",
+        email=partner.email,
+        email_verified=True,
+        name="",
+        enrollment_number="",
+        department_code="",
+        groups=("staff",),
+    )
+    sso_services.apply_group_role(user=partner, identity=identity)
+    partner.refresh_from_db()
+    assert partner.role == Role.PARTNER
