@@ -28,6 +28,10 @@ class AccountError(PortalError):
     pass
 
 
+class PartnerError(PortalError):
+    """Partner companies and accounts (services.partners)."""
+
+
 class StudentImportError(PortalError):
     """A student file as a whole is unusable (too large, not CSV, no header...); `field` is
     "file"."""

@@ -8,12 +8,15 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+
+from portal.permissions.partners import is_partner, partner_may_open
 
 
 def hx_redirect(target: str) -> HttpResponse:
@@ -191,3 +194,27 @@ class HtmxSignInRedirectMiddleware:
         back = here.path + (f"?{here.query}" if here.query else "") if here.path else "/"
         target = f"{login}?{urlencode({REDIRECT_FIELD_NAME: back})}"
         return hx_redirect(target)
+
+
+class PartnerFenceMiddleware:
+    """Partners (outside professionals) open only the pages `partner_may_open` lists: their
+    dashboard, their account, the reviewer pages and the public pages. Every other portal page
+    answers 403 before its view runs, so no member page (points, leaderboards, students) has
+    to remember to refuse them, and a page added later is closed to partners by default. The
+    role is on the user row already loaded: no query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
+    ) -> None:
+        if not is_partner(getattr(request, "user", None)):
+            return None
+        match = request.resolver_match
+        if match is None or partner_may_open(match.url_name, match.namespace):
+            return None
+        raise PermissionDenied

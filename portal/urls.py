@@ -21,6 +21,7 @@ from portal.views import (
     ledger,
     mentors,
     notifications,
+    partners,
     passes,
     people,
     reports,
@@ -233,6 +234,15 @@ urlpatterns = [
     path("notifications/<int:pk>/", notifications.notification_open, name="notification-open"),
     # admin pages
     path("staff/people/", staff.user_list, name="user-list"),
+    path("staff/partners/", partners.partners, name="partners"),
+    path("staff/partners/companies/", partners.company_create, name="partner-company-create"),
+    path("staff/partners/invite/", partners.partner_invite, name="partner-invite"),
+    path("staff/partners/<int:pk>/reinvite/", partners.partner_reinvite, name="partner-reinvite"),
+    path(
+        "staff/partners/<int:pk>/deactivate/",
+        partners.partner_deactivate,
+        name="partner-deactivate",
+    ),
     path("staff/people/new/", staff.user_create, name="user-create"),
     path("staff/year-end/", year_end.year_end_close, name="year-end"),
     path("staff/people/import/", imports.student_import, name="student-import"),
@@ -276,6 +286,8 @@ urlpatterns = [
         name="webhook-resend",
     ),
     path("staff/reports/", reports.reports, name="reports"),
+    path("staff/reports/reviewers/", reports.reviewer_report, name="report-reviewers"),
+    path("staff/reports/reviewers.csv", reports.reviewer_csv, name="report-reviewers-csv"),
     path(
         "staff/reports/departments.csv",
         reports.department_csv,

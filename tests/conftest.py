@@ -1,4 +1,5 @@
-"""The cast every test can use: a student, another student, a faculty member, an admin."""
+"""The cast every test can use: a student, another student, a faculty member, an admin, and a
+partner (an outside reviewer from a company)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
-from portal.models import Category, Club, ClubMembership, Role, StudentProfile, Transaction, User
+from portal.models import (
+    Category,
+    Club,
+    ClubMembership,
+    Company,
+    Reviewer,
+    Role,
+    StudentProfile,
+    Transaction,
+    User,
+)
 from portal.services import ledger
 
 from .factories import CategoryFactory, DepartmentFactory, StudentFactory, UserFactory
@@ -173,3 +184,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.write_sep("-", "axe-core sweep (moderate and minor do not fail)")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def company() -> Company:
+    return Company.objects.create(name="Northwind Analytics", website="https://northwind.test")
+
+
+@pytest.fixture
+def partner(company) -> User:
+    """An outside professional from `company`: a partner account with its reviewer row (as
+    services.partners.invite_partner makes them)."""
+    user = UserFactory(name="Pat Partner", email="pat@northwind.test", role=Role.PARTNER)
+    Reviewer.objects.create(
+        user=user, kind=Reviewer.Kind.PROFESSIONAL, company=company, headline="Data lead"
+    )
+    return user

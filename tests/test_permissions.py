@@ -66,23 +66,49 @@ OFFICER = "officer"
 # differs from an admin's: the people pages of students they do not administer, and the
 # account-management pages only unlimited admins use).
 DEPT_ADMIN = "department_admin"
-ROLES = (ANONYMOUS, STUDENT, OTHER_STUDENT, FACULTY, ADMIN)
+# An outside reviewer from a partner company (role partner, with a reviewer row). Partners are
+# fenced out of every members' page (PartnerFenceMiddleware: 403 before the view runs, so even
+# a wrong method is 403); the helpers below say so, and `any_account` marks the few pages
+# they share with everyone signed in (dashboard, settings, notifications).
+PARTNER = "partner"
+ROLES = (ANONYMOUS, STUDENT, OTHER_STUDENT, FACULTY, ADMIN, PARTNER)
 
 
 def everyone(status: int) -> dict[str, int]:
+    """Public pages: partners get what anyone gets."""
     return dict.fromkeys(ROLES, status)
 
 
-def signed_in(status: int) -> dict[str, int]:
+def any_account(status: int) -> dict[str, int]:
+    """Pages for every signed-in account, partners included."""
     return {**everyone(status), ANONYMOUS: 302}
 
 
+def signed_in(status: int) -> dict[str, int]:
+    """Members' pages (students, faculty, admins): partners are fenced out."""
+    return {**any_account(status), PARTNER: 403}
+
+
 def students_only(status: int) -> dict[str, int]:
-    return {ANONYMOUS: 302, STUDENT: status, OTHER_STUDENT: status, FACULTY: 403, ADMIN: 403}
+    return {
+        ANONYMOUS: 302,
+        STUDENT: status,
+        OTHER_STUDENT: status,
+        FACULTY: 403,
+        ADMIN: 403,
+        PARTNER: 403,
+    }
 
 
 def staff_only(status: int) -> dict[str, int]:
-    return {ANONYMOUS: 302, STUDENT: 403, OTHER_STUDENT: 403, FACULTY: status, ADMIN: status}
+    return {
+        ANONYMOUS: 302,
+        STUDENT: 403,
+        OTHER_STUDENT: 403,
+        FACULTY: status,
+        ADMIN: status,
+        PARTNER: 403,
+    }
 
 
 def reviewers_only(status: int) -> dict[str, int]:
@@ -91,11 +117,25 @@ def reviewers_only(status: int) -> dict[str, int]:
 
 
 def admins_only(status: int) -> dict[str, int]:
-    return {ANONYMOUS: 302, STUDENT: 403, OTHER_STUDENT: 403, FACULTY: 403, ADMIN: status}
+    return {
+        ANONYMOUS: 302,
+        STUDENT: 403,
+        OTHER_STUDENT: 403,
+        FACULTY: 403,
+        ADMIN: status,
+        PARTNER: 403,
+    }
 
 
 # A student's certificate or transcript: theirs to download, nobody else's (404, never 403).
-holder_or_admin = {ANONYMOUS: 302, STUDENT: 200, OTHER_STUDENT: 404, FACULTY: 403, ADMIN: 403}
+holder_or_admin = {
+    ANONYMOUS: 302,
+    STUDENT: 200,
+    OTHER_STUDENT: 404,
+    FACULTY: 403,
+    ADMIN: 403,
+    PARTNER: 403,
+}
 
 # (url name, kwargs, method, {role: expected status}). Kwargs name objects built by the
 # `objects` fixture: "award" is an award by `faculty` to `student`; "student_user" is that
@@ -108,7 +148,12 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("api-tokens", {}, "GET", admins_only(200)),
     ("api-tokens", {}, "POST", admins_only(200)),
     ("api-token-revoke", {"pk": "api_token"}, "POST", admins_only(302)),
-    ("api-token-revoke", {"pk": "api_token"}, "GET", everyone(405)),
+    (
+        "api-token-revoke",
+        {"pk": "api_token"},
+        "GET",
+        {**everyone(405), PARTNER: 403},
+    ),  # the fence answers before the method check
     ("personal-token-create", {}, "POST", signed_in(200)),
     ("personal-token-create", {}, "GET", signed_in(405)),
     ("personal-token-revoke", {}, "POST", signed_in(302)),
@@ -120,6 +165,25 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("audit-log", {}, "POST", admins_only(405)),
     # reports: no dates means the current term
     ("reports", {}, "GET", admins_only(200)),
+    ("report-reviewers", {}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("report-reviewers", {}, "POST", admins_only(405)),
+    ("report-reviewers-csv", {}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("report-reviewers-csv", {}, "POST", admins_only(405)),
+    # partners: companies and partner accounts, for admins without a department limit. An
+    # empty form is shown again with its errors; "partner_user" is `partner`'s account, and
+    # `student`'s account is no partner (404).
+    ("partners", {}, "GET", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("partners", {}, "POST", admins_only(405)),
+    ("partner-company-create", {}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("partner-company-create", {}, "GET", admins_only(405)),
+    ("partner-invite", {}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("partner-invite", {}, "GET", admins_only(405)),
+    ("partner-reinvite", {"pk": "partner_user"}, "POST", {**admins_only(302), DEPT_ADMIN: 403}),
+    ("partner-reinvite", {"pk": "student_user"}, "POST", admins_only(404)),
+    ("partner-reinvite", {"pk": "partner_user"}, "GET", admins_only(405)),
+    ("partner-deactivate", {"pk": "partner_user"}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("partner-deactivate", {"pk": "student_user"}, "POST", admins_only(404)),
+    ("partner-deactivate", {"pk": "partner_user"}, "GET", admins_only(405)),
     ("reports", {}, "POST", admins_only(405)),
     ("report-departments-csv", {}, "GET", admins_only(200)),
     ("report-departments-csv", {}, "POST", admins_only(405)),
@@ -128,21 +192,21 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("report-events-csv", {}, "GET", admins_only(200)),
     ("report-events-csv", {}, "POST", admins_only(405)),
     # notifications: "notification" is `student`'s; opening it marks it read and follows its link
-    ("notifications", {}, "GET", signed_in(200)),
-    ("notifications", {}, "POST", signed_in(405)),
-    ("notification-bell", {}, "GET", signed_in(200)),
-    ("notification-bell", {}, "POST", signed_in(405)),
-    ("notifications-read-all", {}, "POST", signed_in(302)),
-    ("notifications-read-all", {}, "GET", signed_in(405)),
+    ("notifications", {}, "GET", any_account(200)),
+    ("notifications", {}, "POST", any_account(405)),
+    ("notification-bell", {}, "GET", any_account(200)),
+    ("notification-bell", {}, "POST", any_account(405)),
+    ("notifications-read-all", {}, "POST", any_account(302)),
+    ("notifications-read-all", {}, "GET", any_account(405)),
     # Opening marks it read, so only by POST (a GET would let a prefetch read it for you).
     (
         "notification-open",
         {"pk": "notification"},
         "POST",
-        {ANONYMOUS: 302, STUDENT: 302, OTHER_STUDENT: 404, FACULTY: 404, ADMIN: 404},
+        {**any_account(404), STUDENT: 302},
     ),
-    ("notification-open", {"pk": "notification"}, "GET", signed_in(405)),
-    ("dashboard", {}, "GET", signed_in(200)),
+    ("notification-open", {"pk": "notification"}, "GET", any_account(405)),
+    ("dashboard", {}, "GET", any_account(200)),
     ("points-chart", {}, "HX GET", students_only(200)),
     ("points-chart", {}, "GET", students_only(302)),
     ("trend-figures", {}, "HX GET", staff_only(200)),
@@ -151,10 +215,10 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("staff-charts", {}, "GET", staff_only(302)),
     ("healthz", {}, "GET", everyone(200)),
     ("healthz", {}, "POST", everyone(405)),
-    ("settings", {}, "GET", signed_in(200)),
+    ("settings", {}, "GET", any_account(200)),
     # One's own data: the page with the button, and the zip it posts for.
-    ("data-export", {}, "GET", signed_in(200)),
-    ("data-export", {}, "POST", signed_in(200)),
+    ("data-export", {}, "GET", any_account(200)),
+    ("data-export", {}, "POST", any_account(200)),
     ("calendar-reset", {}, "POST", signed_in(302)),
     ("calendar-reset", {}, "GET", signed_in(405)),
     # Discord: the link code (shown once, so by POST) and unlinking, for everyone signed in;
@@ -175,8 +239,9 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     # Anyone may choose a language (the sign-in page has the choice too).
     ("language", {}, "POST", everyone(302)),
     ("language", {}, "GET", everyone(405)),
-    ("leaderboard", {}, "GET", everyone(200)),
-    ("leaderboard", {}, "POST", everyone(405)),
+    # public (when UPAS_PUBLIC_LEADERBOARD), yet not for partners: students are not theirs to rank
+    ("leaderboard", {}, "GET", {**everyone(200), PARTNER: 403}),
+    ("leaderboard", {}, "POST", {**everyone(405), PARTNER: 403}),
     ("history", {}, "GET", signed_in(200)),
     ("history", {}, "POST", signed_in(405)),
     ("activity", {}, "GET", students_only(200)),
@@ -242,13 +307,13 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("person-limit", {"pk": "student_user"}, "GET", admins_only(405)),
     # Data rights: a student asks for erasure on their settings page (an empty form shows its
     # errors; staff are sent back with a message), admins decide in the queue.
-    ("profile-update", {}, "POST", signed_in(200)),
-    ("profile-update", {}, "GET", signed_in(405)),
+    ("profile-update", {}, "POST", any_account(200)),
+    ("profile-update", {}, "GET", any_account(405)),
     (
         "erasure-request",
         {},
         "POST",
-        {ANONYMOUS: 302, STUDENT: 200, OTHER_STUDENT: 200, FACULTY: 302, ADMIN: 302},
+        {ANONYMOUS: 302, STUDENT: 200, OTHER_STUDENT: 200, FACULTY: 302, ADMIN: 302, PARTNER: 403},
     ),
     ("erasure-request", {}, "GET", signed_in(405)),
     ("erasure-withdraw", {}, "POST", signed_in(302)),
@@ -844,7 +909,7 @@ MATRIX = [
 
 @pytest.fixture
 def objects(
-    student, other_student, faculty, admin, category, give, club, officer
+    student, other_student, faculty, admin, partner, category, give, club, officer
 ) -> dict[str, int | str]:
     award = give(student, 20, actor=faculty, category=category)
     club_services.join_club(actor=other_student.user, club_id=club.pk)
@@ -927,6 +992,7 @@ def objects(
         "bad_code": "ZZZZZZ" if event_services.current_code(event) != "ZZZZZZ" else "YYYYYY",
         "award": award.pk,
         "student_user": student.user_id,
+        "partner_user": partner.pk,
         "erasure": ErasureRequest.objects.create(user=student.user).pk,
         "category": category.pk,
         "reward": reward.pk,

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.PrivatePagesNoStoreMiddleware",
     "portal.middleware.RequireTwoFactorMiddleware",
+    "portal.middleware.PartnerFenceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -63,9 +63,14 @@ class StaffUserForm(forms.Form):
     role = forms.ChoiceField(choices=[(Role.FACULTY, _("Faculty")), (Role.ADMIN, _("Admin"))])
 
 
+# The roles an admin may pick on the people page. Partners are made only by an invitation
+# (services.partners), which also makes their reviewer row and ties them to a company.
+ASSIGNABLE_ROLES = [c for c in Role.choices if c[0] != Role.PARTNER]
+
+
 class RoleForm(forms.Form):
     # Alumni are made only by the year-end close (services.year_end), which records the year.
-    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.ALUMNUS])
+    role = forms.ChoiceField(choices=[c for c in ASSIGNABLE_ROLES if c[0] != Role.ALUMNUS])
 
 
 class UserFilterForm(forms.Form):

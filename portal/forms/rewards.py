@@ -52,9 +52,11 @@ class RewardForm(forms.ModelForm):
             "cost",
             "stock",
             "limit_per_student",
+            "sponsor",
             "available_from",
             "available_until",
         ]
+        help_texts = {"sponsor": _("The partner company that pays for this reward, if any.")}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "available_from": DateTimeInput(),

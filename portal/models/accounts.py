@@ -27,6 +27,10 @@ class Role(models.TextChoices):
     # A student who graduated at a year-end close (services.year_end): keeps a read-only view
     # of their history, earns and spends nothing, and is off the leaderboards.
     ALUMNUS = "alumnus", _("Alumnus")
+    # An outside professional from a partner company (docs/PARTNERS.md): reviews resumes and
+    # sees their own sessions and their company's figures, nothing else of the portal. Never
+    # a student, faculty member or admin; has no student profile.
+    PARTNER = "partner", _("Partner")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -122,6 +126,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_alumnus(self) -> bool:
         return self.role == Role.ALUMNUS
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
 
     @property
     def is_staff_member(self) -> bool:

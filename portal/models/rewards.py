@@ -43,6 +43,16 @@ class Reward(models.Model):
         verbose_name=_("limit per student"),
     )
     is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    # The partner company that pays for this reward (shown on the card; counted on the
+    # company's dashboard). PROTECT: a company with sponsored rewards is not deleted.
+    sponsor = models.ForeignKey(
+        "Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sponsored_rewards",
+        verbose_name=_("sponsored by"),
+    )
     available_from = models.DateTimeField(null=True, blank=True, verbose_name=_("available from"))
     available_until = models.DateTimeField(null=True, blank=True, verbose_name=_("available until"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -116,6 +116,15 @@ from .ledger import (
     within_reversal_window,
 )
 from .mentors import can_assign_mentors, can_mentor, can_see_mentees
+from .partners import (
+    PARTNER_PAGES,
+    access_partner_account,
+    can_manage_partners,
+    can_see_reviewer_analytics,
+    is_partner,
+    partner_may_open,
+    partner_reviewer_of,
+)
 from .rewards import (
     access_own_redemption,
     access_reward,
@@ -142,6 +151,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "PARTNER_PAGES",
     "STAFF",
     "Role",
     "access_assigned_request",
@@ -164,6 +174,7 @@ __all__ = [
     "access_own_redemption",
     "access_own_request",
     "access_own_transcript",
+    "access_partner_account",
     "access_performed_draw",
     "access_person",
     "access_registration_for_organiser",
@@ -206,6 +217,7 @@ __all__ = [
     "can_manage_clubs",
     "can_manage_event",
     "can_manage_halls",
+    "can_manage_partners",
     "can_manage_reviewers",
     "can_manage_webhooks",
     "can_mentor",
@@ -218,6 +230,7 @@ __all__ = [
     "can_review",
     "can_run_draws",
     "can_see_mentees",
+    "can_see_reviewer_analytics",
     "clubs_run_by",
     "has_certificates",
     "has_door_pass",
@@ -227,6 +240,7 @@ __all__ = [
     "is_alumnus",
     "is_club_officer",
     "is_officer_of",
+    "is_partner",
     "is_staff",
     "is_student",
     "managed_events",
@@ -234,6 +248,8 @@ __all__ = [
     "open_rewards",
     "organiser_required",
     "own_history_profile_of",
+    "partner_may_open",
+    "partner_reviewer_of",
     "people_in_reach",
     "reach_of",
     "reads_own_history",

@@ -19,6 +19,7 @@ from .events import can_check_in, can_organise_events
 from .halls import can_book_halls, can_manage_halls
 from .ledger import can_award, sees_everyones_history
 from .mentors import can_assign_mentors, can_see_mentees
+from .partners import can_manage_partners, is_partner
 from .rewards import can_manage_catalogue, can_redeem
 from .roles import is_admin, is_alumnus
 from .webhooks import can_manage_webhooks
@@ -34,6 +35,15 @@ class Abilities:
     def administer(self) -> bool:
         """The admin pages: people, categories, catalogue, redemption queue, reports, audit."""
         return is_admin(self.user)
+
+    @cached_property
+    def partner(self) -> bool:
+        """An outside professional: the menu offers their dashboard and reviews, nothing else."""
+        return is_partner(self.user)
+
+    @cached_property
+    def manage_partners(self) -> bool:
+        return can_manage_partners(self.user)
 
     @cached_property
     def manage_webhooks(self) -> bool:

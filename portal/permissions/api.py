@@ -10,6 +10,7 @@ from portal.models import ApiScope, ApiToken, Redemption, StudentProfile, User
 
 from .accounts import administers_everyone, reach_of
 from .ledger import reads_own_history, sees_everyones_history
+from .partners import is_partner
 from .rewards import can_manage_catalogue
 
 
@@ -19,8 +20,9 @@ def can_manage_api_tokens(user: User | None) -> bool:
 
 
 def can_have_personal_token(user: User | None) -> bool:
-    """A personal read-only token in the settings: anyone signed in with an active account."""
-    return user is not None and user.is_authenticated and user.is_active
+    """A personal read-only token in the settings: anyone signed in with an active account,
+    except partners (the API reads points and students, none of which is theirs to read)."""
+    return user is not None and user.is_authenticated and user.is_active and not is_partner(user)
 
 
 def has_scope(token: ApiToken, scope: ApiScope | str) -> bool:

@@ -37,7 +37,8 @@ def list_catalogue(
 ) -> list[Reward]:
     """The catalogue for a viewer, filtered and sorted, in one query. For a student each reward
     carries `held` (how many they hold, for the per-student limit)."""
-    rewards = open_rewards()
+    # The sponsor's name is on the card ("Sponsored by ..."): joined, not one query per card.
+    rewards = open_rewards().select_related("sponsor")
     if category:
         rewards = rewards.filter(category=category)
     if in_stock:

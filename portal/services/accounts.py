@@ -132,7 +132,7 @@ def change_role(*, actor: User, user_id: int, role: str) -> User:
 
     Admins cannot change their own role (so the last admin cannot lock everyone out), and only
     people with a student profile (an enrollment number) can be made students.
-    Raises AccountError: forbidden, bad_role, own_role, no_profile, not_found."""
+    Raises AccountError: forbidden, bad_role, own_role, partner_role, no_profile, not_found."""
     require(can_manage_accounts(actor), AccountError, _("Only admins can manage accounts."))
     if role not in Role.values:
         raise AccountError("bad_role", _("Choose a role."), field="role")
@@ -142,6 +142,14 @@ def change_role(*, actor: User, user_id: int, role: str) -> User:
     if user.pk == actor.pk:
         raise AccountError(
             "own_role", _("You cannot change your own role; ask another admin."), field="role"
+        )
+    if Role.PARTNER in (role, user.role):
+        # A partner is an outsider tied to a company and a reviewer row: made only by an
+        # invitation, ended by suspending the account, never turned into a member (or back).
+        raise AccountError(
+            "partner_role",
+            _("Partner accounts are made by invitation and keep their role; suspend them instead."),
+            field="role",
         )
     if role == Role.ALUMNUS and user.role != Role.ALUMNUS:
         raise AccountError(

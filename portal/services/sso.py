@@ -41,7 +41,9 @@ def campus_identity(claims: dict) -> CampusIdentity:
 def _mapped_role(identity: CampusIdentity) -> str | None:
     if not settings.UPAS_SSO_GROUP_CLAIM:
         return None
-    return role_from_groups(identity.groups, settings.UPAS_SSO_GROUP_ROLES)
+    role = role_from_groups(identity.groups, settings.UPAS_SSO_GROUP_ROLES)
+    # Campus groups never make a partner: partners are outsiders, invited by an admin.
+    return None if role == Role.PARTNER else role
 
 
 def account_for(identity: CampusIdentity) -> User | None:
@@ -149,7 +151,9 @@ def apply_group_role(*, user: User, identity: CampusIdentity) -> User:
     needs a profile (an enrollment number); without one the role stays."""
     role = _mapped_role(identity)
     user = User.objects.select_for_update().get(pk=user.pk)
-    if role is None or role == user.role:
+    if role is None or role == user.role or user.role == Role.PARTNER:
+        # A partner account is the admins' (invitation, suspension), not the campus
+        # directory's: a group claim does not turn it into a member.
         return user
     if role == Role.STUDENT and not StudentProfile.objects.filter(user=user).exists():
         return user

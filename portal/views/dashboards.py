@@ -12,6 +12,7 @@ from portal.permissions import (
     STAFF,
     is_admin,
     is_alumnus,
+    is_partner,
     is_student,
     role_required,
     sees_all_figures,
@@ -27,6 +28,7 @@ from portal.selectors import reviews as review_selectors
 from portal.selectors import rewards as reward_selectors
 from portal.selectors import stats
 from portal.selectors import tasks as task_selectors
+from portal.views import partners
 from portal.views.ledger import award_form_context, recent_awards_context
 from portal.views.passes import door_pass_context
 
@@ -61,6 +63,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """Each role lands on its own dashboard. Charts arrive in a second request (htmx, on load),
     so the page itself stays within its query budget and shows up at once."""
     user = request.user
+    if is_partner(user):
+        return partners.partner_dashboard(request)
     if is_alumnus(user):
         profile = account_selectors.own_profile_with_department(user)
         return render_page(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,7 +17,8 @@ from portal.exports import csv_response
 from portal.forms.reports import DateRange, ReportRangeForm, quick_ranges, this_term
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Role
-from portal.permissions import role_required
+from portal.permissions import can_see_reviewer_analytics, role_required
+from portal.selectors import reviewer_analytics as analytics_selectors
 from portal.selectors.reports import (
     Report,
     attendance_report,
@@ -107,6 +109,7 @@ def reports(request: HtmxHttpRequest) -> HttpResponse:
         # (label, query, active): a range counts as chosen when its days are the shown ones.
         "quick_links": [(label, _query(r), r == date_range) for label, r in quick_ranges()],
         "time_zone": timezone.get_default_timezone_name(),
+        "can_see_reviewers": can_see_reviewer_analytics(request.user),
     }
     if date_range is not None:
         context.update(
@@ -163,3 +166,62 @@ def category_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpRespon
 @require_GET
 def event_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _csv(request, "events")
+
+
+# (CSV header, column heading, row attribute), as above. Percent and days have one decimal.
+REVIEWER_COLUMNS = [
+    ("reviewer", _("Reviewer"), "name"),
+    ("company_or_kind", _("From"), "source"),
+    ("sessions_completed", _("Completed"), "completed"),
+    ("proposals_pending", _("Waiting"), "pending"),
+    ("median_days_to_session", _("Median days to session"), "median_wait_days"),
+    ("average_rating", _("Average rating"), "average_rating"),
+    ("no_shows", _("Missed"), "no_shows"),
+    ("no_show_rate_percent", _("Missed (%)"), "no_show_rate"),
+]
+
+
+def _reviewer_table(analytics: analytics_selectors.ReviewerAnalytics) -> dict[str, Any]:
+    return {
+        "headings": [label for _header, label, _attribute in REVIEWER_COLUMNS],
+        "rows": [_cells(row, REVIEWER_COLUMNS) for row in analytics.rows],
+        "total": _cells(analytics.total, REVIEWER_COLUMNS),
+        "percent_last": True,
+        "more": 0,
+        "texts": [1],
+    }
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def reviewer_report(request: HtmxHttpRequest) -> HttpResponse:
+    """Reviewer analytics: sessions, waits, ratings and missed sessions per reviewer."""
+    if not can_see_reviewer_analytics(request.user):
+        raise PermissionDenied
+    analytics = analytics_selectors.reviewer_analytics()
+    return render_page(
+        request,
+        "portal/staff/reviewer_report.html",
+        {
+            "table": _reviewer_table(analytics),
+            "has_rows": bool(analytics.rows),
+            "charts": [
+                analytics_selectors.sessions_chart(analytics),
+                analytics_selectors.ratings_chart(analytics),
+            ],
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def reviewer_csv(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    if not can_see_reviewer_analytics(request.user):
+        raise PermissionDenied
+    analytics = analytics_selectors.reviewer_analytics()
+    rows = [_cells(row, REVIEWER_COLUMNS) for row in [*analytics.rows, analytics.total]]
+    return csv_response(
+        f"upas-reviewers-{timezone.localdate().isoformat()}.csv",
+        [header for header, _label, _attribute in REVIEWER_COLUMNS],
+        rows,
+    )

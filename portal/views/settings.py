@@ -19,7 +19,7 @@ from portal.forms import add_portal_error
 from portal.forms.accounts import ErasureRequestForm, ProfileForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import Notification, StudentProfile
-from portal.permissions import can_request_erasure, is_student
+from portal.permissions import can_request_erasure, is_partner, is_student
 from portal.selectors.accounts import latest_erasure_request, warnings_for
 from portal.selectors.milestones import badges_for, level_of
 from portal.selectors.personal_data import write_personal_data
@@ -122,8 +122,12 @@ def render_settings(request: HtmxHttpRequest, **bound: forms.Form | None) -> Htt
     }
     if profile is not None:
         context |= {"level": level_of(profile), "badges": badges_for(profile)}
-    context |= discord_settings_context(user)
-    context |= personal_token_context(user)
+    # Events calendar, Discord and API tokens are about points and events: not for partners
+    # (their pages are fenced off, so the sections would only lead to a 403).
+    context["member_sections"] = not is_partner(user)
+    if context["member_sections"]:
+        context |= discord_settings_context(user)
+        context |= personal_token_context(user)
     return render_page(request, "portal/settings.html", context)
 
 

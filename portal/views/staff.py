@@ -15,7 +15,7 @@ from django_tables2.paginators import LazyPaginator
 from portal.exceptions import PortalError
 from portal.filters.audit import AuditFilter
 from portal.forms import add_portal_error
-from portal.forms.accounts import RoleForm, StaffUserForm, UserFilterForm
+from portal.forms.accounts import ASSIGNABLE_ROLES, RoleForm, StaffUserForm, UserFilterForm
 from portal.forms.categories import CategoryForm
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import AuditLog, Category, Role, User
@@ -37,7 +37,12 @@ def user_list(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(
         request,
         "portal/staff/users.html",
-        {"filters": filters, "page": page, "roles": Role.choices},
+        {
+            "filters": filters,
+            "page": page,
+            "roles": Role.choices,
+            "assignable_roles": ASSIGNABLE_ROLES,
+        },
         partial="user-table",
     )
 
@@ -94,7 +99,12 @@ def user_role(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render_page(
         request,
         "portal/staff/users.html",
-        {"u": target, "roles": Role.choices, "row_error": error, "row_saved": error is None},
+        {
+            "u": target,
+            "assignable_roles": ASSIGNABLE_ROLES,
+            "row_error": error,
+            "row_saved": error is None,
+        },
         partial="user-row",
     )
 

@@ -65,13 +65,25 @@ def shots() -> Path:
 def sweep_objects(request, student, other_student, faculty, admin, category, give):
     """The permission matrix's objects (every URL's kwargs), plus what makes the pages show
     their variety: more students on the leaderboard, a PDF claim, decided claims and
-    redemptions, notifications for staff."""
+    redemptions, notifications for staff; for the partner, a session and a sponsored reward."""
+    from portal.models import ReviewRequest
     from tests.claims.helpers import make_claim
+    from tests.factories import RewardFactory
+    from tests.partners.helpers import make_session
 
     matrix = request.getfixturevalue("objects")
     give(other_student, 35, actor=faculty, category=category)
     make_claim(other_student, category, 15, kind="pdf")
+    partner = request.getfixturevalue("partner")
+    make_session(partner.reviewer, student.user, status=ReviewRequest.Status.CONFIRMED)
+    make_session(partner.reviewer, student.user, status=ReviewRequest.Status.COMPLETED, rating=5)
+    RewardFactory(sponsor=partner.reviewer.company, name="Workshop seat")
     return {
         **matrix,
-        "users": {"student": student.user, "faculty": faculty, "admin": admin},
+        "users": {
+            "student": student.user,
+            "faculty": faculty,
+            "admin": admin,
+            "partner": partner,
+        },
     }

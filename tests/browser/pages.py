@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tests.test_permissions import ANONYMOUS, TABLE
 
-ROLES = (ANONYMOUS, "student", "faculty", "admin")
+ROLES = (ANONYMOUS, "student", "faculty", "admin", "partner")
 
 # GET 200 rows that are not pages: files, or fragments that are swept inside the page they load
 # into (the header's bell and counts are on every page).
@@ -23,6 +23,7 @@ NOT_PAGES: dict[str, str] = {
     "report-departments-csv": "CSV download",
     "report-categories-csv": "CSV download",
     "report-events-csv": "CSV download",
+    "report-reviewers-csv": "CSV download",
     "student-import-template": "CSV download",
     "event-attendance-export": "CSV download",
     "event-ics": "iCalendar download",

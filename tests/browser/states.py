@@ -368,5 +368,7 @@ STATES: dict[str, list[Callable[[SweepContext, Check], None]]] = {
         form_errors("reward-create", "Save"),
         form_errors("user-create", "Create account"),
         form_errors("draw-create", "Create draw"),
+        form_errors("partners", "Send the invitation"),
     ],
+    "partner": [phone_menu],
 }

@@ -87,6 +87,7 @@ from portal.services.rewards import RewardError, decide_redemption, redeem_rewar
 from portal.uploads import check_evidence
 
 from ._demo_career import seed_career
+from ._demo_partners import seed_partners
 
 # The last entry the demo writes: one recent award, reversible from the faculty dashboard.
 DONE_MARKER = "seed:recent:1"
@@ -579,6 +580,7 @@ class Command(BaseCommand):
             self._webhooks(admin)
         seed_halls(admin=admin, organisers=[faculty[0], faculty[1]], quiet=quiet_mail)
         seed_career(students=students, faculty=faculty[0], admin=admin, quiet=quiet_mail)
+        seed_partners(students=students, admin=admin, password=password)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
@@ -596,7 +598,8 @@ class Command(BaseCommand):
             "Robotics Club)\n"
             "  student@upas.test  (student)\n"
             "  officer@upas.test  (student, officer of the Robotics Club)\n"
-            f"  {ALUMNUS_EMAIL} (alumnus: graduated last academic year)"
+            f"  {ALUMNUS_EMAIL} (alumnus: graduated last academic year)\n"
+            "  partner@upas.test  (partner: a reviewer from Northwind Analytics)"
         )
         live = (
             Event.objects.filter(
