@@ -111,9 +111,19 @@ def staff_only(status: int) -> dict[str, int]:
     }
 
 
-def reviewers_only(status: int) -> dict[str, int]:
-    """Resume reviewer pages: `faculty` has an active Reviewer row, nobody else has one."""
-    return {ANONYMOUS: 302, STUDENT: 403, OTHER_STUDENT: 403, FACULTY: status, ADMIN: 403}
+def reviewers_only(status: int, *, theirs: bool = False) -> dict[str, int]:
+    """Resume reviewer pages: `faculty` and `partner` have active Reviewer rows, nobody else
+    has one. `theirs`: the page is about the faculty reviewer's own request or slot, which the
+    partner, another reviewer, may not see (404)."""
+    partner = 404 if theirs and status != 405 else status
+    return {
+        ANONYMOUS: 302,
+        STUDENT: 403,
+        OTHER_STUDENT: 403,
+        FACULTY: status,
+        ADMIN: 403,
+        PARTNER: partner,
+    }
 
 
 def admins_only(status: int) -> dict[str, int]:
@@ -755,31 +765,36 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("career-cancel", {"pk": "review_request"}, "GET", students_only(405)),
     ("career-rate", {"pk": "review_request"}, "POST", {**students_only(302), OTHER_STUDENT: 404}),
     ("career-rate", {"pk": "review_request"}, "GET", students_only(405)),
-    ("career-resume", {"pk": "review_request"}, "GET", {**signed_in(200), OTHER_STUDENT: 404}),
-    ("career-resume", {"pk": "review_request"}, "POST", signed_in(405)),
+    (
+        "career-resume",
+        {"pk": "review_request"},
+        "GET",
+        {**signed_in(200), OTHER_STUDENT: 404, PARTNER: 404},
+    ),
+    ("career-resume", {"pk": "review_request"}, "POST", {**signed_in(405), PARTNER: 405}),
     (
         "career-session-ics",
         {"pk": "review_request"},
         "GET",
-        {**signed_in(200), OTHER_STUDENT: 404, ADMIN: 404},
+        {**signed_in(200), OTHER_STUDENT: 404, ADMIN: 404, PARTNER: 404},
     ),
-    ("career-session-ics", {"pk": "review_request"}, "POST", signed_in(405)),
+    ("career-session-ics", {"pk": "review_request"}, "POST", {**signed_in(405), PARTNER: 405}),
     ("career-reviewing", {}, "GET", reviewers_only(200)),
     ("career-reviewing", {}, "POST", reviewers_only(405)),
     ("career-slot-add", {}, "POST", reviewers_only(200)),
     ("career-slot-add", {}, "HX POST", reviewers_only(200)),
     ("career-slot-add", {}, "GET", reviewers_only(405)),
-    ("career-slot-remove", {"pk": "review_slot"}, "POST", reviewers_only(302)),
-    ("career-slot-remove", {"pk": "review_slot"}, "HX POST", reviewers_only(200)),
-    ("career-slot-remove", {"pk": "review_slot"}, "GET", reviewers_only(405)),
-    ("career-confirm", {"pk": "review_request"}, "POST", reviewers_only(302)),
-    ("career-confirm", {"pk": "review_request"}, "GET", reviewers_only(405)),
-    ("career-decline", {"pk": "review_request"}, "POST", reviewers_only(302)),
-    ("career-decline", {"pk": "review_request"}, "GET", reviewers_only(405)),
-    ("career-complete", {"pk": "review_request"}, "GET", reviewers_only(200)),
-    ("career-complete", {"pk": "review_request"}, "POST", reviewers_only(200)),
-    ("career-no-show", {"pk": "review_request"}, "POST", reviewers_only(302)),
-    ("career-no-show", {"pk": "review_request"}, "GET", reviewers_only(405)),
+    ("career-slot-remove", {"pk": "review_slot"}, "POST", reviewers_only(302, theirs=True)),
+    ("career-slot-remove", {"pk": "review_slot"}, "HX POST", reviewers_only(200, theirs=True)),
+    ("career-slot-remove", {"pk": "review_slot"}, "GET", reviewers_only(405, theirs=True)),
+    ("career-confirm", {"pk": "review_request"}, "POST", reviewers_only(302, theirs=True)),
+    ("career-confirm", {"pk": "review_request"}, "GET", reviewers_only(405, theirs=True)),
+    ("career-decline", {"pk": "review_request"}, "POST", reviewers_only(302, theirs=True)),
+    ("career-decline", {"pk": "review_request"}, "GET", reviewers_only(405, theirs=True)),
+    ("career-complete", {"pk": "review_request"}, "GET", reviewers_only(200, theirs=True)),
+    ("career-complete", {"pk": "review_request"}, "POST", reviewers_only(200, theirs=True)),
+    ("career-no-show", {"pk": "review_request"}, "POST", reviewers_only(302, theirs=True)),
+    ("career-no-show", {"pk": "review_request"}, "GET", reviewers_only(405, theirs=True)),
     ("career-reviewers", {}, "GET", admins_only(200)),
     ("career-reviewers", {}, "POST", admins_only(200)),
     ("career-reviewer-active", {"pk": "reviewer"}, "POST", admins_only(302)),
