@@ -1,15 +1,12 @@
-"""Demo data for partner accounts (seed_demo calls `seed_partners` once): a partner company,
-partner@upas.test as a professional reviewer with a colleague, published slots, two completed
-and rated sessions, one missed, one confirmed upcoming session with demo students, and a
-reward the company sponsors with a few redemptions.
-
-The review sessions are written with the ORM because the career services (request, match,
-confirm, complete, rate) live on another branch; this one function is the place to switch to
-them once they are merged."""
+"""Demo data for partner accounts (seed_demo calls `seed_partners` once, after the career
+demo): a partner company, partner@upas.test as a professional reviewer with a colleague, their
+published slots, two completed and rated sessions, one missed, one scheduled and one proposal
+waiting for the partner, all through the career services with the clock moved back for the past
+ones; and a reward the company sponsors with a few redemptions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -21,18 +18,20 @@ from portal.models import (
     Redemption,
     Reviewer,
     ReviewRequest,
-    ReviewSlot,
     Reward,
     Role,
     Specialty,
     StudentProfile,
     User,
 )
+from portal.services import career
 from portal.services import rewards as reward_services
+
+from ._demo_career import _ask, _at, _slot
 
 COMPANY = "Northwind Analytics"
 PARTNER_EMAIL = "partner@upas.test"
-SPECIALTIES = ("Data science", "Software engineering", "Finance")
+SPECIALTIES = ("Data science", "Data and analytics")
 
 
 def _partner(email: str, name: str, company: Company, headline: str, password: str) -> Reviewer:
@@ -50,49 +49,62 @@ def _partner(email: str, name: str, company: Company, headline: str, password: s
 
 
 def _session(
-    reviewer: Reviewer,
-    student: StudentProfile,
-    specialty: Specialty,
+    reviewer: User,
+    student: User,
+    field: Specialty,
     *,
-    starts_at,
-    status: str,
+    starts_at: datetime,
+    outcome: str,
     target_role: str,
     waited: timedelta,
     rating: int | None = None,
-) -> ReviewRequest:
-    slot = ReviewSlot.objects.create(
-        reviewer=reviewer, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=45)
-    )
+) -> None:
+    """One session, as it happened: the reviewer published the time, the student asked
+    (matched to it), the reviewer confirmed, then completed it (the student rated) or marked
+    the student missing."""
     asked = starts_at - waited
-    done = status in (ReviewRequest.Status.COMPLETED, ReviewRequest.Status.NO_SHOW)
-    return ReviewRequest.objects.create(
-        student=student.user,
-        target_role=target_role,
-        specialty=specialty,
-        resume="career/resumes/demo.pdf",
-        status=status,
-        reviewer=reviewer,
-        slot=slot,
-        created_at=asked,
-        proposed_at=asked + timedelta(hours=2),
-        confirmed_at=asked + timedelta(hours=20),
-        closed_at=starts_at + timedelta(hours=1) if done else None,
-        score_content=4 if status == ReviewRequest.Status.COMPLETED else None,
-        score_format=3 if status == ReviewRequest.Status.COMPLETED else None,
-        score_impact=4 if status == ReviewRequest.Status.COMPLETED else None,
-        strengths="Clear project descriptions." if rating else "",
-        improvements="Lead with results, in numbers." if rating else "",
-        rating=rating,
-        rated_at=starts_at + timedelta(days=1) if rating else None,
-    )
+    _slot(reviewer, starts_at, at=asked - timedelta(hours=1))
+    request = _ask(student, target_role, field, asked)
+    with _at(asked + timedelta(hours=6)):
+        career.confirm_request(actor=reviewer, request_id=request.pk)
+    after = starts_at + timedelta(hours=1)
+    if outcome == "completed":
+        with _at(after):
+            career.complete_review(
+                actor=reviewer,
+                request_id=request.pk,
+                score_content=4,
+                score_format=3,
+                score_impact=4,
+                strengths="Clear project descriptions; the analytics work stands out.",
+                improvements="Lead with results, in numbers, and keep it to one page.",
+            )
+        if rating:
+            with _at(after + timedelta(days=1)):
+                career.rate_review(actor=student, request_id=request.pk, rating=rating)
+    elif outcome == "no_show":
+        with _at(after):
+            career.mark_no_show(actor=reviewer, request_id=request.pk)
 
 
-def seed_partners(*, students: list[StudentProfile], admin: User, password: str) -> None:
+def seed_partners(
+    *, students: list[StudentProfile], admin: User, password: str, quiet: object
+) -> None:
     """The partner demo, once (skipped when the company exists). `password` is the hashed demo
-    password."""
-    if Company.objects.filter(name=COMPANY).exists() or len(students) < 4:
+    password; `quiet` is seed_demo's in-process dummy mail."""
+    if Company.objects.filter(name=COMPANY).exists():
         return
-    with transaction.atomic():
+    # Active students the career demo left without a request (read again: the seed's list of
+    # profiles may hold accounts graduated or suspended since).
+    ids = set(
+        User.objects.filter(
+            pk__in=[s.user_id for s in students], is_active=True, role=Role.STUDENT
+        ).values_list("pk", flat=True)
+    ) - set(ReviewRequest.objects.values_list("student_id", flat=True))
+    free = [s.user for s in students if s.user_id in ids][:5]
+    if len(free) < 5:
+        return
+    with quiet, transaction.atomic():
         company = Company.objects.create(
             name=COMPANY,
             website="https://northwind.example",
@@ -102,68 +114,63 @@ def seed_partners(*, students: list[StudentProfile], admin: User, password: str)
         partner = _partner(
             PARTNER_EMAIL, "Jordan Reyes", company, "Analytics lead, hires graduates", password
         )
-        partner.specialties.set(specialties[:2])
+        partner.specialties.set(specialties)
         colleague = _partner(
             "m.chen@northwind.example", "Mei Chen", company, "Senior data engineer", password
         )
         colleague.specialties.set(specialties[:1])
+        jordan, mei = partner.user, colleague.user
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
         data = specialties[0]
-        for days in (3, 5, 8):  # open slots the partner published
-            ReviewSlot.objects.create(
-                reviewer=partner,
-                starts_at=now + timedelta(days=days, hours=1),
-                ends_at=now + timedelta(days=days, hours=1, minutes=45),
-            )
-        completed, missed = ReviewRequest.Status.COMPLETED, ReviewRequest.Status.NO_SHOW
+        day = timedelta(days=1)
+        ana, ben, cai, dan, eve = free
         _session(
-            partner,
-            students[0],
+            jordan,
+            ana,
             data,
-            starts_at=now - timedelta(days=20),
-            status=completed,
+            starts_at=now - 20 * day,
+            outcome="completed",
             target_role="Data analyst",
-            waited=timedelta(days=4),
+            waited=4 * day,
             rating=5,
         )
         _session(
-            partner,
-            students[1],
+            mei,
+            dan,
             data,
-            starts_at=now - timedelta(days=12),
-            status=completed,
-            target_role="Business intelligence intern",
-            waited=timedelta(days=2),
-            rating=4,
-        )
-        _session(
-            partner,
-            students[2],
-            data,
-            starts_at=now - timedelta(days=6),
-            status=missed,
-            target_role="Junior data scientist",
-            waited=timedelta(days=3),
-        )
-        _session(
-            partner,
-            students[0],
-            data,
-            starts_at=now + timedelta(days=2, hours=3),
-            status=ReviewRequest.Status.CONFIRMED,
-            target_role="Machine learning engineer",
-            waited=timedelta(days=5),
-        )
-        _session(
-            colleague,
-            students[3],
-            data,
-            starts_at=now - timedelta(days=9),
-            status=completed,
+            starts_at=now - 9 * day,
+            outcome="completed",
             target_role="Data engineer",
-            waited=timedelta(days=6),
+            waited=6 * day,
             rating=4,
         )
+        _session(
+            jordan,
+            ben,
+            data,
+            starts_at=now - 12 * day,
+            outcome="completed",
+            target_role="Business intelligence intern",
+            waited=2 * day,
+            rating=4,
+        )
+        _session(
+            jordan,
+            cai,
+            data,
+            starts_at=now - 6 * day,
+            outcome="no_show",
+            target_role="Junior data scientist",
+            waited=3 * day,
+        )
+        # Coming up: a scheduled session, open times, and a proposal to confirm.
+        upcoming = now + 2 * day + timedelta(hours=3)
+        _slot(jordan, upcoming, at=now - day)
+        scheduled = _ask(ana, "Machine learning engineer", data, now - day)
+        career.confirm_request(actor=jordan, request_id=scheduled.pk)
+        for days in (3, 5, 8):
+            _slot(jordan, now + days * day + timedelta(hours=1), at=now)
+        _ask(eve, "Data visualisation intern", data, now, preferred_times="Late afternoons")
         reward = Reward.objects.create(
             name="Northwind analytics workshop seat",
             description="A half-day hands-on workshop with Northwind's analysts.",

@@ -580,7 +580,7 @@ class Command(BaseCommand):
             self._webhooks(admin)
         seed_halls(admin=admin, organisers=[faculty[0], faculty[1]], quiet=quiet_mail)
         seed_career(students=students, faculty=faculty[0], admin=admin, quiet=quiet_mail)
-        seed_partners(students=students, admin=admin, password=password)
+        seed_partners(students=students, admin=admin, password=password, quiet=quiet_mail)
         total = Transaction.objects.count()
         created = total - before
         self.stdout.write(
