@@ -617,6 +617,12 @@ class Command(BaseCommand):
                 f"/events/{live.pk}/passes/ ({live.title}, on now)."
             )
         self.stdout.write(
+            "Halls: three halls with a week of bookings at /halls/ (requests to decide at "
+            "/staff/hall-bookings/). Resume reviews at /career/: faculty@upas.test and "
+            "admin@upas.test review at /career/reviewing/, partner@upas.test for Northwind "
+            "Analytics (one proposal to confirm)."
+        )
+        self.stdout.write(
             f"Discord: student@upas.test is linked to the Discord user {DEMO_DISCORD_ID}; "
             "see docs/DISCORD.md to run the bot."
         )
