@@ -116,6 +116,8 @@ def _seed(students: list[StudentProfile], faculty: User, admin: User) -> None:
         specialty_ids=[finance.pk, marketing.pk, data.pk],
     )
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    # Past sessions in working hours (10:00 local time), whatever the hour the seed runs at.
+    today = timezone.localtime(now).replace(hour=10)
     day = timedelta(days=1)
     active = User.objects.filter(pk__in=[s.user_id for s in students], is_active=True)
     ids = set(active.filter(role="student").values_list("pk", flat=True))
@@ -124,7 +126,7 @@ def _seed(students: list[StudentProfile], faculty: User, admin: User) -> None:
 
     # The demo student's past: a review completed and rated, one completed to rate, and one
     # cancelled.
-    start = now - 30 * day
+    start = today - 30 * day
     _slot(faculty, start + 2 * day, at=start)
     first = _ask(me, "Software engineering intern", software, start, preferred_times="Mornings")
     with _at(start + day):
@@ -140,12 +142,12 @@ def _seed(students: list[StudentProfile], faculty: User, admin: User) -> None:
         )
     with _at(start + 3 * day):
         career.rate_review(actor=me, request_id=first.pk, rating=5, comment="Very concrete advice.")
-    start = now - 15 * day
+    start = today - 15 * day
     _slot(admin, start + 3 * day, at=start)
     dropped = _ask(me, "Data analyst", data, start)
     with _at(start + day):
         career.cancel_request(actor=me, request_id=dropped.pk, reason="Exam moved to that day.")
-    start = now - 8 * day
+    start = today - 8 * day
     _slot(admin, start + 2 * day, at=start)
     second = _ask(me, "Junior data analyst", data, start + timedelta(hours=1))
     with _at(start + day):
@@ -162,7 +164,7 @@ def _seed(students: list[StudentProfile], faculty: User, admin: User) -> None:
         )
 
     # Another student missed their session three days ago (barred for four more days).
-    start = now - 6 * day
+    start = today - 6 * day
     _slot(faculty, start + 3 * day, at=start)
     missed = _ask(bea, "Backend developer", software, start)
     with _at(start + day):
@@ -170,9 +172,9 @@ def _seed(students: list[StudentProfile], faculty: User, admin: User) -> None:
     with _at(start + 3 * day + timedelta(hours=1)):
         career.mark_no_show(actor=faculty, request_id=missed.pk)
 
-    # A session that took place this morning and waits for the faculty member's feedback.
-    start = now - 3 * day
-    _slot(faculty, now - timedelta(hours=3), at=start)
+    # A session that took place yesterday afternoon and waits for the faculty member's feedback.
+    start = today - 3 * day
+    _slot(faculty, today - day + timedelta(hours=5), at=start)
     held = _ask(carl, "Machine learning intern", data, start)
     with _at(start + day):
         career.confirm_request(actor=faculty, request_id=held.pk)

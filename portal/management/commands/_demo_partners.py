@@ -121,6 +121,8 @@ def seed_partners(
         colleague.specialties.set(specialties[:1])
         jordan, mei = partner.user, colleague.user
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        # Sessions in working hours (14:00 local time), whatever the hour the seed runs at.
+        today = timezone.localtime(now).replace(hour=14)
         data = specialties[0]
         day = timedelta(days=1)
         ana, ben, cai, dan, eve = free
@@ -128,7 +130,7 @@ def seed_partners(
             jordan,
             ana,
             data,
-            starts_at=now - 20 * day,
+            starts_at=today - 20 * day,
             outcome="completed",
             target_role="Data analyst",
             waited=4 * day,
@@ -138,7 +140,7 @@ def seed_partners(
             mei,
             dan,
             data,
-            starts_at=now - 9 * day,
+            starts_at=today - 9 * day,
             outcome="completed",
             target_role="Data engineer",
             waited=6 * day,
@@ -148,7 +150,7 @@ def seed_partners(
             jordan,
             ben,
             data,
-            starts_at=now - 12 * day,
+            starts_at=today - 12 * day,
             outcome="completed",
             target_role="Business intelligence intern",
             waited=2 * day,
@@ -158,18 +160,18 @@ def seed_partners(
             jordan,
             cai,
             data,
-            starts_at=now - 6 * day,
+            starts_at=today - 6 * day,
             outcome="no_show",
             target_role="Junior data scientist",
             waited=3 * day,
         )
         # Coming up: a scheduled session, open times, and a proposal to confirm.
-        upcoming = now + 2 * day + timedelta(hours=3)
+        upcoming = today + 2 * day + timedelta(hours=1)
         _slot(jordan, upcoming, at=now - day)
         scheduled = _ask(ana, "Machine learning engineer", data, now - day)
         career.confirm_request(actor=jordan, request_id=scheduled.pk)
         for days in (3, 5, 8):
-            _slot(jordan, now + days * day + timedelta(hours=1), at=now)
+            _slot(jordan, today + days * day + timedelta(hours=2), at=now)
         _ask(eve, "Data visualisation intern", data, now, preferred_times="Late afternoons")
         reward = Reward.objects.create(
             name="Northwind analytics workshop seat",
