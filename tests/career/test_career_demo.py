@@ -1,5 +1,5 @@
-"""The demo data has a request in every state, the demo student a visible mix, and both
-demo reviewers."""
+"""The demo data has a request in every state, the demo student a visible mix, the two campus
+reviewers and the partner company's two, and a proposal waiting for partner@upas.test."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @override_settings(DEBUG=True)
-def test_the_demo_has_every_state_and_two_reviewers():
+def test_the_demo_has_every_state_and_its_reviewers():
     call_command("seed_demo", students=15)
     assert set(ReviewRequest.objects.values_list("status", flat=True)) == set(
         ReviewRequest.Status.values
@@ -21,6 +21,15 @@ def test_the_demo_has_every_state_and_two_reviewers():
     assert set(Reviewer.objects.values_list("user__email", flat=True)) == {
         "faculty@upas.test",
         "admin@upas.test",
+        "partner@upas.test",
+        "m.chen@northwind.example",
+    }
+    partner = ReviewRequest.objects.filter(reviewer__user__email="partner@upas.test")
+    assert set(partner.values_list("status", flat=True)) == {
+        "proposed",
+        "confirmed",
+        "completed",
+        "no_show",
     }
     mine = set(
         ReviewRequest.objects.filter(student__email="student@upas.test").values_list(
