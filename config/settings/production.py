@@ -43,7 +43,8 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
-UPAS_REQUIRE_MFA_FOR = env.list("REQUIRE_MFA_FOR", default=["admin"])
+# Admins, and partners: outside accounts that read students' resumes.
+UPAS_REQUIRE_MFA_FOR = env.list("REQUIRE_MFA_FOR", default=["admin", "partner"])
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")

@@ -38,6 +38,7 @@ from .api import (
     api_students,
     can_have_personal_token,
     can_manage_api_tokens,
+    can_own_api_token,
     has_scope,
     token_reaches,
 )
@@ -222,6 +223,7 @@ __all__ = [
     "can_manage_webhooks",
     "can_mentor",
     "can_organise_events",
+    "can_own_api_token",
     "can_post_tasks",
     "can_redeem",
     "can_request_erasure",

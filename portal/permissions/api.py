@@ -25,6 +25,12 @@ def can_have_personal_token(user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.is_active and not is_partner(user)
 
 
+def can_own_api_token(user: User | None) -> bool:
+    """An account a token may act as: active and not a partner (the API reads points and
+    students; partners are fenced out of those pages, and a token must not open them)."""
+    return user is not None and user.is_active and not is_partner(user)
+
+
 def has_scope(token: ApiToken, scope: ApiScope | str) -> bool:
     """Whether the token was given `scope` (on top of what its owner may do)."""
     return str(scope) in token.scopes

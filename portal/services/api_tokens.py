@@ -25,7 +25,12 @@ from portal.models import (
     Department,
     User,
 )
-from portal.permissions import can_have_personal_token, can_manage_api_tokens, require
+from portal.permissions import (
+    can_have_personal_token,
+    can_manage_api_tokens,
+    can_own_api_token,
+    require,
+)
 
 from .audit import record_audit
 from .rows import insert_once
@@ -62,14 +67,15 @@ def prefix_of(raw: str) -> str | None:
 
 def find_token(raw: str) -> ApiToken | None:
     """The usable token this secret belongs to (with its owner), or None: unknown, revoked,
-    expired, or its owner's account is deactivated. The hash is compared in constant time."""
+    expired, or its owner may not own one (deactivated, or a partner since). The hash is
+    compared in constant time."""
     prefix = prefix_of(raw)
     if prefix is None:
         return None
     token = ApiToken.objects.select_related("owner").filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(raw)):
         return None
-    if not token.is_usable or not token.owner.is_active:
+    if not token.is_usable or not can_own_api_token(token.owner):
         return None
     return token
 
@@ -107,11 +113,17 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """An integration token acting as `owner`; returns it with its secret, which is never
     stored and cannot be shown again. `actor` None is the create_api_token command (run by
-    whoever runs the server). Audited. Raises ApiTokenError: forbidden, name_required,
-    bad_scopes, bad_days."""
+    whoever runs the server). Audited. Raises ApiTokenError: forbidden, bad_owner,
+    name_required, bad_scopes, bad_days."""
     if actor is not None:
         require(
             can_manage_api_tokens(actor), ApiTokenError, _("Only admins can create API tokens.")
+        )
+    if not can_own_api_token(owner):
+        raise ApiTokenError(
+            "bad_owner",
+            _("A token can act only as an active student, faculty member or admin."),
+            field="owner",
         )
     name = " ".join((name or "").split())[:100]
     if not name:
