@@ -9,11 +9,12 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from portal.models import Hall, HallBooking, User
+from portal.models import Event, Hall, HallBooking, User
 from portal.permissions import bookings_visible_to, is_admin
 
 Status = HallBooking.Status
 LIVE = (Status.PENDING, Status.APPROVED)
+PUBLIC_EVENT = (Event.Status.PUBLISHED, Event.Status.COMPLETED)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def list_halls(*, active_only: bool = False) -> QuerySet[Hall]:
 def hall_week(hall: Hall, *, viewer: User, week_of: date) -> Week:
     """The hall's seven days from the Monday of `week_of`: approved bookings for everyone, the
     viewer's own pending requests (every pending request for admins), and the free gaps
-    between approved bookings. One query."""
+    between approved bookings. Each booking is marked `purpose_hidden` when it is another
+    organiser's for an event that is not public (a draft's title). One query."""
     starts = monday_of(week_of)
     first, after = _at(starts, time.min), _at(starts + timedelta(days=7), time.min)
     shown = Q(status=Status.APPROVED) | Q(
@@ -120,6 +122,16 @@ def hall_week(hall: Hall, *, viewer: User, week_of: date) -> Week:
         .select_related("requested_by", "event")
         .order_by("starts_at", "id")
     )
+    # Another organiser's booking for an event not yet public shows as "Booked": its purpose
+    # defaults to the event's title.
+    sees_all = is_admin(viewer)
+    for b in rows:
+        b.purpose_hidden = not (
+            sees_all
+            or b.requested_by_id == viewer.pk
+            or b.event is None
+            or b.event.status in PUBLIC_EVENT
+        )
     today = timezone.localdate()
     now = timezone.now()
     days = []

@@ -48,7 +48,6 @@ from portal.permissions import (
     refuse_alumni,
     require,
 )
-from portal.selectors.halls import live_hall_of
 
 from . import certificates, halls, webhooks
 from .audit import record_audit, save_audited
@@ -221,24 +220,13 @@ def _check_registration_change(current: Event, event: Event) -> None:
             )
 
 
-def _check_hall_capacity(event: Event) -> None:
-    """An event in a booked (or requested) hall holds at most what the hall holds."""
-    hall = live_hall_of(event.pk)
-    if hall is not None and (event.capacity is None or event.capacity > hall.capacity):
-        raise EventError(
-            "capacity_above_hall",
-            _("%(hall)s holds %(n)s people: the capacity can be at most %(n)s.")
-            % {"hall": hall.name, "n": hall.capacity},
-            field="capacity",
-        )
-
-
 @transaction.atomic
 def save_event(*, actor: User, event: Event) -> Event:
     """Create (the actor organises it) or update an event from the validated form. Audited.
     A larger capacity promotes students from the waitlist at once. Raises EventError:
     forbidden, club_required, not_your_club, has_registrations, capacity_below_registered,
-    capacity_above_hall (the event's booked hall holds fewer).
+    capacity_above_hall (the event's booked hall holds fewer), event_outside_booking (its new
+    time leaves its approved or requested hall booking).
     Moving a published event (its start, end or place) tells its registered and waitlisted
     students and everyone who asked for a reminder (reminders.tell_moved)."""
     before: dict[str, object] | None = None
@@ -248,13 +236,17 @@ def save_event(*, actor: User, event: Event) -> Event:
         _("Only faculty, admins and club officers organise events."),
     )
     if event.pk:
+        halls.lock_hall_of_event(event.pk)  # the lock order: hall, then event, then booking
         current = Event.objects.select_for_update().get(pk=event.pk)
         if not can_manage_event(actor, current):
             raise EventError("forbidden", _("You can only edit your own events."))
         if event.club_id != current.club_id:
             _check_club(actor, event)
         _check_registration_change(current, event)
-        _check_hall_capacity(event)
+        try:
+            halls.check_event_change(current, event)
+        except halls.HallError as exc:
+            raise EventError(exc.code, exc.message, field=exc.field) from exc
         if current.status == Event.Status.PUBLISHED:
             before = {name: getattr(current, name) for name in MOVE_FIELDS}
     else:

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.exceptions import PortalError
 from portal.models import Event, Hall, HallBooking, Notification, User
@@ -39,6 +40,7 @@ from .notifications import in_language_of, notify
 from .reminders import tell_moved
 
 Status = HallBooking.Status
+LIVE = (Status.PENDING, Status.APPROVED)
 HALL_FIELDS = ("name", "building", "capacity", "equipment", "opens_at", "closes_at", "is_active")
 # How far ahead a hall can be asked for.
 BOOKING_HORIZON = timedelta(days=365)
@@ -61,9 +63,70 @@ def _when(starts: datetime, ends: datetime) -> str:
 
 @transaction.atomic
 def save_hall(*, actor: User, hall: Hall) -> Hall:
-    """Create or update a hall from the validated form. Audited. Raises HallError: forbidden."""
+    """Create or update a hall from the validated form. Audited. An update locks the hall.
+    Raises HallError: forbidden, bookings_conflict (a smaller capacity, shorter hours or
+    switching the hall off leaves out approved bookings to come)."""
     require(can_manage_halls(actor), HallError, _("Only admins manage halls."))
+    if hall.pk:
+        current = _lock_hall(hall.pk)
+        _check_hall_change(current, hall)
     return save_audited(actor=actor, instance=hall, fields=HALL_FIELDS, name="hall")
+
+
+def _check_hall_change(current: Hall, hall: Hall) -> None:
+    """Approved bookings not yet over stay valid (the caller holds the hall lock): a smaller
+    capacity, shorter hours or switching the hall off is refused while any of them would no
+    longer fit; the admin cancels those bookings first."""
+    if (
+        hall.capacity >= current.capacity
+        and hall.opens_at <= current.opens_at
+        and hall.closes_at >= current.closes_at
+        and (hall.is_active or not current.is_active)
+    ):
+        return
+    upcoming = (
+        HallBooking.objects.filter(hall=current, status=Status.APPROVED, ends_at__gt=timezone.now())
+        .select_related("event")
+        .order_by("starts_at", "id")
+    )
+    checks = (
+        (
+            "is_active",
+            lambda b: not hall.is_active,
+        ),
+        (
+            "capacity",
+            lambda b: (
+                b.attendees > hall.capacity
+                or (b.event is not None and (b.event.capacity or 0) > hall.capacity)
+            ),
+        ),
+        (
+            "opens_at",
+            lambda b: timezone.localtime(b.starts_at).time() < hall.opens_at,
+        ),
+        (
+            "closes_at",
+            lambda b: timezone.localtime(b.ends_at).time() > hall.closes_at,
+        ),
+    )
+    bookings = list(upcoming)
+    for field, conflicts in checks:
+        clashing = [b for b in bookings if conflicts(b)]
+        if clashing:
+            n, first = len(clashing), clashing[0]
+            raise HallError(
+                "bookings_conflict",
+                ngettext(
+                    "%(n)s approved booking to come no longer fits (the first %(when)s): "
+                    "cancel it first.",
+                    "%(n)s approved bookings to come no longer fit (the first %(when)s): "
+                    "cancel them first.",
+                    n,
+                )
+                % {"n": n, "when": _when(first.starts_at, first.ends_at)},
+                field=field,
+            )
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -119,14 +182,30 @@ def _check_event(actor: User, hall: Hall, event_id: int, starts_at, ends_at) -> 
     event = Event.objects.select_for_update().filter(pk=event_id).first()
     if event is None or not can_manage_event(actor, event):
         raise HallError("not_your_event", _("Choose one of your own events."), field="event")
+    _check_event_fits(
+        hall,
+        event,
+        starts_at,
+        ends_at,
+        too_big=_("%(hall)s holds %(n)s people: give the event a capacity of at most %(n)s first."),
+    )
+    if event.hall_bookings.filter(status__in=[Status.PENDING, Status.APPROVED]).exists():
+        raise HallError(
+            "event_has_hall",
+            _("That event already has a hall booked or requested."),
+            field="event",
+        )
+    return event
+
+
+def _check_event_fits(hall: Hall, event: Event, starts_at, ends_at, *, too_big: str) -> None:
+    """The event (locked by the caller) is still open, fits in the hall and inside the
+    booking's time: checked when asking and again when approving (it may have changed)."""
     if event.status in (Event.Status.CANCELLED, Event.Status.COMPLETED):
         raise HallError("event_closed", _("That event is over or cancelled."), field="event")
     if event.capacity is None or event.capacity > hall.capacity:
         raise HallError(
-            "event_too_big",
-            _("%(hall)s holds %(n)s people: give the event a capacity of at most %(n)s first.")
-            % {"hall": hall.name, "n": hall.capacity},
-            field="event",
+            "event_too_big", too_big % {"hall": hall.name, "n": hall.capacity}, field="event"
         )
     if starts_at > event.starts_at or ends_at < event.ends_at:
         raise HallError(
@@ -135,13 +214,49 @@ def _check_event(actor: User, hall: Hall, event_id: int, starts_at, ends_at) -> 
             % {"when": _when(event.starts_at, event.ends_at)},
             field="starts_at",
         )
-    if event.hall_bookings.filter(status__in=[Status.PENDING, Status.APPROVED]).exists():
+
+
+def lock_hall_of_event(event_id: int) -> None:
+    """Lock the hall of the event's live booking, if it has one: whoever then locks the event
+    keeps the lock order (hall, then event, then booking). One query."""
+    list(
+        Hall.objects.select_for_update(of=("self",))
+        .filter(bookings__event_id=event_id, bookings__status__in=LIVE)
+        .values_list("pk", flat=True)
+    )
+
+
+def check_event_change(current: Event, event: Event) -> None:
+    """An event with a live booking (the caller holds its hall, then the event) keeps within
+    it: its capacity at most the hall's, and when its time changes, inside the booking's time.
+    Raises HallError: capacity_above_hall, event_outside_booking. One query."""
+    booking = (
+        HallBooking.objects.filter(event_id=current.pk, status__in=LIVE)
+        .select_related("hall")
+        .order_by("status")  # "approved" sorts before "pending"
+        .first()
+    )
+    if booking is None:
+        return
+    hall = booking.hall
+    if event.capacity is None or event.capacity > hall.capacity:
         raise HallError(
-            "event_has_hall",
-            _("That event already has a hall booked or requested."),
-            field="event",
+            "capacity_above_hall",
+            _("%(hall)s holds %(n)s people: the capacity can be at most %(n)s.")
+            % {"hall": hall.name, "n": hall.capacity},
+            field="capacity",
         )
-    return event
+    moved = (event.starts_at, event.ends_at) != (current.starts_at, current.ends_at)
+    if moved and (event.starts_at < booking.starts_at or event.ends_at > booking.ends_at):
+        raise HallError(
+            "event_outside_booking",
+            _(
+                "This event's hall booking covers %(when)s; cancel the booking or request "
+                "the new time first."
+            )
+            % {"when": _when(booking.starts_at, booking.ends_at)},
+            field="starts_at",
+        )
 
 
 # --- requests and decisions ---------------------------------------------------------------------
@@ -251,8 +366,10 @@ def _decide(booking: HallBooking, actor: User, status: str, reason: str) -> str:
 def approve_booking(*, actor: User, booking_id: int) -> HallBooking:
     """Approve a pending request: its time is then the hall's. Locks the hall, then the booking.
     A booking for an event makes the hall the event's location (its audience hears of a move).
-    Raises HallError: forbidden, no_booking, not_pending, past, hall_inactive, event_too_big,
-    taken (an approved booking overlaps; the exclusion constraint says the same on PostgreSQL)."""
+    Raises HallError: forbidden, no_booking, not_pending, past, hall_inactive, event_closed,
+    event_too_big, event_outside_booking (the event has moved or closed since the request),
+    taken (an approved booking overlaps; the exclusion constraint says the same on
+    PostgreSQL)."""
     require(can_manage_halls(actor), HallError, _("Only admins decide hall requests."))
     hall, booking = _lock_booking(booking_id)
     if booking.status != Status.PENDING:
@@ -263,11 +380,13 @@ def approve_booking(*, actor: User, booking_id: int) -> HallBooking:
         raise HallError("hall_inactive", _("This hall cannot be booked at the moment."))
     _refuse_if_taken(hall, booking.starts_at, booking.ends_at, exclude=booking.pk)
     event = booking.event
-    if event is not None and (event.capacity is None or event.capacity > hall.capacity):
-        raise HallError(
-            "event_too_big",
-            _("The event's capacity is larger than %(hall)s holds (%(n)s).")
-            % {"hall": hall.name, "n": hall.capacity},
+    if event is not None:  # locked: it may have moved or been cancelled since the request
+        _check_event_fits(
+            hall,
+            event,
+            booking.starts_at,
+            booking.ends_at,
+            too_big=_("The event's capacity is larger than %(hall)s holds (%(n)s)."),
         )
     try:
         with transaction.atomic():  # a savepoint: the constraint's refusal leaves us usable

@@ -3,7 +3,7 @@ requests, and the admins' hall form and request queue."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -52,11 +52,18 @@ def hall_list(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+# How far from today the week view goes (date arithmetic near year 1 or 9999 overflows).
+WEEK_RANGE = timedelta(days=2 * 366)
+
+
 def _week_of(value: str | None) -> date:
+    """The asked-for day, or today when it is malformed or more than two years away."""
+    today = timezone.localdate()
     try:
-        return date.fromisoformat(value or "")
+        day = date.fromisoformat(value or "")
     except ValueError:
-        return timezone.localdate()
+        return today
+    return day if today - WEEK_RANGE <= day <= today + WEEK_RANGE else today
 
 
 @organiser_required

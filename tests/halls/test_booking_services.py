@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from portal.models import AuditLog, Event, HallBooking, Notification
+from portal.models import AuditLog, Event, Hall, HallBooking, Notification
 from portal.services import events as event_services
 from portal.services import halls as hall_services
 from portal.services.halls import HallError
@@ -267,6 +267,96 @@ def test_the_event_capacity_cannot_then_exceed_the_hall(faculty, admin, hall, ev
     assert excinfo.value.field == "capacity"
     event.capacity = 120
     event_services.save_event(actor=faculty, event=event)
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_an_event_cannot_move_out_of_its_hall_booking(faculty, admin, hall, event, approve):
+    booking = ask(faculty, hall, start=9, end=13, event_id=event.pk)
+    if approve:
+        hall_services.approve_booking(actor=admin, booking_id=booking.pk)
+    event.refresh_from_db()
+    event.starts_at, event.ends_at = at(1, 12), at(1, 14)  # past the booking's 13:00
+    with pytest.raises(event_services.EventError) as excinfo:
+        event_services.save_event(actor=faculty, event=event)
+    assert excinfo.value.code == "event_outside_booking"
+    assert excinfo.value.field == "starts_at"
+    assert "covers" in excinfo.value.message and "09:00–13:00" in excinfo.value.message
+    event.starts_at, event.ends_at = at(1, 9), at(1, 13)  # inside it: fine
+    event_services.save_event(actor=faculty, event=event)
+    hall_services.cancel_booking(actor=faculty, booking_id=booking.pk)
+    event.starts_at, event.ends_at = at(2, 12), at(2, 14)  # no live booking: free to move
+    event_services.save_event(actor=faculty, event=event)
+
+
+def test_approving_rechecks_an_event_that_moved_or_was_cancelled(faculty, admin, hall, event):
+    booking = ask(faculty, hall, event_id=event.pk)
+    Event.objects.filter(pk=event.pk).update(starts_at=at(2, 10), ends_at=at(2, 12))
+    assert code_of(lambda: hall_services.approve_booking(actor=admin, booking_id=booking.pk)) == (
+        "event_outside_booking"
+    )
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=at(1, 10), ends_at=at(1, 12), status=Event.Status.CANCELLED
+    )
+    assert code_of(lambda: hall_services.approve_booking(actor=admin, booking_id=booking.pk)) == (
+        "event_closed"
+    )
+    booking.refresh_from_db()
+    assert booking.status == Status.PENDING
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"capacity": 40}, "capacity"),
+        ({"opens_at": time(11)}, "opens_at"),
+        ({"closes_at": time(11)}, "closes_at"),
+        ({"is_active": False}, "is_active"),
+    ],
+)
+def test_a_hall_change_that_leaves_out_approved_bookings_is_refused(
+    faculty, admin, hall, change, field
+):
+    for days in (1, 2):
+        booking = ask(faculty, hall, days=days, start=10, end=12, attendees=50)
+        hall_services.approve_booking(actor=admin, booking_id=booking.pk)
+    edited = Hall.objects.get(pk=hall.pk)
+    for name, value in change.items():
+        setattr(edited, name, value)
+    with pytest.raises(HallError) as excinfo:
+        hall_services.save_hall(actor=admin, hall=edited)
+    assert excinfo.value.code == "bookings_conflict"
+    assert excinfo.value.field == field
+    assert excinfo.value.message.startswith("2 approved bookings to come no longer fit")
+    assert hall_services._when(at(1, 10), at(1, 12)) in excinfo.value.message
+    hall.refresh_from_db()
+    assert (hall.capacity, hall.opens_at, hall.closes_at, hall.is_active) == (
+        120,
+        time(8),
+        time(22),
+        True,
+    )
+
+
+def test_a_hall_change_that_keeps_its_bookings_is_saved(faculty, admin, hall):
+    booking = ask(faculty, hall, start=10, end=12, attendees=50)
+    hall_services.approve_booking(actor=admin, booking_id=booking.pk)
+    ask(faculty, hall, days=2, start=8, end=9, attendees=100)  # pending: does not hold the hall
+    hall.capacity, hall.opens_at, hall.closes_at = 50, time(10), time(12)
+    hall_services.save_hall(actor=admin, hall=hall)
+    hall.refresh_from_db()
+    assert (hall.capacity, hall.opens_at, hall.closes_at) == (50, time(10), time(12))
+    hall_services.cancel_booking(actor=admin, booking_id=booking.pk)
+    hall.is_active = False
+    hall_services.save_hall(actor=admin, hall=hall)
+
+
+def test_one_conflicting_booking_is_counted_in_the_singular(faculty, admin, hall, event):
+    booking = ask(faculty, hall, event_id=event.pk, attendees=30)
+    hall_services.approve_booking(actor=admin, booking_id=booking.pk)
+    hall.capacity = 60  # above the 30 people asked for, below the event's 80 seats
+    with pytest.raises(HallError) as excinfo:
+        hall_services.save_hall(actor=admin, hall=hall)
+    assert excinfo.value.message.startswith("1 approved booking to come no longer fits")
 
 
 def test_cancelling_the_event_releases_its_hall(faculty, admin, hall, event):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import Hall, HallBooking
+from portal.models import Event, Hall, HallBooking
 from portal.selectors import halls as hall_selectors
 from portal.services import halls as hall_services
 from tests.html import HX
@@ -95,6 +95,49 @@ def test_the_week_moves_by_htmx_and_ignores_a_bad_week(client_as, faculty, hall)
     fragment = client_as(faculty).get(url, {"week": day_of(7)}, **HX).content.decode()
     assert fragment.lstrip().startswith('<section id="week"')
     assert client_as(faculty).get(url, {"week": "2026-99-99"}).status_code == 200
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "2026-99-99", "x", ""])
+def test_a_week_far_away_or_malformed_shows_this_week(client_as, faculty, hall, week):
+    url = reverse("portal:hall-week", args=[hall.pk])
+    response = client_as(faculty).get(url, {"week": week})
+    assert response.status_code == 200
+    assert response.context["week"].starts == hall_selectors.monday_of(timezone.localdate())
+
+
+def test_a_week_within_two_years_is_shown(client_as, faculty, hall):
+    url = reverse("portal:hall-week", args=[hall.pk])
+    for days in (-700, 700):
+        day = timezone.localdate() + timedelta(days=days)
+        response = client_as(faculty).get(url, {"week": day.isoformat()})
+        assert response.context["week"].starts == hall_selectors.monday_of(day)
+
+
+def test_the_week_shows_a_draft_events_booking_to_others_as_booked(
+    client_as, faculty, other_faculty, admin, hall, category
+):
+    from tests.factories import EventFactory
+
+    event = EventFactory(
+        organiser=faculty,
+        category=category,
+        title="Secret launch",
+        status=Event.Status.DRAFT,
+        capacity=80,
+        starts_at=at(1, 10),
+        ends_at=at(1, 12),
+    )
+    booking = ask(faculty, hall, event_id=event.pk, purpose="")
+    hall_services.approve_booking(actor=admin, booking_id=booking.pk)
+    url = reverse("portal:hall-week", args=[hall.pk])
+    others = client_as(other_faculty).get(url, {"week": day_of(1)}).content.decode()
+    assert "Secret launch" not in others
+    assert "Booked" in others
+    assert "Secret launch" in client_as(faculty).get(url, {"week": day_of(1)}).content.decode()
+    assert "Secret launch" in client_as(admin).get(url, {"week": day_of(1)}).content.decode()
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.PUBLISHED)
+    others = client_as(other_faculty).get(url, {"week": day_of(1)}).content.decode()
+    assert "Secret launch" in others
 
 
 def test_the_week_selector_costs_one_query(faculty, hall, django_assert_num_queries):
@@ -243,6 +286,40 @@ def test_the_event_form_refuses_a_capacity_above_its_hall(client_as, faculty, ha
     response = client_as(faculty).post(reverse("portal:event-edit", args=[event.pk]), data)
     assert response.status_code == 200
     assert "holds 120 people" in str(response.context["form"].errors["capacity"])
+
+
+def test_the_event_form_refuses_a_move_out_of_its_hall_booking(client_as, faculty, hall, category):
+    from tests.factories import EventFactory
+
+    event = EventFactory(
+        organiser=faculty, category=category, capacity=80, starts_at=at(1, 10), ends_at=at(1, 12)
+    )
+    ask(faculty, hall, event_id=event.pk)
+    response = client_as(faculty).get(reverse("portal:event-edit", args=[event.pk]))
+    form = response.context["form"]
+    data = {
+        name: field.widget.format_value(form.initial.get(name)) or ""
+        for name, field in form.fields.items()
+        if form.initial.get(name) is not None
+    }
+    data["ends_at"] = data["ends_at"].replace("T12:00", "T13:00")
+    response = client_as(faculty).post(reverse("portal:event-edit", args=[event.pk]), data)
+    assert response.status_code == 200
+    assert "hall booking covers" in str(response.context["form"].errors["starts_at"])
+    event.refresh_from_db()
+    assert event.ends_at == at(1, 12)
+
+
+def test_the_hall_form_refuses_a_capacity_below_approved_bookings(client_as, faculty, admin, hall):
+    booking = ask(faculty, hall, attendees=50)
+    hall_services.approve_booking(actor=admin, booking_id=booking.pk)
+    data = {"name": hall.name, "building": hall.building, "capacity": 30, "equipment": "",
+            "opens_at": "08:00", "closes_at": "22:00", "is_active": "on"}  # fmt: skip
+    response = client_as(admin).post(reverse("portal:hall-edit", args=[hall.pk]), data)
+    assert response.status_code == 200
+    assert "1 approved booking to come" in str(response.context["form"].errors["capacity"])
+    hall.refresh_from_db()
+    assert hall.capacity == 120
 
 
 @pytest.mark.parametrize("pk", ["99999999999999999999999", "0"])
