@@ -95,7 +95,7 @@ def prune_task_results() -> int:
 def apply_retention() -> int:
     """Delete sign-in records and evidence files past their retention time."""
     report = data_rights.apply_retention()
-    return report.sign_ins + report.claim_files + report.task_files
+    return report.sign_ins + report.claim_files + report.task_files + report.resume_files
 
 
 @task()

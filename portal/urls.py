@@ -304,6 +304,7 @@ urlpatterns = [
     path("career/request/", career.career_request, name="career-request"),
     path("career/requests/<int:pk>/cancel/", career.career_cancel, name="career-cancel"),
     path("career/requests/<int:pk>/rate/", career.career_rate, name="career-rate"),
+    path("career/requests/<int:pk>/close/", career.career_close, name="career-close"),
     path("career/requests/<int:pk>/resume/", career.career_resume, name="career-resume"),
     path(
         "career/requests/<int:pk>/session.ics",

@@ -795,9 +795,11 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
     ("career-complete", {"pk": "review_request"}, "POST", reviewers_only(200, theirs=True)),
     ("career-no-show", {"pk": "review_request"}, "POST", reviewers_only(302, theirs=True)),
     ("career-no-show", {"pk": "review_request"}, "GET", reviewers_only(405, theirs=True)),
-    ("career-reviewers", {}, "GET", admins_only(200)),
-    ("career-reviewers", {}, "POST", admins_only(200)),
-    ("career-reviewer-active", {"pk": "reviewer"}, "POST", admins_only(302)),
+    ("career-reviewers", {}, "GET", {**admins_only(200), DEPT_ADMIN: 200}),
+    ("career-reviewers", {}, "POST", {**admins_only(200), DEPT_ADMIN: 403}),
+    ("career-reviewer-active", {"pk": "reviewer"}, "POST", {**admins_only(302), DEPT_ADMIN: 403}),
+    ("career-close", {"pk": "review_request"}, "POST", {**admins_only(302), DEPT_ADMIN: 404}),
+    ("career-close", {"pk": "review_request"}, "GET", {**admins_only(405), DEPT_ADMIN: 405}),
     ("career-reviewer-active", {"pk": "reviewer"}, "GET", admins_only(405)),
     # claims, tasks and reviews: "claim" is `student`'s pending claim (an image); "task" an open
     # task posted by `faculty`, which `student` submitted ("assignment", with an image);

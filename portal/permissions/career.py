@@ -5,6 +5,7 @@ who may open a request's resume or session (its student, its reviewer, admins)."
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -12,10 +13,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from portal.models import Reviewer, ReviewRequest, User
+from portal.models import Reviewer, ReviewRequest, Role, User
 
+from .accounts import administers_everyone, in_admins_reach
 from .roles import is_admin, is_staff, is_student
+
+# The roles whose Reviewer row counts: a leftover row of a student or alumnus never does.
+REVIEWER_ROLES = (Role.FACULTY, Role.ADMIN, Role.PARTNER)
+# How long after a completed or missed session its reviewer may still open the resume.
+RESUME_AFTER_SESSION = timedelta(days=14)
 
 
 def can_request_review(user: User | None) -> bool:
@@ -24,8 +32,9 @@ def can_request_review(user: User | None) -> bool:
 
 
 def can_manage_reviewers(user: User | None) -> bool:
-    """Make faculty and admins reviewers, change or deactivate them: admins."""
-    return is_admin(user)
+    """Make faculty and admins reviewers, change or deactivate them: admins without a
+    department limit."""
+    return administers_everyone(user)
 
 
 def may_offer_reviews(user: User | None) -> bool:
@@ -35,8 +44,11 @@ def may_offer_reviews(user: User | None) -> bool:
 
 
 def active_reviewer(user: User | None) -> Reviewer | None:
-    """The user's Reviewer row when it is active and the account is too (one query)."""
+    """The user's Reviewer row when it is active, the account is too and its role may review
+    (faculty, admin, partner); one query."""
     if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.role not in REVIEWER_ROLES:
         return None
     return Reviewer.objects.filter(user=user, is_active=True).select_related("user").first()
 
@@ -82,19 +94,37 @@ def access_assigned_request(reviewer: Reviewer, pk: int) -> ReviewRequest:
     )
 
 
+def reviewer_may_open_resume(request: ReviewRequest, *, now=None) -> bool:
+    """The assigned reviewer's window on the resume: while the request is proposed or
+    scheduled, and up to RESUME_AFTER_SESSION after a completed or missed session."""
+    Status = ReviewRequest.Status
+    if request.status in (Status.PROPOSED, Status.CONFIRMED):
+        return True
+    if request.status in (Status.COMPLETED, Status.NO_SHOW) and request.closed_at is not None:
+        return (now or timezone.now()) <= request.closed_at + RESUME_AFTER_SESSION
+    return False
+
+
 def access_request_file(viewer: User, pk: int) -> ReviewRequest:
-    """A request whose resume the viewer may open: its student, its assigned reviewer (while
-    they hold the request or after the session), or an admin; 404 for everyone else."""
-    request = get_object_or_404(ReviewRequest.objects.select_related("reviewer"), pk=pk)
+    """A request whose resume the viewer may open: its student, its assigned reviewer (see
+    reviewer_may_open_resume), or an admin whose reach covers the student; 404 for everyone
+    else and once the file is gone (erased, retention, cancelled)."""
+    request = get_object_or_404(
+        ReviewRequest.objects.select_related("reviewer__user", "student__student_profile"),
+        pk=pk,
+    )
+    if not request.resume:
+        raise Http404
     if request.student_id == viewer.pk:
         return request
-    if is_admin(viewer):
+    if is_admin(viewer) and in_admins_reach(viewer, request.student):
         return request
     if (
         request.reviewer is not None
         and request.reviewer.user_id == viewer.pk
         and request.reviewer.is_active
-        and request.status not in (ReviewRequest.Status.CANCELLED, ReviewRequest.Status.DECLINED)
+        and viewer.role in REVIEWER_ROLES
+        and reviewer_may_open_resume(request)
     ):
         return request
     raise Http404

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.models import Reviewer, ReviewRequest, ReviewSlot, Specialty, User
+from portal.permissions.career import REVIEWER_ROLES
 
 Status = ReviewRequest.Status
 
@@ -31,14 +32,15 @@ def live_requests() -> QuerySet[ReviewRequest]:
 
 
 def barred_until(student: User, *, now: datetime | None = None) -> datetime | None:
-    """When the student's latest no-show bar ends, if it has not yet (one query)."""
+    """When the student's latest no-show bar ends, if it has not yet: NO_SHOW_BAR from the
+    missed session's end (one query)."""
     now = now or timezone.now()
     missed = (
         ReviewRequest.objects.filter(
-            student=student, status=Status.NO_SHOW, closed_at__gt=now - NO_SHOW_BAR
+            student=student, status=Status.NO_SHOW, slot__ends_at__gt=now - NO_SHOW_BAR
         )
-        .order_by("-closed_at")
-        .values_list("closed_at", flat=True)
+        .order_by("-slot__ends_at")
+        .values_list("slot__ends_at", flat=True)
         .first()
     )
     return missed + NO_SHOW_BAR if missed else None
@@ -67,15 +69,19 @@ def slot_is_held() -> Exists:
     )
 
 
-def free_slots_for(specialty_id: int, *, earliest: datetime, skip: list[int]) -> QuerySet:
+def free_slots_for(
+    specialty_id: int, *, earliest: datetime, skip: list[int], student_id: int | None = None
+) -> QuerySet:
     """Slots a request in `specialty_id` could take, earliest first: of active reviewers who
-    know the specialty (and are not in `skip`), starting no sooner than `earliest`, held by
-    no live request."""
-    return (
+    know the specialty, may review by their role (faculty, admin, partner), are not in `skip`
+    and are not the requesting student, starting no sooner than `earliest`, held by no live
+    request."""
+    slots = (
         ReviewSlot.objects.filter(
             starts_at__gte=earliest,
             reviewer__is_active=True,
             reviewer__user__is_active=True,
+            reviewer__user__role__in=REVIEWER_ROLES,
             reviewer__specialties=specialty_id,
         )
         .exclude(reviewer_id__in=skip)
@@ -83,6 +89,9 @@ def free_slots_for(specialty_id: int, *, earliest: datetime, skip: list[int]) ->
         .filter(held=False)
         .order_by("starts_at", "reviewer_id", "id")
     )
+    if student_id is not None:
+        slots = slots.exclude(reviewer__user_id=student_id)
+    return slots
 
 
 @dataclass(frozen=True)
@@ -128,13 +137,13 @@ def list_reviewers() -> list[Reviewer]:
     )
 
 
-def recent_requests(limit: int = 50) -> list[ReviewRequest]:
-    """The latest requests of every student, for admins (one query)."""
-    return list(
-        ReviewRequest.objects.select_related(
-            "student", "specialty", "slot", "reviewer__user"
-        ).order_by("-created_at", "-id")[:limit]
-    )
+def recent_requests(viewer: User | None = None, limit: int = 50) -> list[ReviewRequest]:
+    """The latest requests for admins: every student's, or for a department admin only their
+    department's students' (one query)."""
+    rows = ReviewRequest.objects.select_related("student", "specialty", "slot", "reviewer__user")
+    if viewer is not None and viewer.admin_department_id is not None:
+        rows = rows.filter(student__student_profile__department_id=viewer.admin_department_id)
+    return list(rows.order_by("-created_at", "-id")[:limit])
 
 
 def calendar_sessions_for(user: User) -> list[ReviewRequest]:

@@ -11,11 +11,20 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal.exceptions import AccountError
-from portal.models import Department, PendingSignup, Role, SignIn, StudentProfile, User
+from portal.models import (
+    Department,
+    PendingSignup,
+    Reviewer,
+    Role,
+    SignIn,
+    StudentProfile,
+    User,
+)
 from portal.models.accounts import LEADERBOARD_NAME_MAX
 from portal.permissions import can_manage_accounts, require
 
 from .audit import record_audit
+from .career import release_proposals
 
 
 @transaction.atomic
@@ -174,7 +183,27 @@ def change_role(*, actor: User, user_id: int, role: str) -> User:
     record_audit(
         actor=actor, action="user.role", target=user, before={"role": before}, after={"role": role}
     )
+    if role not in (Role.FACULTY, Role.ADMIN):
+        _stop_reviewing(actor, user)
     return user
+
+
+def _stop_reviewing(actor: User, user: User) -> None:
+    """Someone who is no longer faculty or an admin stops reviewing resumes: their Reviewer
+    row is deactivated and their proposals go back to matching (scheduled sessions stay)."""
+    reviewer = Reviewer.objects.select_for_update().filter(user=user, is_active=True).first()
+    if reviewer is None:
+        return
+    reviewer.is_active = False
+    reviewer.save(update_fields=["is_active"])
+    record_audit(
+        actor=actor,
+        action="career.reviewer_active",
+        target=reviewer,
+        before={"active": True},
+        after={"active": False},
+    )
+    release_proposals(reviewer)
 
 
 def set_leaderboard_visibility(

@@ -5,8 +5,12 @@ The life of a request (docs/CAREER.md):
     requested --match--> proposed --confirm--> confirmed --complete--> completed (+points, rated)
         ^                   |                      |----no-show-----> no_show (7-day bar)
         |----decline--------+ (next reviewer)      |
-    cancelled (student: any time while waiting, up to 24 h before a proposed/scheduled session)
+    cancelled (student: any time while waiting or proposed, up to 24 h before a confirmed
+               session; an admin: any live request, e.g. a session held but never recorded)
     declined (every reviewer who could take it declined)
+
+A cancelled or declined request needs no resume: its file is deleted once the transaction
+has committed.
 
 Matching: the earliest free slot, starting at least MATCH_LEAD from now, of an active reviewer
 who knows the request's specialty and has not declined it. Taking a slot locks the slot row and
@@ -43,12 +47,14 @@ from portal.models import (
     User,
 )
 from portal.permissions import (
+    can_administer,
     can_be_reviewer,
     can_manage_reviewers,
     can_request_review,
     refuse_alumni,
     require,
 )
+from portal.permissions.career import REVIEWER_ROLES
 from portal.selectors import career as selectors
 from portal.uploads import CheckedFile
 
@@ -58,10 +64,16 @@ from .notifications import in_language_of, notify
 
 Status = ReviewRequest.Status
 
-# A proposed session starts at least this far ahead, so the reviewer has time to confirm.
-MATCH_LEAD = timedelta(hours=12)
-# A student may cancel a proposed or scheduled session up to this long before it starts.
+# A proposed session starts at least this far ahead: the reviewer has time to confirm, and it
+# is always more than CANCEL_NOTICE away, so the student can still cancel once it is confirmed.
+MATCH_LEAD = timedelta(hours=36)
+# A student may cancel a confirmed session up to this long before it starts (a proposed one,
+# not confirmed yet, any time).
 CANCEL_NOTICE = timedelta(hours=24)
+# A no-show can be marked from this long after the start...
+NO_SHOW_FROM = timedelta(minutes=10)
+# ...until this long after the end.
+NO_SHOW_UNTIL = timedelta(days=7)
 NO_SHOW_BAR = selectors.NO_SHOW_BAR
 # What a published slot may look like.
 SLOT_MIN = timedelta(minutes=15)
@@ -126,6 +138,17 @@ def _lock_request(pk: int) -> ReviewRequest:
         raise CareerError("not_found", _("This request no longer exists.")) from exc
 
 
+def _drop_resume(request: ReviewRequest) -> None:
+    """Clear a closed request's resume and delete the file once the transaction commits."""
+    if not request.resume:
+        return
+    file = request.resume
+    name, storage = file.name, file.storage
+    ReviewRequest.objects.filter(pk=request.pk).update(resume="")
+    request.resume = ""
+    transaction.on_commit(lambda: storage.delete(name))
+
+
 # --- matching ------------------------------------------------------------------------------
 
 
@@ -159,7 +182,7 @@ def _match(request: ReviewRequest, *, now: datetime) -> bool:
     one was proposed; the reviewer hears of it."""
     skip = list(request.declined_by.values_list("pk", flat=True))
     candidates = selectors.free_slots_for(
-        request.specialty_id, earliest=now + MATCH_LEAD, skip=skip
+        request.specialty_id, earliest=now + MATCH_LEAD, skip=skip, student_id=request.student_id
     ).values_list("pk", flat=True)[:MATCH_TRIES]
     for slot_id in candidates:
         if _take(request, slot_id, now):
@@ -290,17 +313,27 @@ def request_review(
 
 @transaction.atomic
 def cancel_request(*, actor: User, request_id: int, reason: str = "") -> ReviewRequest:
-    """The student calls off their request: any time while it waits for a match, and up to
-    CANCEL_NOTICE before a proposed or scheduled session. The slot is freed and offered to the
-    next waiting request. Raises CareerError: not_found, not_live, too_late."""
+    """Call off a live request. Its student: any time while it waits for a match or a
+    reviewer's confirmation, and up to CANCEL_NOTICE before a confirmed session. An admin whose
+    reach covers the student: any live request, with a reason (a stuck proposal, or a session
+    whose time passed without feedback). The slot is freed and offered to the next waiting
+    request; the resume file is deleted. Raises CareerError: not_found, not_live, too_late,
+    reason_required."""
     request = _lock_request(request_id)
-    if request.student_id != actor.pk:
+    by_admin = request.student_id != actor.pk
+    if by_admin and not can_administer(
+        actor, User.objects.select_related("student_profile").get(pk=request.student_id)
+    ):
         raise CareerError("not_found", _("This request no longer exists."))
     if request.status not in (Status.REQUESTED, Status.PROPOSED, Status.CONFIRMED):
         raise CareerError("not_live", _("This request is already closed."))
+    if by_admin and not (reason or "").strip():
+        raise CareerError(
+            "reason_required", _("Say why the request is closed; the student reads it.")
+        )
     now = timezone.now()
     slot = request.slot
-    if slot is not None and request.status != Status.REQUESTED:  # noqa: SIM102
+    if not by_admin and slot is not None and request.status == Status.CONFIRMED:  # noqa: SIM102
         if slot.starts_at - now < CANCEL_NOTICE:
             raise CareerError(
                 "too_late",
@@ -317,24 +350,37 @@ def cancel_request(*, actor: User, request_id: int, reason: str = "") -> ReviewR
     request.reason = (reason or "").strip()[:300]
     request.slot = None
     request.save(update_fields=["status", "closed_at", "cancelled_by", "reason", "slot"])
+    _drop_resume(request)
     record_audit(
         actor=actor,
-        action="career.cancel",
+        action="career.close" if by_admin else "career.cancel",
         target=request,
         before={"status": before, "slot": slot.pk if slot else None},
-        after={"status": request.status},
+        after={"status": request.status, **({"reason": request.reason} if by_admin else {})},
     )
+    if by_admin:
+        student, closed_reason = request.student, request.reason
+        _tell(
+            student,
+            lambda: (
+                _("An administrator closed your resume review request: %(reason)s")
+                % {"reason": closed_reason}
+            ),
+            reverse(STUDENT_PAGE),
+        )
     if slot is not None and before != Status.REQUESTED:
         reviewer = request.reviewer
+        student_name = request.student.name
         _tell(
             reviewer.user,
             lambda: (
                 _("%(student)s cancelled the resume review of %(when)s.")
-                % {"student": actor.name, "when": _when(slot.starts_at)}
+                % {"student": student_name, "when": _when(slot.starts_at)}
             ),
             reverse(REVIEWER_PAGE),
         )
-        _offer(ReviewSlot.objects.select_related("reviewer__user").get(pk=slot.pk), now=now)
+        if slot.starts_at > now:
+            _offer(ReviewSlot.objects.select_related("reviewer__user").get(pk=slot.pk), now=now)
     return request
 
 
@@ -366,7 +412,7 @@ def _lock_reviewer(actor: User) -> Reviewer:
     reviewer = (
         Reviewer.objects.select_for_update(of=("self",))
         .select_related("user")
-        .filter(user=actor, is_active=True, user__is_active=True)
+        .filter(user=actor, is_active=True, user__is_active=True, user__role__in=REVIEWER_ROLES)
         .first()
     )
     if reviewer is None:
@@ -520,6 +566,7 @@ def decline_request(*, actor: User, request_id: int, reason: str = "") -> Review
             request.status = Status.DECLINED
             request.closed_at = now
             request.save(update_fields=["status", "closed_at"])
+            _drop_resume(request)
             _tell(
                 request.student,
                 lambda: (
@@ -642,15 +689,27 @@ def _credit(profile: StudentProfile, request: ReviewRequest, actor: User) -> Tra
 @transaction.atomic
 def mark_no_show(*, actor: User, request_id: int) -> ReviewRequest:
     """The student did not come: the request closes as missed and the student cannot ask for
-    a review for NO_SHOW_BAR. Only once the session has started. Raises CareerError:
-    forbidden, not_found, not_confirmed, not_started."""
+    a review for NO_SHOW_BAR from the session's end. Only from NO_SHOW_FROM after the start
+    until NO_SHOW_UNTIL after the end. Raises CareerError: forbidden, not_found,
+    not_confirmed, not_started, too_late."""
     reviewer = _lock_reviewer(actor)
     request = _assigned(reviewer, request_id)
     if request.status != Status.CONFIRMED:
         raise CareerError("not_confirmed", _("Only a scheduled session can be marked missed."))
     now = timezone.now()
-    if request.slot.starts_at > now:
-        raise CareerError("not_started", _("The session has not started yet."))
+    slot = request.slot
+    if now < slot.starts_at + NO_SHOW_FROM:
+        raise CareerError(
+            "not_started",
+            _("A missed session can be marked from %(minutes)s minutes after its start.")
+            % {"minutes": int(NO_SHOW_FROM.total_seconds() // 60)},
+        )
+    if now > slot.ends_at + NO_SHOW_UNTIL:
+        raise CareerError(
+            "too_late",
+            _("A missed session can be marked up to %(days)s days after it ends.")
+            % {"days": NO_SHOW_UNTIL.days},
+        )
     request.status = Status.NO_SHOW
     request.closed_at = now
     request.save(update_fields=["status", "closed_at"])
@@ -661,7 +720,7 @@ def mark_no_show(*, actor: User, request_id: int) -> ReviewRequest:
         before={"status": Status.CONFIRMED},
         after={"status": Status.NO_SHOW},
     )
-    until = now + NO_SHOW_BAR
+    until = slot.ends_at + NO_SHOW_BAR
     _tell(
         request.student,
         lambda: (
@@ -750,19 +809,28 @@ def set_reviewer_active(*, actor: User, reviewer_id: int, active: bool) -> Revie
         after={"active": active},
     )
     if not active:
-        now = timezone.now()
-        for pk in ReviewRequest.objects.filter(
-            reviewer=reviewer, status=Status.PROPOSED
-        ).values_list("pk", flat=True):
-            request = _lock_request(pk)
-            request.declined_by.add(reviewer)
-            request.status = Status.REQUESTED
-            request.slot = None
-            request.reviewer = None
-            request.proposed_at = None
-            request.save(update_fields=["status", "slot", "reviewer", "proposed_at"])
-            _match(request, now=now)
+        release_proposals(reviewer)
     return reviewer
+
+
+def release_proposals(reviewer: Reviewer) -> None:
+    """A reviewer stopped (by an admin, a role change or their company's deactivation): their
+    proposals go back to matching without them; scheduled sessions stay. The caller holds a
+    transaction and the reviewer's row lock."""
+    now = timezone.now()
+    for pk in ReviewRequest.objects.filter(reviewer=reviewer, status=Status.PROPOSED).values_list(
+        "pk", flat=True
+    ):
+        request = _lock_request(pk)
+        if request.status != Status.PROPOSED or request.reviewer_id != reviewer.pk:
+            continue
+        request.declined_by.add(reviewer)
+        request.status = Status.REQUESTED
+        request.slot = None
+        request.reviewer = None
+        request.proposed_at = None
+        request.save(update_fields=["status", "slot", "reviewer", "proposed_at"])
+        _match(request, now=now)
 
 
 # --- reminders -------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from portal.models import (
     Notification,
     PendingSignup,
     Redemption,
+    ReviewRequest,
     SignIn,
     StudentProfile,
     Suspension,
@@ -219,6 +220,7 @@ def _scrub(user: User, profile: StudentProfile | None) -> list:
     Notification.objects.filter(user=user).delete()
     AccountWarning.objects.filter(user=user).update(reason=ERASED)
     Suspension.objects.filter(user=user).update(reason=ERASED)
+    files.extend(_scrub_reviews(user))
     if profile is not None:
         profile.enrollment_number = f"ERASED-{user.pk}"
         profile.programme = ""
@@ -244,6 +246,30 @@ def _scrub(user: User, profile: StudentProfile | None) -> list:
         TaskAssignment.objects.filter(student=profile).update(
             submission_text="", submission_file=""
         )
+    return files
+
+
+LIVE_REVIEWS = (
+    ReviewRequest.Status.REQUESTED,
+    ReviewRequest.Status.PROPOSED,
+    ReviewRequest.Status.CONFIRMED,
+)
+
+
+def _scrub_reviews(user: User) -> list:
+    """Resume reviews: live ones are cancelled (their slots freed for other students), the
+    student's own words and resume files go; the reviewer's feedback and scores stay."""
+    now = timezone.now()
+    ReviewRequest.objects.filter(student=user, status__in=LIVE_REVIEWS).update(
+        status=ReviewRequest.Status.CANCELLED,
+        closed_at=now,
+        cancelled_by=user,
+        slot=None,
+        reason=ERASED,
+    )
+    mine = ReviewRequest.objects.filter(student=user)
+    files = [row.resume for row in mine.exclude(resume="").only("pk", "resume")]
+    mine.update(target_role=ERASED, notes="", preferred_times="", rating_comment="", resume="")
     return files
 
 
@@ -274,6 +300,7 @@ class Retention:
     sign_ins: int
     claim_files: int
     task_files: int
+    resume_files: int = 0
 
 
 def _older_than(days: int, now: datetime) -> datetime | None:
@@ -282,14 +309,16 @@ def _older_than(days: int, now: datetime) -> datetime | None:
 
 def apply_retention(*, now: datetime | None = None, dry_run: bool = False) -> Retention:
     """Delete sign-in records older than RETAIN_SIGN_INS_DAYS and the evidence files of claims
-    and task submissions decided more than RETAIN_EVIDENCE_DAYS ago (0 keeps them for good).
-    The claims and their points stay; only the files go."""
+    and task submissions decided, and the resumes of review requests closed, more than
+    RETAIN_EVIDENCE_DAYS ago (0 keeps them for good). The claims, requests and points stay;
+    only the files go."""
     now = now or timezone.now()
     sign_in_cutoff = _older_than(settings.UPAS_RETAIN_SIGN_INS_DAYS, now)
     evidence_cutoff = _older_than(settings.UPAS_RETAIN_EVIDENCE_DAYS, now)
     sign_ins = SignIn.objects.filter(at__lt=sign_in_cutoff) if sign_in_cutoff else None
-    claims = tasks = None
+    claims = tasks = resumes = None
     if evidence_cutoff:
+        resumes = ReviewRequest.objects.filter(closed_at__lt=evidence_cutoff).exclude(resume="")
         claims = ActivityClaim.objects.filter(decided_at__lt=evidence_cutoff).exclude(evidence="")
         tasks = TaskAssignment.objects.filter(decided_at__lt=evidence_cutoff).exclude(
             submission_file=""
@@ -298,6 +327,7 @@ def apply_retention(*, now: datetime | None = None, dry_run: bool = False) -> Re
         sign_ins=sign_ins.count() if sign_ins is not None else 0,
         claim_files=claims.count() if claims is not None else 0,
         task_files=tasks.count() if tasks is not None else 0,
+        resume_files=resumes.count() if resumes is not None else 0,
     )
     if dry_run:
         return report
@@ -307,6 +337,8 @@ def apply_retention(*, now: datetime | None = None, dry_run: bool = False) -> Re
         _drop_files(claims, "evidence")
     if tasks is not None:
         _drop_files(tasks, "submission_file")
+    if resumes is not None:
+        _drop_files(resumes, "resume")
     return report
 
 

@@ -23,6 +23,7 @@ from portal.permissions import can_manage_partners, require, sign_in_needs_sso
 
 from .account_admin import suspend_account
 from .audit import record_audit
+from .career import release_proposals
 from .imports import invitation_link
 from .notifications import in_language_of
 
@@ -244,4 +245,6 @@ def deactivate_partner(*, actor: User, user_id: int, reason: str) -> Suspension:
             before={"is_active": True},
             after={"is_active": False},
         )
+        # Their proposals go back to matching (as when an admin stops a reviewer).
+        release_proposals(reviewer)
     return suspension

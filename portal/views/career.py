@@ -8,14 +8,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from portal import ratelimit
 from portal.calendars import calendar_response, session_component
 from portal.exceptions import PortalError
 from portal.forms import add_portal_error
@@ -35,6 +38,7 @@ from portal.permissions import (
     access_own_request,
     access_request_file,
     access_session,
+    can_manage_reviewers,
     reviewer_required,
     role_required,
 )
@@ -46,6 +50,8 @@ STUDENT_PAGE = "portal/career/student.html"
 REVIEWER_PAGE = "portal/career/reviewing.html"
 FEEDBACK_PAGE = "portal/career/feedback.html"
 REVIEWERS_PAGE = "portal/career/reviewers.html"
+# Asking (then cancelling) again and again would flood reviewers and storage with resumes.
+REQUESTS_PER_STUDENT = "5/d"
 
 
 def _student_context(request: HtmxHttpRequest, form: ReviewRequestForm | None = None) -> dict:
@@ -80,6 +86,20 @@ def career(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def career_request(request: HtmxHttpRequest) -> HttpResponse:
     form = ReviewRequestForm(request.POST, request.FILES, specialties=selectors.specialties())
+    usage = None
+    if form.is_valid():
+        usage = ratelimit.consume("career-request:user", str(request.user.pk), REQUESTS_PER_STUDENT)
+        if usage.limited:
+            hours = max(1, -(-usage.seconds_left // 3600))
+            form.add_error(
+                None,
+                ngettext(
+                    "You have asked for several reviews today; try again in %(hours)s hour.",
+                    "You have asked for several reviews today; try again in %(hours)s hours.",
+                    hours,
+                )
+                % {"hours": hours},
+            )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -322,6 +342,8 @@ def reviewing_no_show(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def career_reviewers(request: HtmxHttpRequest) -> HttpResponse:
     """Make faculty members and admins reviewers; see every reviewer and the latest requests."""
     form = ReviewerForm(request.POST or None)
+    if request.method == "POST" and not can_manage_reviewers(request.user):
+        raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -337,20 +359,43 @@ def career_reviewers(request: HtmxHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Reviewer saved."))
             return redirect("portal:career-reviewers")
+    manages = can_manage_reviewers(request.user)
     return render_page(
         request,
         REVIEWERS_PAGE,
         {
-            "form": form,
-            "reviewers": selectors.list_reviewers(),
-            "recent": selectors.recent_requests(),
+            "form": form if manages else None,
+            "manages": manages,
+            "reviewers": selectors.list_reviewers() if manages else [],
+            "recent": selectors.recent_requests(request.user),
+            "close_form": CancelForm(),
         },
     )
 
 
 @role_required(Role.ADMIN)
 @require_POST
+def career_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """An admin closes a stuck request (live, or a session that passed without feedback), with
+    a reason the student reads; a department admin only their department's students'."""
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.cancel_request(actor=request.user, request_id=pk, reason=reason)
+    except PortalError as exc:
+        if exc.code == "not_found":
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Request closed; the student was told."))
+    return redirect("portal:career-reviewers")
+
+
+@role_required(Role.ADMIN)
+@require_POST
 def career_reviewer_active(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    if not can_manage_reviewers(request.user):
+        raise PermissionDenied
     active = request.POST.get("active") == "1"
     try:
         services.set_reviewer_active(actor=request.user, reviewer_id=pk, active=active)

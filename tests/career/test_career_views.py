@@ -17,7 +17,7 @@ from portal.services import career
 from tests.claims.helpers import EXE_BYTES, pdf_bytes, png_upload, upload
 from tests.html import HX
 
-from .helpers import FEEDBACK, add_slot, ask, held_session
+from .helpers import FEEDBACK, add_slot, ask, at, held_session
 
 pytestmark = pytest.mark.django_db
 Status = ReviewRequest.Status
@@ -95,15 +95,18 @@ def test_a_barred_student_sees_the_banner_and_no_form(
 
 
 def test_cancel_too_late_is_refused_with_a_message(client_as, student, faculty, reviewer, software):
-    add_slot(faculty, timedelta(hours=13))
-    request = ask(student.user, software)
+    then = timezone.now() - timedelta(hours=20)
+    add_slot(faculty, timedelta(hours=37), now=then)  # 17 hours from now
+    request = ask(student.user, software, now=then)
+    with at(then):
+        career.confirm_request(actor=faculty, request_id=request.pk)
     client = client_as(student)
     page = client.get(reverse("portal:career")).content.decode()
     assert "can no longer be cancelled" in page
     assert reverse("portal:career-cancel", args=[request.pk]) not in page
     response = client.post(reverse("portal:career-cancel", args=[request.pk]), follow=True)
     assert "24 hours" in response.content.decode()
-    assert ReviewRequest.objects.get(pk=request.pk).status == Status.PROPOSED
+    assert ReviewRequest.objects.get(pk=request.pk).status == Status.CONFIRMED
 
 
 def test_other_students_requests_are_not_found(

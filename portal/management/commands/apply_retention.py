@@ -19,5 +19,6 @@ class Command(BaseCommand):
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(
             f"{verb}: {report.sign_ins} sign-in records, {report.claim_files} claim evidence "
-            f"files, {report.task_files} task submission files"
+            f"files, {report.task_files} task submission files, "
+            f"{report.resume_files} resume files"
         )
