@@ -215,14 +215,16 @@ def _offer(slot: ReviewSlot, *, now: datetime) -> ReviewRequest | None:
     """A slot became free (new, or released): propose it to the oldest waiting request the
     reviewer can take (locking it, then the slot)."""
     reviewer = slot.reviewer
-    if not reviewer.is_active or slot.starts_at < now + MATCH_LEAD:
+    user = reviewer.user
+    may_review = reviewer.is_active and user.is_active and user.role in REVIEWER_ROLES
+    if not may_review or slot.starts_at < now + MATCH_LEAD:
         return None
     waiting = (
         ReviewRequest.objects.filter(
             status=Status.REQUESTED, specialty__in=reviewer.specialties.all()
         )
         .exclude(declined_by=reviewer)
-        .exclude(student=reviewer.user)
+        .exclude(student=user)
         .order_by("created_at", "id")
         .values_list("pk", flat=True)[:MATCH_TRIES]
     )

@@ -45,13 +45,13 @@ def create_link_code(*, user: User) -> tuple[str, DiscordLinkCode]:
     return code, pending
 
 
-@transaction.atomic
 def forget_expired_link_codes(*, now: datetime | None = None) -> int:
     """Delete link codes past their expiry (a daily job); a used code is deleted when used."""
     deleted, _rows = DiscordLinkCode.objects.filter(expires_at__lt=now or timezone.now()).delete()
     return deleted
 
 
+@transaction.atomic
 def link_account(*, discord_user_id: str, code: str) -> DiscordLink:
     """Link the Discord user to the account whose code this is, and spend the code.
 
