@@ -197,6 +197,9 @@ def test_check_in_by_keyboard_on_a_phone(page: Page, live_server, cast, shots):
     expect(code).to_have_attribute("aria-invalid", "true")
     expect_focus(page, code)  # back in the field, which now describes the error
     expect(code).to_have_attribute("aria-describedby", "code-error")
+    # Let htmx finish settling the swapped form before the next Enter: submitted mid-settle on
+    # a loaded machine, the form once went as a plain POST (a page load and a flash message).
+    expect(page.locator(".htmx-settling, .htmx-swapping, .htmx-request")).to_have_count(0)
     page.keyboard.press("Control+A")
     page.keyboard.type(event_services.current_code(event).lower())
     page.keyboard.press("Enter")
