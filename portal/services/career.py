@@ -321,6 +321,13 @@ def cancel_request(*, actor: User, request_id: int, reason: str = "") -> ReviewR
     whose time passed without feedback). The slot is freed and offered to the next waiting
     request; the resume file is deleted. Raises CareerError: not_found, not_live, too_late,
     reason_required."""
+    # The reviewer's row first, then the request: the order confirm, decline and complete take
+    # them in, so a cancel racing a confirmation waits instead of deadlocking.
+    reviewer_id = (
+        ReviewRequest.objects.filter(pk=request_id).values_list("reviewer_id", flat=True).first()
+    )
+    if reviewer_id is not None:
+        list(Reviewer.objects.select_for_update().filter(pk=reviewer_id).values_list("pk"))
     request = _lock_request(request_id)
     by_admin = request.student_id != actor.pk
     if by_admin and not can_administer(
