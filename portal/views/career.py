@@ -4,6 +4,7 @@ the resume download, and the admins' reviewer list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -134,6 +135,20 @@ def career_request(request: HtmxHttpRequest) -> HttpResponse:
     return render_page(request, STUDENT_PAGE, context)
 
 
+REVIEWING = "portal:career-reviewing"
+
+
+def _act(request: HtmxHttpRequest, act: Callable[[], object], done: str, to: str) -> HttpResponse:
+    """Run one button's service call, then back to page `to` saying what happened."""
+    try:
+        act()
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect(to)
+
+
 @role_required(Role.STUDENT)
 @require_POST
 def career_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -141,13 +156,12 @@ def career_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = access_own_request(request.user, pk)
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.cancel_request(actor=request.user, request_id=review.pk, reason=reason)
-    except PortalError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Your resume review was cancelled."))
-    return redirect("portal:career")
+    return _act(
+        request,
+        lambda: services.cancel_request(actor=request.user, request_id=review.pk, reason=reason),
+        _("Your resume review was cancelled."),
+        "portal:career",
+    )
 
 
 @role_required(Role.STUDENT)
@@ -158,18 +172,17 @@ def career_rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a rating from 1 to 5."))
         return redirect("portal:career")
-    try:
-        services.rate_review(
+    return _act(
+        request,
+        lambda: services.rate_review(
             actor=request.user,
             request_id=review.pk,
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
-        )
-    except PortalError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Thank you for rating your review."))
-    return redirect("portal:career")
+        ),
+        _("Thank you for rating your review."),
+        "portal:career",
+    )
 
 
 @login_required
@@ -280,13 +293,12 @@ def reviewing_slot_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reviewing_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = access_assigned_request(request.reviewer, pk)  # type: ignore[attr-defined]
-    try:
-        services.confirm_request(actor=request.user, request_id=review.pk)
-    except PortalError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Session confirmed; it is in both your calendars."))
-    return redirect("portal:career-reviewing")
+    return _act(
+        request,
+        lambda: services.confirm_request(actor=request.user, request_id=review.pk),
+        _("Session confirmed; it is in both your calendars."),
+        REVIEWING,
+    )
 
 
 @reviewer_required
@@ -295,13 +307,12 @@ def reviewing_decline(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = access_assigned_request(request.reviewer, pk)  # type: ignore[attr-defined]
     form = DeclineForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.decline_request(actor=request.user, request_id=review.pk, reason=reason)
-    except PortalError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Declined; the request goes to another reviewer."))
-    return redirect("portal:career-reviewing")
+    return _act(
+        request,
+        lambda: services.decline_request(actor=request.user, request_id=review.pk, reason=reason),
+        _("Declined; the request goes to another reviewer."),
+        REVIEWING,
+    )
 
 
 @reviewer_required
@@ -325,13 +336,12 @@ def reviewing_complete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reviewing_no_show(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     review = access_assigned_request(request.reviewer, pk)  # type: ignore[attr-defined]
-    try:
-        services.mark_no_show(actor=request.user, request_id=review.pk)
-    except PortalError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Marked as missed."))
-    return redirect("portal:career-reviewing")
+    return _act(
+        request,
+        lambda: services.mark_no_show(actor=request.user, request_id=review.pk),
+        _("Marked as missed."),
+        REVIEWING,
+    )
 
 
 # --- admins ----------------------------------------------------------------------------------
