@@ -32,11 +32,22 @@
   // request the server sent to the sign-in page loads that page whole, never into the bell,
   // and brings the user back to this page afterwards.
   var login = document.body.getAttribute("data-login-url");
+  // Several requests can come back with HX-Redirect at once (the bell and the balance both
+  // refresh on "points-changed"): follow the first, and drop the rest, whose navigation would
+  // abort the one already under way.
+  var redirecting = false;
+  document.body.addEventListener("htmx:beforeOnLoad", function (evt) {
+    if (!evt.detail.xhr.getResponseHeader("HX-Redirect")) return;
+    if (redirecting) evt.preventDefault();
+    redirecting = true;
+  });
   document.body.addEventListener("htmx:beforeSwap", function (evt) {
     var url = evt.detail.xhr.responseURL || "";
     if (!login || !url || new URL(url, window.location.href).pathname !== login) return;
     evt.detail.shouldSwap = false;
     evt.detail.isError = false;
+    if (redirecting) return;
+    redirecting = true;
     window.location.assign(login + "?next=" + encodeURIComponent(window.location.pathname + window.location.search));
   });
 
