@@ -16,10 +16,14 @@ def _is_current(context: template.Context, url_name: str) -> bool:
     request = context.get("request")
     if request is None:
         return False
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return False
+    # The match Django made for this request; resolving the path again, for each of the 30
+    # links in the navigation, was a fifth of a list page's time (issue 17).
+    match = getattr(request, "resolver_match", None)
+    if match is None:  # an error page rendered outside URL resolution
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
     # "portal:draw*" marks a whole area active (the list, a draw's page, its screen ...).
     if url_name.endswith("*"):
         return match.view_name.startswith(url_name[:-1])
