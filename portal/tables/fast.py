@@ -72,6 +72,7 @@ class QuickTable(tables.Table):
         self._inputs: dict[str, SafeString] = {}
         self._td_attrs: dict[str, SafeString] = {}
         self._cells: dict[str, Callable[[Any], Any]] = {}
+        self._cell_context: Context | None = None
 
     def td_attrs(self, column: Any) -> SafeString:
         """The column's `<td>` attributes (no quick table computes them per record)."""
@@ -120,7 +121,14 @@ class QuickTable(tables.Table):
         if template is None:
             template = get_template(self.base_columns[name].template_name).template
             self._templates[name] = template
-        return template.render(Context({"record": record, "csrf_token": self._csrf_token()}))
+        # One context for every cell of the table, each row's record pushed and popped: what a
+        # cell's template looks up once (an included template, the CSRF token) is then found
+        # again for the next rows instead of per cell.
+        context = self._cell_context
+        if context is None:
+            context = self._cell_context = Context({"csrf_token": self._csrf_token()})
+        with context.push(record=record):
+            return template.render(context)
 
     def _csrf_token(self) -> Any:
         page = getattr(self, "context", None)
