@@ -36,6 +36,9 @@
   // refresh on "points-changed"): follow the first, and drop the rest, whose navigation would
   // abort the one already under way.
   var redirecting = false;
+  window.addEventListener("pageshow", function (evt) {
+    if (evt.persisted) redirecting = false; // back from the page cache: this page is live again
+  });
   document.body.addEventListener("htmx:beforeOnLoad", function (evt) {
     if (!evt.detail.xhr.getResponseHeader("HX-Redirect")) return;
     if (redirecting) evt.preventDefault();
