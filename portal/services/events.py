@@ -351,16 +351,11 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def event_for_checkin(event_id: int, *, known: Event | None = None) -> Event:
+def event_for_checkin(event_id: int) -> Event:
     """The event, locked only when it has a capacity: the lock serialises the count of places
     taken. Without one, check-ins to a popular event do not queue behind each other; the
-    (event, student) unique constraint and the profile lock still allow one per student.
-    `known` is the event the caller has just read (with its category), read again only to
-    take its lock: an unlocked read here would be no fresher."""
-    if known is not None and known.pk == event_id:
-        event: Event | None = known
-    else:
-        event = Event.objects.select_related("category").filter(pk=event_id).first()
+    (event, student) unique constraint and the profile lock still allow one per student."""
+    event = Event.objects.select_related("category").filter(pk=event_id).first()
     if event is None:
         raise EventError("not_found", _("This event does not exist."))
     return event if event.capacity is None else lock_event(event_id)
@@ -460,7 +455,6 @@ def check_in(
     scan_token: str = "",
     student_id: int | None = None,
     pass_code: str = "",
-    known_event: Event | None = None,
 ) -> CheckIn:
     """Check a student into an event and credit the attendance points, once.
 
@@ -473,19 +467,13 @@ def check_in(
     scan_expired, scan_used, pass_expired, cancelled, not_published, not_open_yet, closed,
     waitlisted, not_registered, own_checkin, already_checked_in, annulled (the organiser
     annulled their check-in: only the organiser checks them in again), full; PassError:
-    not_a_pass, pass_expired. `known_event`: the event as the caller just read it (the page's
-    view has), which saves reading it again when it needs no lock.
+    not_a_pass, pass_expired.
     """
     if pass_code:
         return _check_in_by_pass(actor=actor, event_id=event_id, pass_code=pass_code)
     try:
         return _check_in(
-            actor=actor,
-            event_id=event_id,
-            code=code,
-            scan_token=scan_token,
-            student_id=student_id,
-            known_event=known_event,
+            actor=actor, event_id=event_id, code=code, scan_token=scan_token, student_id=student_id
         )
     except EventError as exc:
         if student_id is None and exc.code not in ("not_a_student", "not_found"):
@@ -555,11 +543,10 @@ def _check_in(
     scan_token: str,
     student_id: int | None,
     pass_code: str = "",
-    known_event: Event | None = None,
 ) -> CheckIn:
     if student_id is not None:
         profile = lock_profile(student_id)
-        event = event_for_checkin(event_id, known=known_event)
+        event = event_for_checkin(event_id)
         if pass_code:
             return _admit_by_pass(actor=actor, event=event, profile=profile, pass_code=pass_code)
         return admit(actor=actor, event=event, profile=profile, method=Method.MANUAL)
@@ -569,7 +556,7 @@ def _check_in(
     profile = lock_own_profile(actor)
     if profile is None:
         raise EventError("not_a_student", _("Only students check in to events."))
-    event = event_for_checkin(event_id, known=known_event)
+    event = event_for_checkin(event_id)
     if scan_token:
         method = Method.QR
         _use_scan_token(event, scan_token, actor)

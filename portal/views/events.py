@@ -333,7 +333,6 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 event_id=event.pk,
                 code=form.cleaned_data["code"] if form is not None else "",
                 scan_token=token,
-                known_event=event,
             )
         except PortalError as exc:
             error = exc.message
