@@ -90,6 +90,9 @@ def locked_profile(
     student's own), locked until the transaction ends, with its user; None when there is no
     such student who has not graduated. SQLite serialises writers instead of locking rows."""
     by_user = user_id is not None
+    low, high = connection.ops.integer_field_range("BigAutoField")
+    if not low <= (user_id if by_user else profile_id) <= high:
+        return None  # no such row; SQLite would refuse the parameter (the ORM checks too)
     statement = _statement(connection.vendor, by_user, active_only)
     params: list[Any] = [user_id] if by_user else [profile_id, Role.STUDENT]
     with connection.cursor() as cursor:

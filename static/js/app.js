@@ -35,22 +35,25 @@
   // Several requests can come back with HX-Redirect at once (the bell and the balance both
   // refresh on "points-changed"): follow the first, and drop the rest, whose navigation would
   // abort the one already under way.
-  var redirecting = false;
+  // A redirect that left the page in place (stopped, a download) stops counting after 5 s.
+  var redirectedAt = 0;
+  function redirectUnderWay() { // if not, this one is now
+    if (Date.now() - redirectedAt < 5000) return true;
+    redirectedAt = Date.now();
+    return false;
+  }
   window.addEventListener("pageshow", function (evt) {
-    if (evt.persisted) redirecting = false; // back from the page cache: this page is live again
+    if (evt.persisted) redirectedAt = 0; // back from the page cache: this page is live again
   });
   document.body.addEventListener("htmx:beforeOnLoad", function (evt) {
-    if (!evt.detail.xhr.getResponseHeader("HX-Redirect")) return;
-    if (redirecting) evt.preventDefault();
-    redirecting = true;
+    if (evt.detail.xhr.getResponseHeader("HX-Redirect") && redirectUnderWay()) evt.preventDefault();
   });
   document.body.addEventListener("htmx:beforeSwap", function (evt) {
     var url = evt.detail.xhr.responseURL || "";
     if (!login || !url || new URL(url, window.location.href).pathname !== login) return;
     evt.detail.shouldSwap = false;
     evt.detail.isError = false;
-    if (redirecting) return;
-    redirecting = true;
+    if (redirectUnderWay()) return;
     window.location.assign(login + "?next=" + encodeURIComponent(window.location.pathname + window.location.search));
   });
 
