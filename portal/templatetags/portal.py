@@ -17,7 +17,7 @@ def _is_current(context: template.Context, url_name: str) -> bool:
     if request is None:
         return False
     # The match Django made for this request; resolving the path again, for each of the 30
-    # links in the navigation, was a fifth of a list page's time (issue 17).
+    # links in the navigation, was a fifth of a list page's time under the profiler (issue 17).
     match = getattr(request, "resolver_match", None)
     if match is None:  # an error page rendered outside URL resolution
         try:

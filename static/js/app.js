@@ -34,10 +34,11 @@
   var login = document.body.getAttribute("data-login-url");
   // Several requests can come back with HX-Redirect at once (the bell and the balance both
   // refresh on "points-changed"): follow the first, and drop the rest, whose navigation would
-  // abort the one already under way.
-  // A redirect that left the page in place (stopped, a download) stops counting after 5 s.
+  // abort the one already under way. A redirect that left the page in place (stopped, a
+  // download) stops counting after 5 s. `redirectUnderWay` answers false once per window, and
+  // the caller that hears it goes.
   var redirectedAt = 0;
-  function redirectUnderWay() { // if not, this one is now
+  function redirectUnderWay() {
     if (Date.now() - redirectedAt < 5000) return true;
     redirectedAt = Date.now();
     return false;
