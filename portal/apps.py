@@ -9,3 +9,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import checks, receivers  # noqa: F401  (connects signals, registers checks)
+        from portal.translations import drop_empty_fallbacks
+
+        drop_empty_fallbacks()

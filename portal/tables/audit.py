@@ -5,11 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import AuditLog
 
+from .ledger import SYSTEM
+
 
 class AuditTable(tables.Table):
     created_at = tables.DateTimeColumn(format="j M Y, H:i", verbose_name=_("When"))
     actor = tables.Column(
-        accessor="actor__name", verbose_name=_("Who"), default="System", order_by="actor__name"
+        accessor="actor__name", verbose_name=_("Who"), default=SYSTEM, order_by="actor__name"
     )
     action = tables.TemplateColumn(
         template_code='<span class="font-mono text-xs">{{ record.action }}</span>',

@@ -27,6 +27,8 @@ KIND_BADGE = {
 
 
 WHEN_FORMAT = "j M Y, H:i"
+# Who made an entry the portal wrote by itself (a refund, an expiry): no actor.
+SYSTEM = _("System")
 
 
 class HistoryTable(QuickTable):
@@ -45,7 +47,7 @@ class HistoryTable(QuickTable):
         attrs={"td": {"class": "text-end tabular-nums"}, "th": {"class": "text-end"}},
     )
     reason = tables.Column(verbose_name=_("Reason"), orderable=False)
-    actor = tables.Column(verbose_name=_("By"), order_by=("actor__name",), default="System")
+    actor = tables.Column(verbose_name=_("By"), order_by=("actor__name",), default=SYSTEM)
 
     class Meta:
         model = Transaction
@@ -76,7 +78,7 @@ class HistoryTable(QuickTable):
         return self.render_reason(record) if record.reason else self.default
 
     def cell_actor(self, record: Transaction) -> Any:
-        return record.actor or "System"
+        return record.actor or SYSTEM
 
     def render_student(self, record: Transaction) -> str:
         return format_html(
@@ -102,7 +104,7 @@ class HistoryTable(QuickTable):
                 '{}<span class="block text-xs text-slate-500">{} {}</span>',
                 record.reason,
                 _("Reverses the entry of"),
-                record.reverses.created_at.strftime("%d %b %Y"),
+                formats.date_format(timezone.localtime(record.reverses.created_at), "j M Y"),
             )
         return record.reason or "—"
 
