@@ -337,6 +337,13 @@ def write_targets(run: dict) -> tuple[list[str], bool]:
         "",
         f"check_ledger after the load: {_ok(ledger_clean)} ({run.get('ledger_check', 'not run')})",
     ]
+    resent = sum(s.get("resent", 0) for s in run["writes"]["segments"])
+    if resent:
+        lines += [
+            "",
+            f"Sent again on a new connection after a recycled gunicorn worker closed a kept-alive "
+            f"one before answering, as a browser does (not counted as errors): {resent}.",
+        ]
     return lines, everything
 
 

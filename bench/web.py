@@ -146,8 +146,24 @@ class Client:
         self.holds_ms: list[float] = []
         self.waits_ms: list[float] = []
         self.unlocked = 0  # successful writes without a profile lock seen
+        self.resent = 0  # requests sent again after the server closed a kept-alive connection
 
     def post(self, index: int, path: str, session: str, fields: dict[str, str]) -> None:
+        reused = self.connections[index] is not None
+        try:
+            self._post(index, path, session, fields)
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed a kept-alive connection before answering (a gunicorn worker
+            # recycled after max_requests closes its idle ones): as a browser does, send once
+            # more on a new connection. Only on a reused one, and counted; the form's
+            # idempotency key would turn a request that had been handled into a replay, which
+            # the ledger-rows check would show.
+            if not reused:
+                raise
+            self.resent += 1
+            self._post(index, path, session, fields)
+
+    def _post(self, index: int, path: str, session: str, fields: dict[str, str]) -> None:
         conn = self.connections[index]
         if conn is None:
             conn = self.connections[index] = http.client.HTTPConnection(
@@ -291,6 +307,7 @@ class Segment:
     rows: int  # ledger entries written meanwhile, counted in the database
     lags_ms: list[float] = field(default_factory=list)
     exhausted: int = 0
+    resent: int = 0  # Client.post: sent again on a new connection
 
     def as_dict(self) -> dict:
         answered = self.ok + sum(self.refused.values())
@@ -315,6 +332,7 @@ class Segment:
             "max_ms": round(max(lat), 2),
             "refused": dict(self.refused),
             "errors": dict(self.errors),
+            "resent": self.resent,
             "worker_cpu_s": round(self.worker_cpu_s, 3),
             "db_cpu_s": None if self.db_cpu_s is None else round(self.db_cpu_s, 3),
             "worker_cpu_ms": round(self.worker_cpu_s * 1000 / answered, 3) if answered else None,
@@ -391,6 +409,7 @@ def saturate(
         client.waits_ms,
         client.unlocked,
         meter.rows,
+        resent=client.resent,
     )
 
 
@@ -421,6 +440,7 @@ def offer(path: str, cast: Cast, *, port: int, master: int, rate: float, seconds
         meter.rows,
         lags_ms=result.lags_ms,
         exhausted=result.exhausted,
+        resent=client.resent,
     )
 
 
@@ -434,7 +454,7 @@ def log_segment(seg: Segment, log=print) -> None:
         f"  {seg.path:<8} {seg.variant:<15} {where:<9} {d['per_second']:7.1f}/s "
         f"p50 {d['p50_ms']:6.1f} p99 {d['p99_ms']:7.1f} ms  CPU {cpu} ms/req (DB {db})  "
         f"lock {hold} ms  refused {sum(seg.refused.values())} errors {sum(seg.errors.values())}"
-        f"  rows {seg.rows}/{seg.ok}"
+        f"  rows {seg.rows}/{seg.ok}" + (f"  resent {seg.resent}" if seg.resent else "")
     )
 
 
@@ -603,4 +623,5 @@ def merge(parts: list[Segment]) -> Segment:
         sum(p.rows for p in parts),
         lags_ms=[ms for p in parts for ms in p.lags_ms],
         exhausted=sum(p.exhausted for p in parts),
+        resent=sum(p.resent for p in parts),
     )
