@@ -337,7 +337,7 @@ def write_targets(run: dict) -> tuple[list[str], bool]:
         "",
         f"check_ledger after the load: {_ok(ledger_clean)} ({run.get('ledger_check', 'not run')})",
     ]
-    resent = sum(s.get("resent", 0) for s in run["writes"]["segments"])
+    resent = sum(s.get("resent", 0) for s in writes["segments"])
     if resent:
         lines += [
             "",

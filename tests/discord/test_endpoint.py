@@ -70,15 +70,14 @@ def test_a_stale_or_future_timestamp_is_refused(discord, age):
         (discord_domain.MAX_AGE + 1, False),
     ],
 )
-def test_the_timestamp_window_is_max_age_either_side(offset, accepted):
-    key = Ed25519PrivateKey.generate()
+def test_the_timestamp_window_is_max_age_either_side(discord, bot_key, offset, accepted):
     now = 1_796_000_000
-    timestamp = str(now + offset)
     body = b'{"type": 1}'
+    headers = discord.signed_headers(body, timestamp=now + offset)
     signed = discord_domain.verify_request(
-        public_key_hex=public_hex(key),
-        signature_hex=key.sign(timestamp.encode() + body).hex(),
-        timestamp=timestamp,
+        public_key_hex=public_hex(bot_key),
+        signature_hex=headers["HTTP_X_SIGNATURE_ED25519"],
+        timestamp=headers["HTTP_X_SIGNATURE_TIMESTAMP"],
         body=body,
         now=float(now),
     )
