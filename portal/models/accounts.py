@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
+
 TITLES = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "mx"})
 LEADERBOARD_NAME_MAX = 40
 
@@ -54,7 +56,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(ChoiceLabels, AbstractBaseUser, PermissionsMixin):
     """A person who signs in with their email address. `role` decides what the portal lets them
     do; `is_staff`/`is_superuser` only open Django's own /admin/."""
 
@@ -244,7 +246,7 @@ class PendingSignup(models.Model):
         return f"{self.enrollment_number} (pending)"
 
 
-class SignIn(models.Model):
+class SignIn(ChoiceLabels, models.Model):
     """One sign-in attempt through any door (the portal's login, Django's admin, SSO later):
     the audit trail of who signed in, from where, and what was refused."""
 

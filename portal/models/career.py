@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
 from .claims import private_storage
 from .ledger import Transaction
 
@@ -54,7 +55,7 @@ class Specialty(models.Model):
         return self.name
 
 
-class Reviewer(models.Model):
+class Reviewer(ChoiceLabels, models.Model):
     """Someone who reviews resumes. Faculty and admins (career staff) can be reviewers; a
     partner account always is one, tied to its company."""
 
@@ -125,7 +126,7 @@ class ReviewSlot(models.Model):
         return f"slot {self.pk} of reviewer {self.reviewer_id}"
 
 
-class ReviewRequest(models.Model):
+class ReviewRequest(ChoiceLabels, models.Model):
     """One student's request for one resume review, from asking to rating."""
 
     class Status(models.TextChoices):

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
+
 CODE_BYTES = 24  # 192 bits: guessing a code is hopeless, and verification is rate-limited
 CODE_LENGTH = 32  # len(secrets.token_urlsafe(CODE_BYTES))
 
@@ -45,7 +47,7 @@ class SignedRecord(models.Model):
         return self.revoked_at is not None
 
 
-class Certificate(SignedRecord):
+class Certificate(ChoiceLabels, SignedRecord):
     """One achievement: an event attended, a claim or task approved, or what an admin issues."""
 
     class Source(models.TextChoices):
@@ -124,7 +126,7 @@ class Transcript(SignedRecord):
         return f"transcript {self.code[:6]}…"
 
 
-class TranscriptHiddenItem(models.Model):
+class TranscriptHiddenItem(ChoiceLabels, models.Model):
     """An item the student left out of their transcript (it stays in the ledger)."""
 
     class Kind(models.TextChoices):
@@ -154,7 +156,7 @@ class TranscriptHiddenItem(models.Model):
         return f"{self.kind} {self.item_id} hidden by {self.holder_id}"
 
 
-class CertificateBatch(models.Model):
+class CertificateBatch(ChoiceLabels, models.Model):
     """An admin's bulk issue for an event, worked through by the background worker; the page
     polls `done` of `total`."""
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import StudentProfile
+from .choices import ChoiceLabels
 from .ledger import Category
 
 
@@ -44,7 +45,7 @@ class ReviewDecision(models.TextChoices):
 MAX_CLAIM_AGE_DAYS = 365
 
 
-class ActivityClaim(models.Model):
+class ActivityClaim(ChoiceLabels, models.Model):
     Status = ReviewStatus
 
     student = models.ForeignKey(
@@ -134,7 +135,7 @@ class Task(models.Model):
         return self.title
 
 
-class TaskAssignment(models.Model):
+class TaskAssignment(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         CLAIMED = "claimed", _("In progress")
         SUBMITTED = "submitted", _("Waiting for review")

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
+
 
 class Club(models.Model):
     name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
@@ -28,7 +30,7 @@ class Club(models.Model):
         return self.name
 
 
-class ClubMembership(models.Model):
+class ClubMembership(ChoiceLabels, models.Model):
     """One person in one club. Students join as members; an admin appoints officers (students
     or faculty), who organise the club's events, and faculty advisers, who review the members'
     claims first after their own mentees."""

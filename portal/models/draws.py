@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import StudentProfile
+from .choices import ChoiceLabels
 from .events import Event
 from .rewards import Reward
 
@@ -22,7 +23,7 @@ def new_seed() -> str:
     return secrets.token_hex(32)
 
 
-class Draw(models.Model):
+class Draw(ChoiceLabels, models.Model):
     class Eligibility(models.TextChoices):
         ATTENDEES = "attendees", _("Everyone checked in to the event")
         ENTRANTS = "entrants", _("Students who enter")
@@ -153,7 +154,7 @@ class DrawEntry(models.Model):
         return f"Entry {self.pk} in {self.draw_id}"
 
 
-class DrawWinner(models.Model):
+class DrawWinner(ChoiceLabels, models.Model):
     """A pick, in order: the first `winners_count` are offered the prize at once; alternates wait
     and are offered it, in order, when an offered prize is not claimed in time."""
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import StudentProfile
+from .choices import ChoiceLabels
 from .clubs import Club
 from .ledger import Category
 
@@ -26,7 +27,7 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
-class Event(models.Model):
+class Event(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
@@ -150,7 +151,7 @@ class CheckInQuerySet(models.QuerySet["CheckIn"]):
         return self.filter(annulled_at__isnull=False)
 
 
-class CheckIn(models.Model):
+class CheckIn(ChoiceLabels, models.Model):
     class Method(models.TextChoices):
         CODE = "code", _("Typed code")
         QR = "qr", _("QR code")
@@ -208,7 +209,7 @@ class CheckIn(models.Model):
         return self.annulled_at is not None
 
 
-class Registration(models.Model):
+class Registration(ChoiceLabels, models.Model):
     """A student's place at an event that requires registration, or their place in its
     waitlist. The waitlist is served in (created_at, id) order: `services.registrations`
     creates and promotes rows under the event's row lock, so that order is the order in which
@@ -285,7 +286,7 @@ class EventReminder(models.Model):
         return f"{self.student_id} for {self.event_id}"
 
 
-class CheckInAttempt(models.Model):
+class CheckInAttempt(ChoiceLabels, models.Model):
     """A student's check-in that was refused, with the service's error code as the reason
     (wrong code, expired scan, too many tries, full...). The organiser sees them on the
     attendance page, and a refused student may dispute ("I was there")."""
@@ -324,7 +325,7 @@ class CheckInAttempt(models.Model):
         return f"{self.reason}: {self.student_id} at {self.event_id}"
 
 
-class AttendanceDispute(models.Model):
+class AttendanceDispute(ChoiceLabels, models.Model):
     """ "I was there": a student whose check-in was refused (or who registered and is not
     checked in, or whose check-in was annulled) asks the organiser to check them in. Accepted,
     the student is checked in through the normal credit path (method "dispute"); rejected, with

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
 from .events import Event
 
 MAX_HALL_CAPACITY = 5000
@@ -64,7 +65,7 @@ class Hall(models.Model):
         return [item.strip() for item in self.equipment.split(",") if item.strip()]
 
 
-class HallBooking(models.Model):
+class HallBooking(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
         APPROVED = "approved", _("Approved")

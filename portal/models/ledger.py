@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import StudentProfile
+from .choices import ChoiceLabels
 
 # Upper bound on one ledger entry; anything larger is a typo or an attack.
 MAX_POINTS_PER_ENTRY = 100_000
@@ -77,7 +78,7 @@ class LedgerImmutableError(Exception):
     pass
 
 
-class Transaction(models.Model):
+class Transaction(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         AWARD = "award", _("Award")
         DEDUCTION = "deduction", _("Deduction")

@@ -8,8 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
 
-class Notification(models.Model):
+
+class Notification(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         POINTS = "points", _("Points received")
         REDEMPTION = "redemption", _("Redemption decided")

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import StudentProfile
+from .choices import ChoiceLabels
 
 
-class Reward(models.Model):
+class Reward(ChoiceLabels, models.Model):
     class Category(models.TextChoices):
         MERCHANDISE = "merchandise", _("Merchandise")
         FOOD = "food", _("Food and drink")
@@ -88,7 +89,7 @@ class Reward(models.Model):
         return self.stock is None or self.stock > 0
 
 
-class Redemption(models.Model):
+class Redemption(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")

@@ -9,8 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
 
-class ErasureRequest(models.Model):
+
+class ErasureRequest(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for an admin")
         ERASED = "erased", _("Erased")

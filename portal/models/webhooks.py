@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choices import ChoiceLabels
+
 
 class WebhookEvent(models.TextChoices):
     """The kinds an endpoint can subscribe to (the `X-UPAS-Event` header)."""
@@ -58,7 +60,7 @@ class WebhookEndpoint(models.Model):
         return self.url
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(ChoiceLabels, models.Model):
     """One event for one endpoint: the outbox row, and the delivery log the admin reads."""
 
     class Status(models.TextChoices):

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import forms, template
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.forms.boundfield import BoundField
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 from portal.selectors.attendance import reason_label
 
@@ -134,6 +139,36 @@ def counted(field: BoundField) -> int | None:
     if isinstance(widget, forms.TextInput) and limit >= COUNTED_INPUT_LENGTH:
         return limit
     return None
+
+
+@lru_cache(maxsize=64)
+def _counter_texts(language: str | None, limit: int) -> tuple[str, str, str]:
+    """What a counter says, in `language` (the active one): left, too many (the script fills in
+    the number) and the limit. The `%%` is how a template's {% translate %} asks for these."""
+    left = gettext("%%(n)s characters left").replace("%%", "%")
+    over = gettext("%%(n)s characters too many").replace("%%", "%")
+    return left, over, gettext("Up to %(n)s characters") % {"n": intcomma(limit)}
+
+
+@register.simple_tag
+def char_counter(*id_parts: object, limit: int, counter_id: str = "") -> SafeString:
+    """A text field's length limit, seen while typing (static/js/app.js counts down; the server
+    still checks). The field's id is `id_parts` joined by "-" (`{% char_counter "note" r.pk
+    limit=500 %}` counts for `note-12`); the counter's own id, which the field's
+    aria-describedby names, is `counter_id` or the field's id + "-counter". One per row of the
+    queues: a tag with its texts kept per language, where including a template cost 0.2 ms a row."""
+    field_id = "-".join(str(part) for part in id_parts)
+    left, over, up_to = _counter_texts(get_language(), limit)
+    return format_html(
+        '<p id="{}" class="help tabular-nums" data-counter-for="{}" data-max="{}" '
+        'data-left="{}" data-over="{}">{}</p>',
+        counter_id or f"{field_id}-counter",
+        field_id,
+        limit,
+        left,
+        over,
+        up_to,
+    )
 
 
 @register.filter
