@@ -89,6 +89,11 @@ REVIEW_ROWS = [
     ),
     # Empty values: the generic path shows the table's default instead of rendering.
     review_row(item_id=6, student_name="", title=None, submitted=None, amount=None, detail=""),
+    # Rows sharing a stamp with a row above: their buttons, forms and files are copies of it
+    # with their own ids written in (QuickTable.stamped_cell).
+    review_row(item_id=70, student_name="Ben"),
+    review_row(kind="task", item_id=8, submitted=timezone.now(), file_kind="pdf"),
+    review_row(kind="task", item_id=90, state="submitted", file_kind=""),
 ]  # fmt: skip
 
 
@@ -110,6 +115,23 @@ def test_review_cells_escape_what_students_and_staff_wrote(admin):
     assert "&lt;here&gt;" in shown
 
 
+def test_a_stamped_cell_refuses_to_read_what_its_rows_do_not_share(admin):
+    table = ReviewTable(REVIEW_ROWS)
+    RequestConfig(request_for(admin)).configure(table)
+    with pytest.raises(fast.StampError):
+        # The decided rows' cell names who decided and when: no stamp can stand for them all.
+        table.stamped_cell("actions", REVIEW_ROWS[3], shared=("state", "kind"), row_id="item_id")
+
+
+def test_stamped_rows_post_to_their_own_item(admin):
+    table = ReviewTable(REVIEW_ROWS)
+    RequestConfig(request_for(admin)).configure(table)
+    first, copy = (str(table.cell("actions", row)) for row in (REVIEW_ROWS[0], REVIEW_ROWS[6]))
+    assert "/claim/1/" in first and "comment-claim-1-counter" in first
+    assert "/claim/70/" in copy and "comment-claim-70-counter" in copy
+    assert str(fast.STAMP_ID) not in first + copy
+
+
 # --- the redemption queue's cells ---------------------------------------------------------------
 
 
@@ -126,6 +148,10 @@ def redemptions(student: StudentProfile, admin: User) -> list[Redemption]:
             (3, Redemption.Status.FULFILLED, 30),
             (4, Redemption.Status.REJECTED, 30),
             (5, Redemption.Status.CANCELLED, 0),  # a draw prize costs nothing
+            # Sharing a stamp with a row above (QuickTable.stamped_cell).
+            (61, Redemption.Status.PENDING, 30),
+            (72, Redemption.Status.APPROVED, 30),
+            (83, Redemption.Status.FULFILLED, 30),
         )
     ]
 

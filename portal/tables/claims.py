@@ -19,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from portal.selectors.reviews import CLUB_MEMBER, MENTEE, Kind
 from portal.tables.fast import QuickTable
 
+# The states whose rows carry the decision buttons (queue.html's actions cell).
+WAITING = ("pending", "submitted")
+
 
 def item_key(record: dict[str, Any]) -> str:
     """A row's checkbox value, naming the model too ("claim:12", "task:7")."""
@@ -120,9 +123,12 @@ class ReviewTable(QuickTable):
         return self.checkbox_cell("selected", item_key(record), record)
 
     def cell_evidence(self, record: dict[str, Any]) -> SafeString:
-        return self.template_cell("evidence", record)
+        return self.stamped_cell("evidence", record, shared=("file_kind", "kind"), row_id="item_id")
 
     def cell_actions(self, record: dict[str, Any]) -> SafeString:
+        if record["state"] in WAITING:
+            # The buttons and the reject form: the same on every waiting row but for its id.
+            return self.stamped_cell("actions", record, shared=("state", "kind"), row_id="item_id")
         return self.template_cell("actions", record)
 
     # The other columns read the key of their name; None and "" show the default.

@@ -15,6 +15,7 @@ from portal.models import Redemption
 from portal.tables.fast import QuickTable
 
 REQUESTED_FORMAT = "j M, H:i"
+BY_STATUS = ("status", "get_status_display")
 WIDE_ONLY = "hidden sm:table-cell"
 WIDE_SCREENS_ONLY = {"th": {"class": WIDE_ONLY}, "td": {"class": WIDE_ONLY}}
 
@@ -86,11 +87,14 @@ class QueueTable(QuickTable):
     def cell_cost(self, record: Redemption) -> int:
         return record.cost
 
+    # Both cells are the same on every row of a status but for the row's id (see
+    # QuickTable.stamped_cell); the label is a method of the status alone.
+
     def cell_status(self, record: Redemption) -> SafeString:
-        return self.template_cell("status", record)
+        return self.stamped_cell("status", record, shared=BY_STATUS, row_id="pk")
 
     def cell_actions(self, record: Redemption) -> SafeString:
-        return self.template_cell("actions", record)
+        return self.stamped_cell("actions", record, shared=BY_STATUS, row_id="pk")
 
     def render_student(self, record: Redemption) -> str:
         return format_html(
