@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.filters.common import ListedModelChoiceField, QuickSelect
 from portal.models import Category, Department, User
 from portal.permissions import can_mentor
 from portal.selectors.reviews import AGE_CHOICES, Kind, Mine, QueueStatus
@@ -14,21 +15,33 @@ class ReviewFilterForm(forms.Form):
     """The review queue's filters. A plain form rather than a FilterSet: the queue is a union of
     two models, which can only be filtered before the union (see `list_review_queue`)."""
 
+    # QuickSelect and ListedModelChoiceField (portal.filters.common): the stock select renders
+    # two templates per option, and the stock model field reads its list twice.
     kind = forms.ChoiceField(
-        label=_("Type"), choices=[("", _("All")), *Kind.CHOICES], required=False
+        label=_("Type"),
+        choices=[("", _("All")), *Kind.CHOICES],
+        required=False,
+        widget=QuickSelect,
     )
-    status = forms.ChoiceField(label=_("Status"), choices=QueueStatus.CHOICES, required=False)
-    category = forms.ModelChoiceField(
+    status = forms.ChoiceField(
+        label=_("Status"), choices=QueueStatus.CHOICES, required=False, widget=QuickSelect
+    )
+    category = ListedModelChoiceField(
         queryset=Category.objects.order_by("name"), required=False, empty_label=_("All")
     )
-    department = forms.ModelChoiceField(
+    department = ListedModelChoiceField(
         queryset=Department.objects.order_by("name"),
         required=False,
         empty_label=_("All"),
     )
-    age = forms.ChoiceField(label=_("Age"), choices=[("", _("Any")), *AGE_CHOICES], required=False)
+    age = forms.ChoiceField(
+        label=_("Age"), choices=[("", _("Any")), *AGE_CHOICES], required=False, widget=QuickSelect
+    )
     mine = forms.ChoiceField(
-        label=_("Students"), choices=[("", _("Everyone")), *Mine.CHOICES], required=False
+        label=_("Students"),
+        choices=[("", _("Everyone")), *Mine.CHOICES],
+        required=False,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, reviewer: User | None = None, **kwargs: Any) -> None:

@@ -104,7 +104,7 @@ class HistoryTable(QuickTable):
                 '{}<span class="block text-xs text-slate-500">{} {}</span>',
                 record.reason,
                 _("Reverses the entry of"),
-                formats.date_format(timezone.localtime(record.reverses.created_at), "j M Y"),
+                formats.date_format(timezone.localtime(record.reversed_entry_at), "j M Y"),
             )
         return record.reason or "—"
 

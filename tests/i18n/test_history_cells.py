@@ -7,6 +7,7 @@ import pytest
 from django.utils import formats, timezone, translation
 
 from portal.models import Transaction
+from portal.selectors.ledger import list_history
 from portal.services.ledger import reverse_transaction
 from portal.tables.ledger import HistoryTable
 from tests.conftest import key
@@ -30,7 +31,7 @@ def test_a_reversal_names_the_reversed_entry_s_date_in_the_reader_s_language(
     reversal = reverse_transaction(
         actor=admin, transaction_id=entry.pk, reason="Entered twice", idempotency_key=key()
     )
-    record = Transaction.objects.select_related("reverses").get(pk=reversal.pk)
+    record = list_history(admin).get(pk=reversal.pk)
     table = HistoryTable(Transaction.objects.none())
     with translation.override("ar"):
         html = table.cell_reason(record)
