@@ -19,7 +19,7 @@ from portal.exceptions import BulkError, PortalError
 from portal.exports import csv_response
 from portal.filters.ledger import HistoryFilter
 from portal.forms import add_portal_error
-from portal.forms.ledger import AwardForm, BulkAwardForm, ReverseForm
+from portal.forms.ledger import AwardForm, BulkAwardForm, ReverseForm, new_idempotency_key
 from portal.htmx import HtmxHttpRequest, dashboard_instead, render_page
 from portal.models import Category, Role, Transaction, User
 from portal.permissions import (
@@ -116,7 +116,7 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
     response = render_page(
         request,
         "portal/ledger/award.html",
-        {"success": success, "last_entry": entry, "award_form": AwardForm(categories=[])},
+        {"success": success, "last_entry": entry, "fresh_key": new_idempotency_key()},
         partial="award-saved",
     )
     response["HX-Retarget"] = "#award-result"
