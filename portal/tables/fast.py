@@ -52,7 +52,11 @@ class StampRecord:
             return field_of(self._record, name)
         raise StampError(f"a stamped cell read {name!r}, which is not in {self._shared}")
 
-    __getattr__ = __getitem__
+    def __getattr__(self, name: str) -> Any:
+        # Python's own lookups (copy, pickle, hasattr on dunders) find nothing here.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
 
 
 def field_of(record: Any, name: str) -> Any:

@@ -180,7 +180,7 @@ document.addEventListener("toggle", function (evt) {
 }, true);
 
 // Length limits shown while typing: a [data-counter-for] element under a text field
-// (templates/portal/components/counter.html) counts "12 characters left" or "3 characters too
+// ({% char_counter %} in portal/templatetags/portal.py) counts "12 characters left" or "3 characters too
 // many". The field's maxlength is taken off, so nothing is ever cut silently: the server
 // refuses what is too long and says so. Going over the limit is read out once.
 function setUpCounters(root) {
