@@ -68,6 +68,11 @@ def test_organiser_checks_a_student_in_with_the_typed_pass_code(
     sign_in(page, base, "lopez@upas.test")
     page.goto(f"{base}/events/{event.pk}/")
     page.get_by_role("link", name="Scan passes").click()
+    # The click returns once the new page starts loading: on a busy CI host the form was sent
+    # before htmx had started (a plain POST, whose full page says "Checked in" but leaves the
+    # live region empty). Wait for the page's scripts, as a person's next click would.
+    page.wait_for_url(f"{base}/events/{event.pk}/passes/")
+    page.wait_for_load_state()
     page.get_by_role("textbox", name="Pass code").fill(code.lower())
     page.get_by_role("button", name="Check in").click()
     result = page.get_by_role("status").filter(has_text="Aisha Khan")
