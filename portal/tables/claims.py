@@ -16,11 +16,12 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
-from portal.selectors.reviews import CLUB_MEMBER, MENTEE, Kind
+from portal.selectors.reviews import CLUB_MEMBER, MENTEE, Kind, QueueStatus
 from portal.tables.fast import QuickTable
 
-# The states whose rows carry the decision buttons (queue.html's actions cell).
-WAITING = ("pending", "submitted")
+# The states whose rows carry the decision buttons (queue.html's actions cell): a claim's and a
+# task's "waiting", as the queue's status filter names them.
+WAITING = (QueueStatus.CLAIM[QueueStatus.WAITING], QueueStatus.TASK[QueueStatus.WAITING])
 
 
 def item_key(record: dict[str, Any]) -> str:
