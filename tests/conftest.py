@@ -22,7 +22,7 @@ from portal.models import (
     Transaction,
     User,
 )
-from portal.services import ledger
+from portal.services import ledger, webhooks
 
 from .factories import CategoryFactory, DepartmentFactory, StudentFactory, UserFactory
 
@@ -30,8 +30,10 @@ from .factories import CategoryFactory, DepartmentFactory, StudentFactory, UserF
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and spent scan tokens live in the cache: each test starts empty
-    (ids are reused between tests, so a count could otherwise carry over)."""
+    (ids are reused between tests, so a count could otherwise carry over). So does each
+    process's copy of the webhook routes."""
     cache.clear()
+    webhooks.forget_local_routes()
     yield
 
 

@@ -59,11 +59,11 @@ def visible_events(viewer: User) -> QuerySet[Event]:
     return events.filter(~Q(status=Event.Status.DRAFT) | Q(organiser=viewer))
 
 
-def access_event(viewer: User, pk: int) -> Event:
-    """An event the viewer may see (404 otherwise)."""
-    return get_object_or_404(
-        visible_events(viewer).select_related("organiser", "category", "club"), pk=pk
-    )
+def access_event(
+    viewer: User, pk: int, *, related: tuple[str, ...] = ("organiser", "category", "club")
+) -> Event:
+    """An event the viewer may see (404 otherwise), with the `related` rows its page shows."""
+    return get_object_or_404(visible_events(viewer).select_related(*related), pk=pk)
 
 
 def access_event_for_organiser(viewer: User, pk: int) -> Event:

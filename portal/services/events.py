@@ -142,10 +142,11 @@ def _minutes(seconds: int) -> str:
     return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
-def _check_code(event: Event, profile: StudentProfile, code: str) -> None:
-    """A typed code, within the wrong-code limits. Raises EventError: rate_limited, bad_code."""
+def _check_code(event: Event, student: User, code: str) -> None:
+    """A typed code, within the wrong-code limits (per student account and per event).
+    Raises EventError: rate_limited, bad_code."""
     for usage in (
-        ratelimit.exceeded("checkin-code:student", str(profile.pk), WRONG_CODES_PER_STUDENT),
+        ratelimit.exceeded("checkin-code:student", str(student.pk), WRONG_CODES_PER_STUDENT),
         ratelimit.exceeded("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT),
     ):
         if usage.limited:
@@ -159,7 +160,7 @@ def _check_code(event: Event, profile: StudentProfile, code: str) -> None:
                 field="code",
             )
     if not code_is_valid(event, code):
-        ratelimit.consume("checkin-code:student", str(profile.pk), WRONG_CODES_PER_STUDENT)
+        ratelimit.consume("checkin-code:student", str(student.pk), WRONG_CODES_PER_STUDENT)
         ratelimit.consume("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT)
         raise EventError(
             "bad_code",
@@ -351,14 +352,24 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def event_for_checkin(event_id: int) -> Event:
+def event_for_checkin(event_id: int, *, read: Event | None = None) -> Event:
     """The event, locked only when it has a capacity: the lock serialises the count of places
     taken. Without one, check-ins to a popular event do not queue behind each other; the
-    (event, student) unique constraint and the profile lock still allow one per student."""
+    (event, student) unique constraint and the profile lock still allow one per student.
+    `read`: the event as the caller already read it (unlocked, with its category), used as
+    it is when it has no capacity."""
+    event = _read_event(event_id, read)
+    return event if event.capacity is None else lock_event(event_id)
+
+
+def _read_event(event_id: int, read: Event | None = None) -> Event:
+    """The event with its category, unlocked (`read` when the caller has it already)."""
+    if read is not None and read.pk == event_id:
+        return read
     event = Event.objects.select_related("category").filter(pk=event_id).first()
     if event is None:
         raise EventError("not_found", _("This event does not exist."))
-    return event if event.capacity is None else lock_event(event_id)
+    return event
 
 
 def _check_can_attend(
@@ -455,6 +466,7 @@ def check_in(
     scan_token: str = "",
     student_id: int | None = None,
     pass_code: str = "",
+    event: Event | None = None,
 ) -> CheckIn:
     """Check a student into an event and credit the attendance points, once.
 
@@ -468,12 +480,20 @@ def check_in(
     waitlisted, not_registered, own_checkin, already_checked_in, annulled (the organiser
     annulled their check-in: only the organiser checks them in again), full; PassError:
     not_a_pass, pass_expired.
+
+    `event`: the event as the caller (the check-in view) read it with its category, so that a
+    check-in to an event without a capacity does not read it again.
     """
     if pass_code:
         return _check_in_by_pass(actor=actor, event_id=event_id, pass_code=pass_code)
     try:
         return _check_in(
-            actor=actor, event_id=event_id, code=code, scan_token=scan_token, student_id=student_id
+            actor=actor,
+            event_id=event_id,
+            code=code,
+            scan_token=scan_token,
+            student_id=student_id,
+            read=event,
         )
     except EventError as exc:
         if student_id is None and exc.code not in ("not_a_student", "not_found"):
@@ -543,26 +563,30 @@ def _check_in(
     scan_token: str,
     student_id: int | None,
     pass_code: str = "",
+    read: Event | None = None,
 ) -> CheckIn:
     if student_id is not None:
         profile = lock_profile(student_id)
-        event = event_for_checkin(event_id)
+        event = event_for_checkin(event_id, read=read)
         if pass_code:
             return _admit_by_pass(actor=actor, event=event, profile=profile, pass_code=pass_code)
         return admit(actor=actor, event=event, profile=profile, method=Method.MANUAL)
     refuse_alumni(actor, EventError)
     if not can_check_in(actor):
         raise EventError("not_a_student", _("Only students check in to events."))
-    profile = lock_own_profile(actor)
-    if profile is None:
-        raise EventError("not_a_student", _("Only students check in to events."))
-    event = event_for_checkin(event_id)
+    # The code (or scan) is checked before the profile is locked: it asks only the shared
+    # cache and the event's secret, so the lock is not held across those round trips.
+    event = _read_event(event_id, read)
     if scan_token:
         method = Method.QR
         _use_scan_token(event, scan_token, actor)
     else:
         method = Method.CODE
-        _check_code(event, profile, code)
+        _check_code(event, actor, code)
+    profile = lock_own_profile(actor)
+    if profile is None:
+        raise EventError("not_a_student", _("Only students check in to events."))
+    event = event_for_checkin(event_id, read=event)
     _check_can_attend(event, profile, self_service=True)
     if annulled_before(event, profile):
         # Otherwise whoever passed them a code could check them in again at once.

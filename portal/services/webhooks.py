@@ -211,9 +211,22 @@ ROUTES_KEY = "webhooks:routes"
 ROUTES_TTL = 60
 
 
+# Each process also keeps what it read for a moment: every award, redemption and check-in
+# asks, under the student's lock, and the round trip to the shared cache cost more than the
+# answer (issue 17). An endpoint change reaches the other processes within this time; a
+# delivery written meanwhile for an endpoint just switched off is not sent (`send_delivery`
+# checks), and a new endpoint hears of events from then on.
+ROUTES_LOCAL_SECONDS = 2.0
+_local_routes: tuple[float, dict[str, list[int]]] | None = None
+
+
 def _routes() -> dict[str, list[int]]:
-    """{kind: [ids of the active endpoints subscribed to it]}: a cache read, and one query
-    when the cache is cold."""
+    """{kind: [ids of the active endpoints subscribed to it]}: this process's copy, else a
+    cache read, and one query when the cache is cold."""
+    global _local_routes
+    now = time.monotonic()
+    if _local_routes is not None and now - _local_routes[0] < ROUTES_LOCAL_SECONDS:
+        return _local_routes[1]
     routes = cache.get(ROUTES_KEY)
     if routes is None:
         routes = {}
@@ -222,12 +235,23 @@ def _routes() -> dict[str, list[int]]:
             for kind in kinds:
                 routes.setdefault(kind, []).append(pk)
         cache.set(ROUTES_KEY, routes, ROUTES_TTL)
+    _local_routes = (now, routes)
     return routes
+
+
+def forget_local_routes() -> None:
+    """Drop this process's copy (after an endpoint change here, and between tests)."""
+    global _local_routes
+    _local_routes = None
 
 
 def _forget_routes() -> None:
     # After the commit: a reader refilling the cache before it would read the old endpoints.
-    transaction.on_commit(lambda: cache.delete(ROUTES_KEY))
+    def forget() -> None:
+        cache.delete(ROUTES_KEY)
+        forget_local_routes()
+
+    transaction.on_commit(forget)
 
 
 # --- the outbox ---------------------------------------------------------------------------------

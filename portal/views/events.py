@@ -316,10 +316,13 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """POST: a typed code (or a scan's token) checks the student in. GET: the page a QR scan
     lands on (with a token, or a scan waiting in the session from before signing in), which
     submits itself."""
-    event = access_event(request.user, pk)
     if request.method != "POST":
+        event = access_event(request.user, pk)
         token = request.GET.get("t", "") or _pending_scan_token(request, event)
         return render_page(request, "portal/events/scan.html", {"event": event, "token": token})
+    # The check-in and its panel read only the event and its category; the service takes the
+    # event as read here instead of reading it again.
+    event = access_event(request.user, pk, related=("category",))
     token = request.POST.get("t", "")
     form = CodeForm(request.POST) if not token else None
     error = None
@@ -333,6 +336,7 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 event_id=event.pk,
                 code=form.cleaned_data["code"] if form is not None else "",
                 scan_token=token,
+                event=event,
             )
         except PortalError as exc:
             error = exc.message

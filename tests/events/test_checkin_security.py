@@ -210,3 +210,14 @@ def test_the_projector_hides_students_who_hide_their_name(client_as, faculty, ev
 def test_an_anonymous_scan_keeps_no_token_in_any_link(client_as, event):
     response = client_as(None).get(scan_url(event))
     assert "t" not in parse_qs(urlsplit(response["Location"]).query)
+
+
+def test_an_event_handed_in_by_the_caller_counts_only_for_its_own_id(student, event, faculty):
+    """The view passes the event it read, to save reading it again; an event object that is not
+    the one named is ignored, and the named event's own code and rules apply."""
+    other = EventFactory(organiser=faculty, category=event.category, attendance_points=40)
+    code = current_code(other)
+    refused("bad_code", actor=student.user, event_id=event.pk, code=code, event=other)
+    checkin = check_in(actor=student.user, event_id=event.pk, code=current_code(event), event=other)
+    assert checkin.event_id == event.pk
+    assert ledger_total() == (1, 15)

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal.models import WebhookDelivery, WebhookEvent
+from portal.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from portal.services import webhooks
 from tests.helpers import award
 
@@ -280,3 +280,32 @@ def test_a_rolled_secret_signs_the_next_deliveries(
     [got] = receiver.received
     verify = webhooks_snippet()
     assert verify(new, got.headers, got.body) and not verify(old, got.headers, got.body)
+
+
+def test_each_process_keeps_the_routes_briefly_and_drops_them_after_its_own_change(
+    subscribe, faculty, student, category, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The routes are read once per ROUTES_LOCAL_SECONDS per process (no round trip to the
+    shared cache under the student's lock); an endpoint changed in this process is heard at
+    once, one changed in another process within that time."""
+    clock = [1000.0]
+    monkeypatch.setattr(webhooks.time, "monotonic", lambda: clock[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        award(faculty, student, category, 5)  # reads the (empty) routes, keeps them
+    assert WebhookDelivery.objects.count() == 0
+
+    subscribe(WebhookEvent.POINTS_AWARDED)  # this process: its copy is dropped on commit
+    with django_capture_on_commit_callbacks(execute=True):
+        award(faculty, student, category, 5)
+    assert WebhookDelivery.objects.count() == 1
+
+    # Another process switches the endpoint off: it deletes the shared key after its commit,
+    # but this process's copy still names the endpoint until it is ROUTES_LOCAL_SECONDS old.
+    WebhookEndpoint.objects.update(is_active=False)
+    webhooks.cache.delete(webhooks.ROUTES_KEY)
+    clock[0] += webhooks.ROUTES_LOCAL_SECONDS / 2
+    award(faculty, student, category, 5)
+    assert WebhookDelivery.objects.count() == 2  # written, and never sent (send_delivery checks)
+    clock[0] += webhooks.ROUTES_LOCAL_SECONDS
+    award(faculty, student, category, 5)
+    assert WebhookDelivery.objects.count() == 2
