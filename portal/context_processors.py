@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject, new_method_proxy
 
-from portal.permissions.abilities import Abilities
+from portal.permissions.abilities import abilities_of
 from portal.selectors.rewards import pending_count
 
 
@@ -22,7 +22,7 @@ class LazyCount(SimpleLazyObject):
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """What the signed-in user may do (`can`), for the navigation and the buttons pages show.
     Data is guarded in views, not here."""
-    can = Abilities(getattr(request, "user", None))
+    can = abilities_of(request)
     context: dict[str, Any] = {"can": can}
     if can.manage_catalogue:
         # Lazy: evaluated only when the navigation renders (one COUNT on an indexed column).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from portal.models import Role
 
+from .abilities import Abilities, abilities_of
 from .accounts import (
     access_erasure_request,
     access_own_notification,
@@ -154,7 +155,9 @@ from .webhooks import (
 __all__ = [
     "PARTNER_PAGES",
     "STAFF",
+    "Abilities",
     "Role",
+    "abilities_of",
     "access_assigned_request",
     "access_assignment_file",
     "access_booking",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from django.http import HttpRequest
+
 from portal.models import User
 
 from .accounts import can_manage_accounts, can_manage_categories, sees_all_figures
@@ -163,3 +165,15 @@ class Abilities:
     @cached_property
     def see_every_task(self) -> bool:
         return sees_every_task(self.user)
+
+
+def abilities_of(request: HttpRequest) -> Abilities:
+    """The request's `Abilities`, one per request and user: the templates' `can` (through
+    the context processor) and a view that asks the same question share one answer (and
+    the one query some answers take)."""
+    user = getattr(request, "user", None)
+    can = getattr(request, "_portal_abilities", None)
+    if can is None or can.user is not user:
+        can = Abilities(user)
+        request._portal_abilities = can  # type: ignore[attr-defined]
+    return can

@@ -34,6 +34,7 @@ from portal.forms.events import (
 from portal.htmx import HtmxHttpRequest, answer_in_panel, render_page
 from portal.models import Event, Registration, Role
 from portal.permissions import (
+    abilities_of,
     access_event,
     access_event_for_organiser,
     can_check_in,
@@ -54,7 +55,11 @@ from portal.services import reminders as reminder_services
 @require_GET
 def event_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = EventFilterForm(request.GET)
-    events = event_selectors.list_events(request.user, **filters.options())[:60]
+    # The cards show the check-in count to organisers only, and no organiser or category.
+    counts = abilities_of(request).organise_events
+    events = event_selectors.list_events(
+        request.user, **filters.options(), related=(), with_counts=counts
+    )[:60]
     return render_page(
         request,
         "portal/events/list.html",
