@@ -312,6 +312,15 @@ def test_staff_see_live_counts_on_the_cards(client_as, faculty, student, listing
     assert "1 checked in" in text(card(client_as(faculty).get(LIST), "Robotics open day"))
 
 
+def test_only_those_who_organise_see_the_counts(client_as, faculty, student, officer, listing):
+    """The count is read only for someone who sees it (`abilities_of`: the view and the
+    template ask once): a club officer, a student who organises, sees it; a student does not."""
+    check_in(actor=faculty, event_id=listing["robotics"].pk, student_id=student.pk)
+    assert "1 checked in" in text(card(client_as(officer.user).get(LIST), "Robotics open day"))
+    shown = text(card(client_as(student).get(LIST), "Robotics open day"))
+    assert "Checked in" in shown and "1 checked in" not in shown
+
+
 def test_the_filtered_list_via_htmx_is_only_the_list(client_as, student, listing):
     response = client_as(student).get(LIST + "?q=chess", **HX)
     assert b"<html" not in response.content
