@@ -4,8 +4,11 @@ the page's whole context, for every page, language, placement, pending count and
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template import RequestContext, Template
+from django.template.loader import get_template
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 from django.utils import translation
@@ -80,6 +83,19 @@ def test_a_department_admin_does_not_get_the_full_admins_links(admin, department
     assert limited == draw(department_admin, "portal:dashboard", PLACEMENTS[0], through="include")
 
 
-def test_the_abilities_in_the_key_are_those_the_template_asks_about():
-    asked = tags.abilities_read_by(tags.ADMIN_LINKS)
-    assert {"manage_partners", "manage_webhooks", "manage_api_tokens"} <= set(asked)
+def test_the_template_reads_only_what_the_tag_gives_it_and_keys_on():
+    """The tag draws the links with `classes`, `can`, `nav_pending` and `request` only, and
+    keys on the abilities it finds in the source: a template that read anything else (the
+    user, an include, a `with` renaming `can`) would be drawn wrong or kept too widely."""
+    source = get_template(tags.ADMIN_LINKS).template.source
+    read = set()
+    for tag in re.findall(r"\{\{(.*?)\}\}|\{%\s*(?:if|elif|with|for)\b(.*?)%\}", source):
+        expression = " ".join(tag)
+        expression = re.sub(r"'[^']*'|\"[^\"]*\"", "", expression)  # string literals
+        read.update(re.findall(r"(?<![.\w|:])([a-z_]+)(?=[.\s|%}]|$)", expression))
+    read -= {"and", "or", "not", "in", "is"}
+    assert read <= {"classes", "can", "nav_pending"}, read
+    assert "{% include" not in source and "{% with" not in source
+    asked = set(tags.abilities_read_by(tags.ADMIN_LINKS))
+    assert asked == set(re.findall(r"\bcan\.(\w+)", source))
+    assert {"manage_partners", "manage_webhooks", "manage_api_tokens"} <= asked

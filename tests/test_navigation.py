@@ -5,8 +5,11 @@ tests/browser/test_keyboard_journeys.py). Staff see what waits for them on the b
 from __future__ import annotations
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 
+from portal.context_processors import navigation
+from portal.permissions import abilities_of
 from tests.claims.helpers import make_claim
 from tests.factories import RewardFactory
 from tests.helpers import redeem
@@ -73,3 +76,15 @@ def test_the_menu_button_adds_pending_redemptions_for_admins(
 def test_students_have_no_counts_on_the_menu_button(client_as, student):
     page = client_as(student).get(reverse("portal:dashboard")).content
     assert text(find(page, id="menu-badge")) == ""
+
+
+def test_a_request_has_one_abilities_per_user(student, faculty):
+    """`abilities_of`: the view and the templates' `can` share one answer per request, and a
+    request whose user changes (signing in or out) gets a new one."""
+    request = RequestFactory().get("/")
+    request.user = student.user
+    can = abilities_of(request)
+    assert navigation(request)["can"] is can and can.check_in
+    request.user = faculty
+    assert abilities_of(request) is not can
+    assert abilities_of(request).award and not abilities_of(request).check_in

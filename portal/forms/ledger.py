@@ -180,9 +180,9 @@ class ReverseForm(IdempotentForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # One of these sits in every row of the recent awards, beside the award form: the
-        # default "id_%s" would repeat id_idempotency_key on the page. Pass
-        # auto_id=f"reverse-{pk}-%s" for ids; field names stay, the reverse view reads them.
+        # Rendered beside the award form, the default "id_%s" would repeat
+        # id_idempotency_key on the page. Pass auto_id=f"reverse-{pk}-%s" for ids; field names
+        # stay, the reverse view reads them. (The recent awards' rows carry only a fresh key.)
         kwargs.setdefault("auto_id", False)
         super().__init__(*args, **kwargs)
 

@@ -63,7 +63,10 @@ def access_event(
     viewer: User, pk: int, *, related: tuple[str, ...] = ("organiser", "category", "club")
 ) -> Event:
     """An event the viewer may see (404 otherwise), with the `related` rows its page shows."""
-    return get_object_or_404(visible_events(viewer).select_related(*related), pk=pk)
+    events = visible_events(viewer)
+    if related:  # select_related() with no names would follow every foreign key
+        events = events.select_related(*related)
+    return get_object_or_404(events, pk=pk)
 
 
 def access_event_for_organiser(viewer: User, pk: int) -> Event:

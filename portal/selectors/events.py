@@ -38,7 +38,9 @@ def list_events(
     to organisers only) and whether the viewer attended, in one query; `related`: the rows
     read with each event (the list's cards show neither organiser nor category)."""
     now = timezone.now()
-    events = visible_events(viewer).select_related(*related)
+    events = visible_events(viewer)
+    if related:  # select_related() with no names would follow every foreign key
+        events = events.select_related(*related)
     if when == "past":
         events = events.filter(ends_at__lte=now).order_by("-starts_at", "-id")
     else:

@@ -146,7 +146,7 @@ def _check_code(event: Event, student: User, code: str) -> None:
     """A typed code, within the wrong-code limits (per student account and per event).
     Raises EventError: rate_limited, bad_code."""
     for usage in (
-        ratelimit.exceeded("checkin-code:student", str(student.pk), WRONG_CODES_PER_STUDENT),
+        ratelimit.exceeded("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT),
         ratelimit.exceeded("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT),
     ):
         if usage.limited:
@@ -160,7 +160,7 @@ def _check_code(event: Event, student: User, code: str) -> None:
                 field="code",
             )
     if not code_is_valid(event, code):
-        ratelimit.consume("checkin-code:student", str(student.pk), WRONG_CODES_PER_STUDENT)
+        ratelimit.consume("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT)
         ratelimit.consume("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT)
         raise EventError(
             "bad_code",
@@ -352,13 +352,13 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def event_for_checkin(event_id: int, *, read: Event | None = None) -> Event:
+def event_for_checkin(event_id: int) -> Event:
     """The event, locked only when it has a capacity: the lock serialises the count of places
     taken. Without one, check-ins to a popular event do not queue behind each other; the
     (event, student) unique constraint and the profile lock still allow one per student.
-    `read`: the event as the caller already read it (unlocked, with its category), used as
-    it is when it has no capacity."""
-    event = _read_event(event_id, read)
+    Read after the profile lock, so a cancellation made while the check-in waited for it
+    counts."""
+    event = _read_event(event_id)
     return event if event.capacity is None else lock_event(event_id)
 
 
@@ -481,8 +481,8 @@ def check_in(
     annulled their check-in: only the organiser checks them in again), full; PassError:
     not_a_pass, pass_expired.
 
-    `event`: the event as the caller (the check-in view) read it with its category, so that a
-    check-in to an event without a capacity does not read it again.
+    `event`: the event as the caller (the check-in view) read it, to check the code against
+    before the profile lock; the check-in's rules are checked on the event read after it.
     """
     if pass_code:
         return _check_in_by_pass(actor=actor, event_id=event_id, pass_code=pass_code)
@@ -567,26 +567,27 @@ def _check_in(
 ) -> CheckIn:
     if student_id is not None:
         profile = lock_profile(student_id)
-        event = event_for_checkin(event_id, read=read)
+        event = event_for_checkin(event_id)
         if pass_code:
             return _admit_by_pass(actor=actor, event=event, profile=profile, pass_code=pass_code)
         return admit(actor=actor, event=event, profile=profile, method=Method.MANUAL)
     refuse_alumni(actor, EventError)
     if not can_check_in(actor):
         raise EventError("not_a_student", _("Only students check in to events."))
-    # The code (or scan) is checked before the profile is locked: it asks only the shared
-    # cache and the event's secret, so the lock is not held across those round trips.
-    event = _read_event(event_id, read)
+    # The code (or scan) is checked before the profile is locked, on the event as the view
+    # read it: it asks only the shared cache and the event's secret, so the lock is not held
+    # across those round trips. The rules are checked on the event read after the lock.
+    code_event = _read_event(event_id, read)
     if scan_token:
         method = Method.QR
-        _use_scan_token(event, scan_token, actor)
+        _use_scan_token(code_event, scan_token, actor)
     else:
         method = Method.CODE
-        _check_code(event, actor, code)
+        _check_code(code_event, actor, code)
     profile = lock_own_profile(actor)
     if profile is None:
         raise EventError("not_a_student", _("Only students check in to events."))
-    event = event_for_checkin(event_id, read=event)
+    event = event_for_checkin(event_id)
     _check_can_attend(event, profile, self_service=True)
     if annulled_before(event, profile):
         # Otherwise whoever passed them a code could check them in again at once.

@@ -214,19 +214,23 @@ ROUTES_TTL = 60
 # Each process also keeps what it read for a moment: every award, redemption and check-in
 # asks, under the student's lock, and the round trip to the shared cache cost more than the
 # answer (issue 17). An endpoint change reaches the other processes within this time; a
-# delivery written meanwhile for an endpoint just switched off is not sent (`send_delivery`
-# checks), and a new endpoint hears of events from then on.
+# delivery written meanwhile for an endpoint just switched off waits unsent while it is off
+# (`send_delivery` and the retry job skip inactive endpoints), and a new endpoint hears of
+# events from then on.
 ROUTES_LOCAL_SECONDS = 2.0
-_local_routes: tuple[float, dict[str, list[int]]] | None = None
+# (read at, generation it was read in, routes). The generation moves on every forget, so a
+# thread that read the routes before another thread's change committed does not keep them.
+_local_routes: tuple[float, int, dict[str, list[int]]] | None = None
+_routes_generation = 0
 
 
 def _routes() -> dict[str, list[int]]:
     """{kind: [ids of the active endpoints subscribed to it]}: this process's copy, else a
     cache read, and one query when the cache is cold."""
     global _local_routes
-    now = time.monotonic()
-    if _local_routes is not None and now - _local_routes[0] < ROUTES_LOCAL_SECONDS:
-        return _local_routes[1]
+    now, generation, kept = time.monotonic(), _routes_generation, _local_routes
+    if kept is not None and kept[1] == generation and now - kept[0] < ROUTES_LOCAL_SECONDS:
+        return kept[2]
     routes = cache.get(ROUTES_KEY)
     if routes is None:
         routes = {}
@@ -235,13 +239,15 @@ def _routes() -> dict[str, list[int]]:
             for kind in kinds:
                 routes.setdefault(kind, []).append(pk)
         cache.set(ROUTES_KEY, routes, ROUTES_TTL)
-    _local_routes = (now, routes)
+    if generation == _routes_generation:  # no endpoint changed here while reading
+        _local_routes = (now, generation, routes)
     return routes
 
 
 def forget_local_routes() -> None:
     """Drop this process's copy (after an endpoint change here, and between tests)."""
-    global _local_routes
+    global _local_routes, _routes_generation
+    _routes_generation += 1
     _local_routes = None
 
 

@@ -94,7 +94,7 @@ def admin_links(context: template.Context, classes: str = "") -> SafeString:
         match.view_name,
         classes,
         int(pending or 0),
-        tuple(getattr(can, name) for name in abilities_read_by(ADMIN_LINKS)),
+        tuple(getattr(can, name, None) for name in abilities_read_by(ADMIN_LINKS)),
     )
     drawn = _admin_links_drawn.get(key)
     if drawn is None:

@@ -221,3 +221,11 @@ def test_an_event_handed_in_by_the_caller_counts_only_for_its_own_id(student, ev
     checkin = check_in(actor=student.user, event_id=event.pk, code=current_code(event), event=other)
     assert checkin.event_id == event.pk
     assert ledger_total() == (1, 15)
+
+
+def test_the_rules_are_checked_on_the_event_as_it_is_after_the_lock(student, event):
+    """The view's copy of the event serves for the code only: an event cancelled while the
+    check-in waited for the student's lock refuses it."""
+    copy = type(event).objects.get(pk=event.pk)  # as the view read it, still published
+    type(event).objects.filter(pk=event.pk).update(status=type(event).Status.CANCELLED)
+    refused("cancelled", actor=student.user, event_id=event.pk, code=current_code(copy), event=copy)

@@ -283,7 +283,13 @@ def test_a_rolled_secret_signs_the_next_deliveries(
 
 
 def test_each_process_keeps_the_routes_briefly_and_drops_them_after_its_own_change(
-    subscribe, faculty, student, category, monkeypatch, django_capture_on_commit_callbacks
+    subscribe,
+    receiver,
+    faculty,
+    student,
+    category,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
 ):
     """The routes are read once per ROUTES_LOCAL_SECONDS per process (no round trip to the
     shared cache under the student's lock); an endpoint changed in this process is heard at
@@ -298,14 +304,42 @@ def test_each_process_keeps_the_routes_briefly_and_drops_them_after_its_own_chan
     with django_capture_on_commit_callbacks(execute=True):
         award(faculty, student, category, 5)
     assert WebhookDelivery.objects.count() == 1
+    assert len(receiver.received) == 1
 
     # Another process switches the endpoint off: it deletes the shared key after its commit,
     # but this process's copy still names the endpoint until it is ROUTES_LOCAL_SECONDS old.
     WebhookEndpoint.objects.update(is_active=False)
     webhooks.cache.delete(webhooks.ROUTES_KEY)
     clock[0] += webhooks.ROUTES_LOCAL_SECONDS / 2
-    award(faculty, student, category, 5)
-    assert WebhookDelivery.objects.count() == 2  # written, and never sent (send_delivery checks)
+    with django_capture_on_commit_callbacks(execute=True):
+        award(faculty, student, category, 5)
+    assert WebhookDelivery.objects.count() == 2
+    # Written, and not sent while the endpoint is off (send_delivery checks).
+    waiting = WebhookDelivery.objects.latest("pk")
+    assert (waiting.status, waiting.attempts) == (Status.PENDING, 0)
+    assert len(receiver.received) == 1
     clock[0] += webhooks.ROUTES_LOCAL_SECONDS
     award(faculty, student, category, 5)
     assert WebhookDelivery.objects.count() == 2
+
+
+def test_routes_read_before_a_change_here_are_not_kept(monkeypatch):
+    """A thread that read the routes before another thread's endpoint change committed does
+    not keep its (old) copy: the change moves the generation on."""
+    shared = webhooks.cache
+
+    class ChangedWhileReading:
+        def get(self, key, *args, **kwargs):
+            found = shared.get(key, *args, **kwargs)
+            webhooks.forget_local_routes()  # another thread's change commits meanwhile
+            return found
+
+        def __getattr__(self, name):
+            return getattr(shared, name)
+
+    monkeypatch.setattr(webhooks, "cache", ChangedWhileReading())
+    webhooks._routes()
+    assert webhooks._local_routes is None
+    monkeypatch.setattr(webhooks, "cache", shared)
+    webhooks._routes()
+    assert webhooks._local_routes is not None
