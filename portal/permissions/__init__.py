@@ -98,6 +98,7 @@ from .events import (
     has_door_pass,
     managed_events,
     visible_events,
+    visible_events_with,
 )
 from .halls import (
     access_booking,
@@ -269,6 +270,7 @@ __all__ = [
     "student_profile_of",
     "token_reaches",
     "visible_events",
+    "visible_events_with",
     "visible_rewards",
     "webhooks_manager_required",
     "within_reversal_window",

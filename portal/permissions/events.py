@@ -59,14 +59,18 @@ def visible_events(viewer: User) -> QuerySet[Event]:
     return events.filter(~Q(status=Event.Status.DRAFT) | Q(organiser=viewer))
 
 
+def visible_events_with(viewer: User, related: tuple[str, ...]) -> QuerySet[Event]:
+    """`visible_events` read with the `related` rows (none when empty: select_related() with
+    no names would follow every foreign key)."""
+    events = visible_events(viewer)
+    return events.select_related(*related) if related else events
+
+
 def access_event(
     viewer: User, pk: int, *, related: tuple[str, ...] = ("organiser", "category", "club")
 ) -> Event:
     """An event the viewer may see (404 otherwise), with the `related` rows its page shows."""
-    events = visible_events(viewer)
-    if related:  # select_related() with no names would follow every foreign key
-        events = events.select_related(*related)
-    return get_object_or_404(events, pk=pk)
+    return get_object_or_404(visible_events_with(viewer, related), pk=pk)
 
 
 def access_event_for_organiser(viewer: User, pk: int) -> Event:

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.models import CheckIn, Event, EventReminder, Registration, User
-from portal.permissions import is_student, visible_events
+from portal.permissions import is_student, visible_events_with
 from portal.selectors.counts import count_per_row
 from portal.selectors.ledger import ANONYMOUS_NAME
 
@@ -38,9 +38,7 @@ def list_events(
     to organisers only) and whether the viewer attended, in one query; `related`: the rows
     read with each event (the list's cards show neither organiser nor category)."""
     now = timezone.now()
-    events = visible_events(viewer)
-    if related:  # select_related() with no names would follow every foreign key
-        events = events.select_related(*related)
+    events = visible_events_with(viewer, related)
     if when == "past":
         events = events.filter(ends_at__lte=now).order_by("-starts_at", "-id")
     else:
