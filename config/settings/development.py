@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
+STAMP_CHECK = True
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-development-only-upas-key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 # A receiver on this machine (docs/WEBHOOKS.md): allowed in development and tests only.
