@@ -58,20 +58,25 @@ class DashboardDraws:
 
 def draws_for_dashboard(profile: StudentProfile, *, limit: int = 3) -> DashboardDraws:
     """The student dashboard's draws in one query: the draws where the student holds an
-    offered prize (`my_pick_deadline` is the claim deadline), and the next `limit` open draws.
+    offered prize (`my_pick_deadline` is the claim deadline), and the next `limit` open draws
+    (`entered` says whether the student is in).
 
     Two id lists in one WHERE rather than a UNION: SQLite refuses a LIMIT inside a UNION's
-    branch. Each side reads an index (entries by student, open draws by deadline)."""
+    branch. Each side reads an index (entries by student, open draws by deadline). Only what
+    the dashboard shows is annotated: the five of `_with_viewer` took 2 ms to build."""
     now = timezone.now()
     open_ids = (
         Draw.objects.filter(status=Status.OPEN, entry_deadline__gt=now)
         .order_by("entry_deadline", "id")
         .values("pk")[:limit]
     )
-    prize_ids = DrawWinner.objects.filter(
+    offered = DrawWinner.objects.filter(
         entry__student=profile, status=DrawWinner.Status.OFFERED, claim_deadline__gte=now
-    ).values("draw_id")
-    draws = _with_viewer(Draw.objects.filter(Q(pk__in=open_ids) | Q(pk__in=prize_ids)), profile)
+    )
+    draws = Draw.objects.filter(Q(pk__in=open_ids) | Q(pk__in=offered.values("draw_id"))).annotate(
+        entered=Exists(DrawEntry.objects.filter(draw=OuterRef("pk"), student=profile)),
+        my_pick_deadline=Subquery(offered.filter(draw=OuterRef("pk")).values("claim_deadline")[:1]),
+    )
     prizes, open_draws = [], []
     for draw in draws:
         # An open draw has no picks yet, so the two lists never share a draw.
