@@ -87,3 +87,22 @@ def test_an_unknown_choice_is_refused(faculty):
     )
     assert not filters.form.is_valid()
     assert "category" in filters.form.errors
+
+
+@pytest.mark.parametrize("value", [None, "", "b&c", "2", ["2"], "missing"])
+def test_the_quick_select_matches_django_on_groups_escaping_and_selection(value):
+    choices = [
+        ("", "All"),
+        ("a", "<Alpha> & “quotes”"),
+        ("b&c", 'B "and" C'),
+        ("Group <1>", [(1, "One"), (2, "Two's")]),
+        (2, "A second 2: only the first match is selected"),
+    ]
+    attrs = {"class": "input", "data-x": 'say "hi"', "disabled": True, "hidden": False}
+    quick = QuickSelect(attrs=attrs, choices=choices).render("pick", value, attrs={"id": "id_pick"})
+    stock = forms.Select(attrs=attrs, choices=choices).render(
+        "pick", value, attrs={"id": "id_pick"}
+    )
+    assert [line.strip() for line in quick.splitlines() if line.strip()] == [
+        line.strip() for line in stock.splitlines() if line.strip()
+    ]
