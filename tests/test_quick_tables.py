@@ -245,7 +245,7 @@ def test_the_pages_are_what_the_generic_rendering_writes(queue, admin, url, monk
     client.force_login(admin)
     quick = client.get(url)
     monkeypatch.setattr(fast.QuickRow, "get_cell", BoundRow.get_cell)
-    monkeypatch.setattr(fast.QuickRow, "cells_html", None)  # the template's own cell loop
+    monkeypatch.setattr(fast.QuickRow, "html", None)  # the template's own row loop
     generic = client.get(url)
     assert quick.status_code == generic.status_code == 200
     assert "&lt;script&gt;" in quick.text
@@ -320,3 +320,34 @@ def test_each_side_of_the_union_is_cut_to_the_page_end(mixed_queue):
     sql = str(list_review_queue()[20:45].query)
     assert sql.count("LIMIT 45") == 2
     assert sql.endswith("LIMIT 25 OFFSET 20")
+
+
+def test_a_rows_attributes_are_what_django_tables2_writes():
+    """Callables named by their arguments (record, table, **kwargs, an argument not given),
+    None left out, escaping, and the even/odd class after the table's own."""
+
+    class Rows(fast.QuickTable):
+        name = fast.tables.Column()
+
+        class Meta:
+            row_attrs = {
+                "id": lambda record: f"row-{record['name']}",
+                "data-table": lambda table: type(table).__name__,
+                "data-all": lambda **kwargs: sorted(kwargs),
+                "data-missing": lambda record, page: "never",
+                "data-none": None,
+                "title": 'say "<hi>" & bye',
+                "class": "max-sm:flex",
+            }
+
+        def cell_name(self, record: dict[str, Any]) -> Any:
+            return record["name"]
+
+    for row_attrs_class in ("max-sm:flex", ""):
+        Rows._meta.row_attrs["class"] = row_attrs_class
+        table = Rows([{"name": "<a>"}, {"name": "b"}, {"name": "c"}])
+        for quick in table.rows:
+            generic = BoundRow(quick.record, table=table)
+            generic.row_counter = quick.row_counter
+            assert table.row_attrs_html(quick) == generic.attrs.as_html()
+        assert 'id="row-&lt;a&gt;"' in table.rows[0].html()

@@ -12,6 +12,7 @@ every row but for the row's id (a queue's buttons and forms) are drawn once and 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +22,15 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils.formats import localize
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from django_tables2.rows import BoundRow, BoundRows
-from django_tables2.utils import AttributeDict, computed_values
+from django_tables2.utils import (
+    AttributeDict,
+    computed_values,
+    signature,
+)
 
 # Stands in for a row's id while a stamp is drawn: an int, so URL patterns take it, and a number
 # these tables' templates cannot otherwise write (they read nothing but the shared fields).
@@ -76,19 +81,36 @@ class QuickRow(BoundRow):
     def get_cell(self, name: str) -> Any:
         return self.table.cell(name, self.record)
 
-    def cells_html(self) -> SafeString:
-        """Every `<td>` of the row, as the table template's cell loop writes them (escaped and
-        localised like `{{ cell }}`), with each column's attributes worked out once per table:
-        the loop resolved `column.attrs.td.as_html` for every cell."""
+    def html(self) -> SafeString:
+        """The whole `<tr>`, as the table template's generic loop writes it: the attributes of
+        `row.attrs.as_html` and every `<td>` (escaped and localised like `{{ cell }}`), with
+        each column's attributes worked out once per table. Plain strings and `escaped`
+        rather than `format_html`, whose lazy-argument check ran for every cell."""
         table = self.table
-        return format_html_join(
-            "",
-            "<td {}>{}</td>",
-            (
-                (table.td_attrs(column), localize(template_localtime(self.get_cell(column.name))))
-                for column in table.columns
-            ),
+        cells = "".join(
+            f"<td {table.td_attrs(column)}>{escaped(shown(self.get_cell(column.name)))}</td>"
+            for column in table.columns
         )
+        return SafeString(f"<tr {table.row_attrs_html(self)}>{cells}</tr>")
+
+
+def escaped(value: Any) -> str:
+    """What `conditional_escape` writes, without the lazy-argument wrapper Django puts around
+    it (a few microseconds a call, and a table page makes hundreds)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def shown(value: Any) -> Any:
+    """A value as `{{ value }}` shows it: in the current time zone and locale."""
+    return value if isinstance(value, str) else localize(template_localtime(value))
+
+
+def _called(fn: Callable[..., Any], names: list[str], given: dict[str, Any]) -> Any:
+    """django-tables2's `call_with_appropriate(fn, given)` for a callable without **kwargs
+    whose argument `names` were read once per table: None when it names one not given."""
+    if any(name not in given for name in names):
+        return None
+    return fn(**{name: given[name] for name in names})
 
 
 class QuickRows(BoundRows):
@@ -118,6 +140,7 @@ class QuickTable(tables.Table):
         self._cells: dict[str, Callable[[Any], Any]] = {}
         self._cell_context: Context | None = None
         self._stamps: dict[tuple[Any, ...], str] = {}
+        self._row_attrs_spec: list[tuple[str, Any, Any]] | None = None
 
     def td_attrs(self, column: Any) -> SafeString:
         """The column's `<td>` attributes (no quick table computes them per record)."""
@@ -125,6 +148,33 @@ class QuickTable(tables.Table):
         if html is None:
             html = self._td_attrs[column.name] = column.attrs["td"].as_html()
         return html
+
+    def row_attrs_html(self, row: QuickRow) -> str:
+        """`row.attrs.as_html()` for a flat `row_attrs` (django-tables2 computes each callable
+        through `inspect.signature`, for every row): the table's row attributes with callables
+        called with the arguments they name (`record`, `table`), then the even/odd class."""
+        spec = self._row_attrs_spec
+        if spec is None:
+            spec = self._row_attrs_spec = [
+                (name, value, signature(value) if callable(value) else None)
+                for name, value in self.row_attrs.items()
+            ]
+        if any(isinstance(value, dict) for _name, value, _sig in spec):
+            return row.attrs.as_html()  # nested attributes: the generic path
+        given = {"table": self, "record": row.record}
+        attrs = {}
+        for name, value, sig in spec:
+            if sig is not None:
+                names, catch_all = sig
+                value = value(**given) if catch_all else _called(value, names, given)
+            attrs[name] = value
+        odd_even = row.get_even_odd_css_class()
+        attrs["class"] = f"{attrs['class']} {odd_even}" if attrs.get("class") else odd_even
+        return " ".join(
+            f'{escaped(name)}="{escaped(value)}"'
+            for name, value in attrs.items()
+            if name not in AttributeDict.blacklist and value is not None
+        )
 
     def cell(self, name: str, record: Any) -> Any:
         """What the `name` column shows for `record` (escaped by the template unless safe):
