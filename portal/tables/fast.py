@@ -22,7 +22,6 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils.formats import localize
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from django_tables2.rows import BoundRow, BoundRows
@@ -100,6 +99,15 @@ def escaped(value: Any) -> str:
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
+def attrs_html(attrs: dict[str, Any]) -> str:
+    """`AttributeDict(attrs).as_html()`, escaped by `escaped`."""
+    return " ".join(
+        f'{escaped(name)}="{escaped(value)}"'
+        for name, value in attrs.items()
+        if name not in AttributeDict.blacklist and value is not None
+    )
+
+
 def shown(value: Any) -> Any:
     """A value as `{{ value }}` shows it: in the current time zone and locale."""
     return value if isinstance(value, str) else localize(template_localtime(value))
@@ -140,7 +148,7 @@ class QuickTable(tables.Table):
         self._cells: dict[str, Callable[[Any], Any]] = {}
         self._cell_context: Context | None = None
         self._stamps: dict[tuple[Any, ...], str] = {}
-        self._row_attrs_spec: list[tuple[str, Any, Any]] | None = None
+        self._attr_specs: dict[str, list[tuple[str, Any, Any]]] = {}
 
     def td_attrs(self, column: Any) -> SafeString:
         """The column's `<td>` attributes (no quick table computes them per record)."""
@@ -149,32 +157,37 @@ class QuickTable(tables.Table):
             html = self._td_attrs[column.name] = column.attrs["td"].as_html()
         return html
 
-    def row_attrs_html(self, row: QuickRow) -> str:
-        """`row.attrs.as_html()` for a flat `row_attrs` (django-tables2 computes each callable
-        through `inspect.signature`, for every row): the table's row attributes with callables
-        called with the arguments they name (`record`, `table`), then the even/odd class."""
-        spec = self._row_attrs_spec
+    def computed_attrs(
+        self, key: str, attrs: dict[str, Any], given: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """django-tables2's `computed_values(attrs, given)`, which reads each callable's
+        signature (`inspect`) for every row: here once per table and `key`. Callables get the
+        arguments they name. None for nested attributes, which take the generic path."""
+        spec = self._attr_specs.get(key)
         if spec is None:
-            spec = self._row_attrs_spec = [
+            spec = self._attr_specs[key] = [
                 (name, value, signature(value) if callable(value) else None)
-                for name, value in self.row_attrs.items()
+                for name, value in attrs.items()
             ]
         if any(isinstance(value, dict) for _name, value, _sig in spec):
-            return row.attrs.as_html()  # nested attributes: the generic path
-        given = {"table": self, "record": row.record}
-        attrs = {}
+            return None
+        computed = {}
         for name, value, sig in spec:
             if sig is not None:
                 names, catch_all = sig
                 value = value(**given) if catch_all else _called(value, names, given)
-            attrs[name] = value
+            computed[name] = value
+        return computed
+
+    def row_attrs_html(self, row: QuickRow) -> str:
+        """`row.attrs.as_html()`: the table's row attributes computed for the row's record, then
+        the even/odd class."""
+        attrs = self.computed_attrs("row", self.row_attrs, {"table": self, "record": row.record})
+        if attrs is None:
+            return row.attrs.as_html()
         odd_even = row.get_even_odd_css_class()
         attrs["class"] = f"{attrs['class']} {odd_even}" if attrs.get("class") else odd_even
-        return " ".join(
-            f'{escaped(name)}="{escaped(value)}"'
-            for name, value in attrs.items()
-            if name not in AttributeDict.blacklist and value is not None
-        )
+        return attrs_html(attrs)
 
     def cell(self, name: str, record: Any) -> Any:
         """What the `name` column shows for `record` (escaped by the template unless safe):
@@ -199,14 +212,20 @@ class QuickTable(tables.Table):
         attrs = self.base_columns[name].attrs
         spec = attrs.get("td__input") or attrs.get("input") or {}
         if any(callable(v) for v in spec.values()):
-            rest = AttributeDict(
-                computed_values(spec, kwargs={"record": record, "value": value})
-            ).as_html()
+            given = {"record": record, "value": value}
+            computed = self.computed_attrs(f"input:{name}", spec, given)
+            rest = (
+                attrs_html(computed)
+                if computed is not None
+                else AttributeDict(computed_values(spec, kwargs=given)).as_html()
+            )
         else:
             rest = self._inputs.get(name)
             if rest is None:
                 rest = self._inputs[name] = AttributeDict(spec).as_html()
-        return format_html('<input type="checkbox" name="{}" value="{}" {} />', name, value, rest)
+        return SafeString(
+            f'<input type="checkbox" name="{escaped(name)}" value="{escaped(value)}" {rest} />'
+        )
 
     def template_cell(self, name: str, record: Any) -> SafeString:
         """What the TemplateColumn `name` writes for `record`, for a template that reads only
