@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Transaction
 from portal.templatetags.portal import signed
 
-from .fast import QuickTable
+from .fast import QuickTable, day_and_time
 
 KIND_BADGE = {
     "award": "bg-emerald-50 text-emerald-700",
@@ -60,7 +60,7 @@ class HistoryTable(QuickTable):
         super().__init__(*args, exclude=exclude, **kwargs)
 
     def cell_created_at(self, record: Transaction) -> str:
-        return formats.date_format(timezone.localtime(record.created_at), WHEN_FORMAT)
+        return day_and_time(record.created_at)
 
     def cell_student(self, record: Transaction) -> str:
         return self.render_student(record)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_tables2 as tables
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Redemption
-from portal.tables.fast import QuickTable
+from portal.tables.fast import QuickTable, day_and_time
 
 REQUESTED_FORMAT = "j M, H:i"
 BY_STATUS = ("status", "get_status_display")
@@ -76,7 +75,7 @@ class QueueTable(QuickTable):
         return self.checkbox_cell("selected", record.pk, record)
 
     def cell_created_at(self, record: Redemption) -> str:
-        return formats.date_format(timezone.localtime(record.created_at), REQUESTED_FORMAT)
+        return day_and_time(record.created_at, year=False)
 
     def cell_student(self, record: Redemption) -> str:
         return self.render_student(record)
