@@ -351,21 +351,3 @@ def test_a_rows_attributes_are_what_django_tables2_writes():
             generic.row_counter = quick.row_counter
             assert table.row_attrs_html(quick) == generic.attrs.as_html()
         assert 'id="row-&lt;a&gt;"' in table.rows[0].html()
-
-
-@pytest.mark.parametrize("language", ["en", "ar"])
-def test_day_and_time_is_what_date_format_writes(language):
-    from datetime import UTC, datetime
-
-    from django.utils import formats, translation
-
-    moments = [
-        datetime(2026, month, day, hour, 5, tzinfo=UTC)
-        for month in range(1, 13)
-        for day, hour in ((1, 0), (9, 23), (28, 12))
-    ]
-    with translation.override(language):
-        for moment in moments:
-            local = timezone.localtime(moment)
-            assert fast.day_and_time(moment) == formats.date_format(local, "j M Y, H:i")
-            assert fast.day_and_time(moment, year=False) == formats.date_format(local, "j M, H:i")

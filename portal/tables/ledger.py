@@ -7,10 +7,11 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.domain.dates import day_and_time
 from portal.models import Transaction
 from portal.templatetags.portal import signed
 
-from .fast import QuickTable, day_and_time
+from .fast import QuickTable
 
 KIND_BADGE = {
     "award": "bg-emerald-50 text-emerald-700",

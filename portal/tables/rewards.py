@@ -10,8 +10,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from portal.domain.dates import day_and_time
 from portal.models import Redemption
-from portal.tables.fast import QuickTable, day_and_time
+from portal.tables.fast import QuickTable
 
 REQUESTED_FORMAT = "j M, H:i"
 BY_STATUS = ("status", "get_status_display")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from portal.domain.dates import weekday_day_and_time
 from portal.selectors.attendance import reason_label
 from portal.tables.fast import STAMP_ID
 
@@ -180,6 +182,12 @@ def page_query(context: template.Context, name: str, number: int) -> str:
 def refusal_reason(code: str) -> str:
     """A refused check-in's code as the organiser reads it (`CheckInAttempt.Reason`)."""
     return reason_label(code)
+
+
+@register.filter(expects_localtime=True)
+def day_time(value: datetime | None) -> str:
+    """`|date:"D j M, H:i"` for lists that write it on every row (portal/domain/dates.py)."""
+    return weekday_day_and_time(value) if value else ""
 
 
 @register.filter
