@@ -120,8 +120,9 @@ def list_picks(draw: Draw, viewer: User | None) -> list[PickRow]:
     return rows
 
 
-def pseudonym(entry_id: int) -> str:
-    return _("Entrant #%(id)s") % {"id": entry_id}
+def pseudonym(entry_id: int, label: str | None = None) -> str:
+    """ "Entrant #12". A list of hundreds passes `label`, the text translated once."""
+    return (label or _("Entrant #%(id)s")) % {"id": entry_id}
 
 
 @dataclass
@@ -143,12 +144,13 @@ def frozen_entrants(draw: Draw, viewer: User | None) -> list[FrozenEntrant]:
                 "pk", "student__user__name"
             )
         )
+    label = _("Entrant #%(id)s")
     return [
         FrozenEntrant(
             pk,
-            _("%(entrant)s · %(name)s (you)") % {"entrant": pseudonym(pk), "name": own[pk]}
+            _("%(entrant)s · %(name)s (you)") % {"entrant": pseudonym(pk, label), "name": own[pk]}
             if pk in own
-            else pseudonym(pk),
+            else pseudonym(pk, label),
             pk in own,
         )
         for pk in entry_ids

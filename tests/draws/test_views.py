@@ -694,3 +694,24 @@ def test_the_results_list_stops_inviting_a_claim_after_the_deadline(client_as, a
     page = client.get("/draws/").content.decode()
     assert "You won — claim it" not in page
     assert "Prize not claimed in time" in page
+
+
+def test_the_entrant_list_is_what_the_template_loop_wrote():
+    from django.template import Context, Template
+
+    from portal.selectors.draws import FrozenEntrant
+
+    entrants = [
+        FrozenEntrant(1, "Entrant #1", False),
+        FrozenEntrant(2, "Entrant #2 · <b>Aisha</b> & “Co” (you)", True),
+        FrozenEntrant(3, "Entrant #3", False),
+    ]
+    loop = Template(
+        '{% for e in entrants %}<li class="rounded px-1.5 py-0.5 font-mono {% if e.is_viewer %}'
+        "bg-brand-100 font-semibold text-brand-800{% else %}bg-slate-100 text-slate-600"
+        '{% endif %}">{{ e.label }}</li>{% endfor %}'
+    )
+    tag = Template("{% load portal %}{% entrant_items entrants %}")
+    context = {"entrants": entrants}
+    assert tag.render(Context(context)) == loop.render(Context(context))
+    assert "&lt;b&gt;Aisha&lt;/b&gt; &amp;" in tag.render(Context(context))
