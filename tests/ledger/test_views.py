@@ -559,3 +559,26 @@ def test_a_forward_date_range_has_no_error(client_as, faculty, student, category
     response = client_as(faculty).get(reverse("portal:history"), query, **HX)
     assert not find_all(response.content, id="date-range-error")
     assert "Great work" in response.content.decode()
+
+
+@pytest.mark.parametrize("data", [None, {"action": "deduct"}, {"action": "bogus"}])
+def test_the_award_forms_radios_are_what_the_widget_writes(data):
+    """award.html writes the action radios itself (the widget's templates cost 1 ms a page);
+    they must stay what `{{ choice.tag }}` writes, checked state and error marking included."""
+    import re
+
+    from django.template import engines
+
+    from portal.forms.ledger import AwardForm
+
+    form = AwardForm(data, categories=[])
+    if data:
+        form.is_valid()
+    stock = (
+        engines["django"]
+        .from_string("{% for choice in f.action %}{{ choice.tag }}{% endfor %}")
+        .render({"f": form})
+    )
+    page = engines["django"].get_template("portal/ledger/award.html#award-form")
+    html = page.render({"award_form": form, "categories": []})
+    assert "".join(re.findall(r'<input type="radio"[^>]*>', html)) == stock
