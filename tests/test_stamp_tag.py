@@ -22,20 +22,20 @@ BODY = (
 )
 
 
-def render(body: str, rows: list[dict]) -> str:
+def render(body: str, rows: list[dict], autoescape: bool = True) -> str:
     template = ENGINE.from_string(
         "{% load portal %}{% for r in rows %}{% stamp pk=r.pk name=r.name %}"
         + body
         + "{% endstamp %}|{% endfor %}"
     )
-    return template.render(Context({"rows": rows, "page": 3}))
+    return template.render(Context({"rows": rows, "page": 3}, autoescape=autoescape))
 
 
-def drawn_in_full(body: str, rows: list[dict]) -> str:
+def drawn_in_full(body: str, rows: list[dict], autoescape: bool = True) -> str:
     template = ENGINE.from_string(
         "{% for r in rows %}{% with pk=r.pk name=r.name %}" + body + "{% endwith %}|{% endfor %}"
     )
-    return template.render(Context({"rows": rows, "page": 3}))
+    return template.render(Context({"rows": rows, "page": 3}, autoescape=autoescape))
 
 
 @pytest.mark.parametrize("check", [False, True])
@@ -65,3 +65,28 @@ def test_the_check_catches_a_filter_on_a_stamped_value():
 def test_takes_name_value_pairs_only(tag):
     with pytest.raises(TemplateSyntaxError, match="name=value"):
         ENGINE.from_string("{% load portal %}" + tag + "{% endstamp %}")
+
+
+def test_an_empty_value_draws_its_row_in_full():
+    rows = [{"pk": 1, "name": "a"}, {"pk": 2, "name": None}, {"pk": 3, "name": ""}]
+    body = "{% if name %}yes{% else %}no{% endif %}{{ name|default:'-' }}"
+    with override_settings(STAMP_CHECK=False):
+        assert render(body, rows) == drawn_in_full(body, rows) == "yesa|no-|no-|"
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_value_is_written_as_the_template_writes_it(language):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    rows = [
+        {"pk": 1, "name": Decimal("1.5")},
+        {"pk": 2, "name": datetime(2026, 1, 1, 12, 0, tzinfo=UTC)},
+        {"pk": 3, "name": "<b>"},
+    ]
+    with translation.override(language), override_settings(STAMP_CHECK=False):
+        assert render(BODY, rows) == drawn_in_full(BODY, rows)
+        # A page drawn without autoescaping (a plain-text email) writes the values as they are.
+        assert render(BODY, rows, autoescape=False) == drawn_in_full(BODY, rows, autoescape=False)

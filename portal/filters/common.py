@@ -91,17 +91,24 @@ class QuickSelect(forms.Select):
         ]
         for group_value, group_label in self.choices:
             grouped = isinstance(group_label, (list, tuple))
-            if grouped:
+            # As Select.optgroups: a group without a name has no <optgroup>, and only a
+            # top-level None is the empty value.
+            labelled = grouped and bool(group_value)
+            if labelled:
                 parts.append(f'\n  <optgroup label="{_escaped(group_value)}">')
-            for option_value, label in group_label if grouped else [(group_value, group_label)]:
-                option = "" if option_value is None else str(option_value)
+            if grouped:
+                options = group_label
+            else:
+                options = [("" if group_value is None else group_value, group_label)]
+            for option_value, label in options:
+                option = str(option_value)
                 selected = not selected_one and option in values
                 selected_one |= selected
                 parts.append(
                     f'\n  <option value="{_escaped(option)}"{" selected" if selected else ""}>'
                     f"{_escaped(label)}</option>"
                 )
-            if grouped:
+            if labelled:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return SafeString("".join(parts))

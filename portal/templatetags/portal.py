@@ -9,6 +9,7 @@ from django import forms, template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.forms.boundfield import BoundField
+from django.template.base import render_value_in_context
 from django.template.loader import get_template
 from django.urls import get_script_prefix, resolve
 from django.urls.exceptions import Resolver404
@@ -122,15 +123,20 @@ class StampNode(template.Node):
     form cost 0.2 ms a row through the template.
 
     The body may print the named values only as they are (`{{ name }}`, `{% url ... pk %}`,
-    `{% blocktranslate with who=name %}`), never through a filter, and may read nothing else
-    that changes between rows. With settings.STAMP_CHECK (the tests), every row is also drawn
-    in full and compared."""
+    `{% blocktranslate with who=name %}`), never through a filter, a condition or its own
+    `{% autoescape %}`, and may read nothing else that changes between rows. A row with an
+    empty value is drawn in full. With settings.STAMP_CHECK (development and tests), every
+    row is also drawn in full and compared."""
 
     def __init__(self, nodelist: template.NodeList, values: dict[str, Any]) -> None:
         self.nodelist, self.values = nodelist, values
 
     def render(self, context: template.Context) -> str:
         values = {name: value.resolve(context) for name, value in self.values.items()}
+        if not all(values.values()):
+            # A stand-in is never empty, so an `{% if %}` in the body would take it for a value.
+            with context.push(values):
+                return self.nodelist.render(context)
         # An int stands in for an int (a URL converter may insist), a word for anything else.
         kinds = tuple(type(value) is int for value in values.values())
         stamps = context.render_context.setdefault(self, {})
@@ -146,7 +152,7 @@ class StampNode(template.Node):
             stamp = stamps[kinds] = (html, re.compile("|".join(map(re.escape, names))), names)
         html, marks_found, names = stamp
         # One pass, so a value holding another's stand-in is written as it is.
-        copied = marks_found.sub(lambda m: str(conditional_escape(values[names[m[0]]])), html)
+        copied = marks_found.sub(lambda m: _stamped(values[names[m[0]]], context), html)
         if settings.STAMP_CHECK:
             with context.push(values):
                 drawn = self.nodelist.render(context)
@@ -155,6 +161,13 @@ class StampNode(template.Node):
                     f"{{% stamp %}} copied a row unlike its full drawing:\n{copied}\n{drawn}"
                 )
         return mark_safe(copied)  # noqa: S308 - the template's own output, values escaped
+
+
+def _stamped(value: Any, context: template.Context) -> str:
+    """A row's value where its stand-in was: an int as a URL and `{{ }}` both write it (no
+    thousands separator is configured), anything else as `{{ value }}` writes it (time zone,
+    locale, autoescaping)."""
+    return str(value) if type(value) is int else render_value_in_context(value, context)
 
 
 @register.tag

@@ -89,13 +89,14 @@ def test_an_unknown_choice_is_refused(faculty):
     assert "category" in filters.form.errors
 
 
-@pytest.mark.parametrize("value", [None, "", "b&c", "2", ["2"], "missing"])
+@pytest.mark.parametrize("value", [None, "", "b&c", "2", ["2"], "missing", "None", "x"])
 def test_the_quick_select_matches_django_on_groups_escaping_and_selection(value):
     choices = [
         ("", "All"),
         ("a", "<Alpha> & “quotes”"),
         ("b&c", 'B "and" C'),
         ("Group <1>", [(1, "One"), (2, "Two's")]),
+        ("", [("x", "In a group without a name"), (None, "None inside a group")]),
         (2, "A second 2: only the first match is selected"),
     ]
     attrs = {"class": "input", "data-x": 'say "hi"', "disabled": True, "hidden": False}
