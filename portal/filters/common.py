@@ -3,7 +3,6 @@ choice field for short lists of objects."""
 
 from __future__ import annotations
 
-import html
 from typing import Any, TypeVar
 
 import django_filters
@@ -16,6 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import StudentProfile
+from portal.tables.fast import escaped
 
 M = TypeVar("M", bound=Model)
 
@@ -69,11 +69,6 @@ def _attrs(attrs: dict[str, Any]) -> SafeString:
     )
 
 
-def _escaped(text: Any) -> str:
-    """`conditional_escape` without its lazy-argument wrapper, for a loop over options."""
-    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
-
-
 class QuickSelect(forms.Select):
     """A Select that writes the same HTML as Django's templates, in Python. The stock widget
     renders two templates per option: the ledger's "By" list (250 staff at 50,000 students)
@@ -95,7 +90,7 @@ class QuickSelect(forms.Select):
             # top-level None is the empty value.
             labelled = grouped and bool(group_value)
             if labelled:
-                parts.append(f'\n  <optgroup label="{_escaped(group_value)}">')
+                parts.append(f'\n  <optgroup label="{escaped(group_value)}">')
             if grouped:
                 options = group_label
             else:
@@ -105,8 +100,8 @@ class QuickSelect(forms.Select):
                 selected = not selected_one and option in values
                 selected_one |= selected
                 parts.append(
-                    f'\n  <option value="{_escaped(option)}"{" selected" if selected else ""}>'
-                    f"{_escaped(label)}</option>"
+                    f'\n  <option value="{escaped(option)}"{" selected" if selected else ""}>'
+                    f"{escaped(label)}</option>"
                 )
             if labelled:
                 parts.append("\n  </optgroup>")
