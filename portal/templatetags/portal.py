@@ -13,13 +13,13 @@ from django.template.base import render_value_in_context
 from django.template.loader import get_template
 from django.urls import get_script_prefix, resolve
 from django.urls.exceptions import Resolver404
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from portal.domain.dates import weekday_day_and_time
 from portal.selectors.attendance import reason_label
-from portal.tables.fast import STAMP_ID
+from portal.tables.fast import STAMP_ID, escaped
 
 register = template.Library()
 
@@ -197,9 +197,10 @@ def refusal_reason(code: str) -> str:
     return reason_label(code)
 
 
-@register.filter(expects_localtime=True)
+@register.filter
 def day_time(value: datetime | None) -> str:
-    """`|date:"D j M, H:i"` for lists that write it on every row (portal/domain/dates.py)."""
+    """`|date:"D j M, H:i"` for lists that write it on every row (portal/domain/dates.py,
+    which converts to local time itself: the filter does not ask the template to as well)."""
     return weekday_day_and_time(value) if value else ""
 
 
@@ -217,8 +218,7 @@ def entrant_items(entrants: list[Any]) -> SafeString:
     marked."""
     return mark_safe(  # noqa: S308 - labels escaped here
         "".join(
-            f'<li class="{ENTRANT_CLASSES[e.is_viewer]}">{conditional_escape(e.label)}</li>'
-            for e in entrants
+            f'<li class="{ENTRANT_CLASSES[e.is_viewer]}">{escaped(e.label)}</li>' for e in entrants
         )
     )
 
