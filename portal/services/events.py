@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from portal import ratelimit
 from portal.domain import passes
-from portal.exceptions import PortalError
+from portal.exceptions import LedgerError, PortalError
 from portal.models import (
     CheckIn,
     CheckInAttempt,
@@ -352,12 +352,18 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def event_for_checkin(event_id: int) -> Event:
+def event_for_checkin(event_id: int, *, read: Event | None = None) -> Event:
     """The event, locked only when it has a capacity: the lock serialises the count of places
     taken. Without one, check-ins to a popular event do not queue behind each other; the
     (event, student) unique constraint and the profile lock still allow one per student.
-    Read after the profile lock, so a cancellation made while the check-in waited for it
-    counts."""
+
+    `read`: the event as a student's own check-in read it just before taking their profile's
+    lock (which only that student's other actions hold). An event without a capacity is not
+    read again under the lock: no read orders a check-in against an edit or a cancellation
+    committed meanwhile (neither locks out unlocked readers), so a check-in that raced one
+    counts as made just before it, with or without a second read."""
+    if read is not None and read.pk == event_id and read.capacity is None:
+        return read
     event = _read_event(event_id)
     return event if event.capacity is None else lock_event(event_id)
 
@@ -587,10 +593,18 @@ def _check_in(
     profile = lock_own_profile(actor)
     if profile is None:
         raise EventError("not_a_student", _("Only students check in to events."))
-    event = event_for_checkin(event_id)
+    event = event_for_checkin(event_id, read=code_event)
     _check_can_attend(event, profile, self_service=True)
-    if annulled_before(event, profile):
-        # Otherwise whoever passed them a code could check them in again at once.
+    try:
+        return credit_checkin(event, profile, method=method, by=None, annulled=0)
+    except LedgerError as exc:
+        # A student checking themself in posts under the key of their first check-in to the
+        # event (`checkin_key` with nothing annulled). The ledger holds that key already only
+        # when that check-in was annulled (a standing one refuses the check-in row itself):
+        # otherwise whoever passed them a code could check them in again at once. Asked of
+        # the ledger's unique key, not counted beforehand: no query under the lock for it.
+        if exc.code != "key_conflict":
+            raise
         raise EventError(
             "annulled",
             _(
@@ -598,8 +612,7 @@ def _check_in(
                 "yourself in again. If you were there, say so with “I was there” on the "
                 "event's page."
             ),
-        )
-    return credit_checkin(event, profile, method=method, by=None, annulled=0)
+        ) from None
 
 
 def _admit_by_pass(

@@ -75,3 +75,28 @@ def test_an_annulment_racing_a_check_in_by_hand_holds_the_points_at_most_once(fa
         assert standing <= 1
         assert student.balance == 10 * standing
     assert_ledger_consistent()
+
+
+def test_an_annulment_racing_the_students_own_check_in_again_never_lets_it_back(admin, faculty):
+    """The student's second try either meets their standing check-in (before the annulment)
+    or their first entry's key (after it): it is never credited, whichever commits first."""
+    event = live_event(faculty)
+    students = [StudentFactory() for _ in range(6)]
+    checkins = [
+        check_in(actor=s.user, event_id=event.pk, code=current_code(event)) for s in students
+    ]
+
+    def annul(checkin):
+        return lambda: annul_checkin(actor=admin, checkin_id=checkin.pk, reason="Not there")
+
+    def again(student):
+        return lambda: check_in(actor=student.user, event_id=event.pk, code=current_code(event))
+
+    outcomes = run_at_once([annul(c) for c in checkins] + [again(s) for s in students])
+    assert outcomes["ok"] == len(students)  # the annulments; no second check-in
+    assert outcomes["already_checked_in"] + outcomes["annulled"] == len(students)
+    for student in students:
+        student.refresh_from_db()
+        assert not CheckIn.objects.standing().filter(event=event, student=student).exists()
+        assert student.balance == 0
+    assert_ledger_consistent()
