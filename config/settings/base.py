@@ -162,7 +162,8 @@ STORAGES = {
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        # Django's Redis cache, keeping its redis-py client (portal/cache.py).
+        {"BACKEND": "portal.cache.RedisCache", "LOCATION": env("REDIS_URL")}
         if env("REDIS_URL", default="")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
