@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import ActivityClaim, TaskAssignment, Transaction
+from portal.selectors.reviews import QueueShape, QueueStatus, _built_queue, list_review_queue
 from portal.services.claims import decide_claim
 from portal.services.reviews import decide_many
 from tests.claims.helpers import hand_in, make_claim
@@ -341,3 +342,41 @@ def test_odd_query_parameters_fall_back_to_defaults(client_as, faculty, queue, q
     response = client_as(faculty).get(QUEUE + query, **HX)
     assert response.status_code == 200
     assert rows(response) <= {f"claim-{queue['claim'].pk}", f"task-{queue['task'].pk}"}
+
+
+# --- the built query, kept per process (issue 17) -------------------------------------------------
+
+
+def test_the_kept_query_holds_no_rows_and_is_never_evaluated(queue, student, capped, faculty):
+    _built_queue.cache_clear()
+    first = list(list_review_queue(reviewer=faculty))
+    assert {r["item_id"] for r in first} == {queue["claim"].pk, queue["task"].pk}
+    newer = make_claim(student, capped, 5)
+    decide_claim(actor=faculty, claim_id=queue["claim"].pk, decision="approve")
+    again = list_review_queue(reviewer=faculty)
+    assert [(r["kind"], r["item_id"]) for r in again] == [
+        ("task", queue["task"].pk),
+        ("claim", newer.pk),
+    ]
+    assert (_built_queue.cache_info().misses, _built_queue.cache_info().hits) == (1, 1)
+    shape = QueueShape(
+        kind="",
+        status=QueueStatus.WAITING,
+        category_id=None,
+        department_id=None,
+        reviewer_id=faculty.pk,
+        mine="",
+    )
+    assert _built_queue(shape)._result_cache is None  # every caller had a copy
+
+
+def test_each_filter_keys_its_own_query_and_the_age_filter_none(queue, capped, faculty):
+    _built_queue.cache_clear()
+    other = CategoryFactory()
+    assert len(list_review_queue(category=capped)) == 1  # the claim; the task is in another
+    assert len(list_review_queue(category=other)) == 0
+    assert len(list_review_queue(status=QueueStatus.APPROVED)) == 1
+    assert _built_queue.cache_info().currsize == 3
+    assert len(list_review_queue(age="new")) == 2  # its cut-off moves with the clock
+    assert len(list_review_queue(age="7")) == 0
+    assert _built_queue.cache_info().currsize == 3

@@ -152,3 +152,24 @@ def test_places_freed_by_abandoning_while_others_race(faculty):
     held = TaskAssignment.objects.filter(task=task, status__in=TaskAssignment.HOLDING).count()
     assert held <= 2
     assert outcomes["ok"] == 2 + held, outcomes
+
+
+def test_threads_sharing_the_kept_queue_query_each_read_the_whole_queue(faculty):
+    """The review queue's query is built once per process (selectors.reviews._built_queue);
+    threads paging copies of it at the same moment each get every row, in order."""
+    from portal.selectors.reviews import _built_queue, list_review_queue
+
+    category = CategoryFactory(min_points=1, max_points=50)
+    claims = [make_claim(StudentFactory(), category, 5) for _ in range(6)]
+    expected = [c.pk for c in claims]
+    _built_queue.cache_clear()
+
+    def read_pages():
+        for _ in range(5):
+            queue = list_review_queue(reviewer=faculty).order_by("submitted", "item_id")
+            ids = [r["item_id"] for r in queue[:3]] + [r["item_id"] for r in queue[3:6]]
+            if ids != expected or queue.count() != len(expected):
+                raise AssertionError(ids)
+
+    assert run_at_once([read_pages] * 8) == Counter({"ok": 8})
+    assert _built_queue.cache_info().currsize == 1
