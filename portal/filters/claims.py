@@ -27,9 +27,13 @@ class ReviewFilterForm(forms.Form):
         label=_("Status"), choices=QueueStatus.CHOICES, required=False, widget=QuickSelect
     )
     category = ListedModelChoiceField(
-        queryset=Category.objects.order_by("name"), required=False, empty_label=_("All")
+        label=_("Category"),
+        queryset=Category.objects.order_by("name"),
+        required=False,
+        empty_label=_("All"),
     )
     department = ListedModelChoiceField(
+        label=_("Department"),
         queryset=Department.objects.order_by("name"),
         required=False,
         empty_label=_("All"),

@@ -52,6 +52,7 @@ class ClaimForm(IdempotentForm):
     points = points_field()
     activity_date = forms.DateField(label=_("Date of the activity"), widget=DateInput())
     description = forms.CharField(
+        label=_("Description"),
         max_length=2000,
         widget=forms.Textarea(
             attrs={
@@ -62,6 +63,7 @@ class ClaimForm(IdempotentForm):
         help_text=_("What you did, where, and who can confirm it."),
     )
     evidence = EvidenceField(
+        label=_("Evidence"),
         help_text=_("A certificate, letter or photo: PDF, PNG or JPEG, at most 5 MB."),
     )
 

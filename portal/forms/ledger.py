@@ -136,12 +136,14 @@ class AwardForm(IdempotentForm):
 
 class BulkAwardForm(IdempotentForm):
     category = forms.ModelChoiceField(
+        label=_("Category"),
         queryset=Category.objects.filter(is_active=True),
         empty_label=_("Choose a category"),
         error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
     )
-    points = points_field(help_text=_("For every line without its own points."))
+    points = points_field(label=_("Points"), help_text=_("For every line without its own points."))
     reason = forms.CharField(
+        label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Shown to every student."),
