@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats, timezone, translation
 
-from portal.domain.dates import day_and_time, weekday_day_and_time
+from portal.domain.dates import day_and_time, day_month_time, weekday_day_and_time
 
 MOMENTS = [
     datetime(2026, month, day, hour, minute, tzinfo=UTC)
@@ -25,6 +25,11 @@ def test_each_format_is_what_date_format_writes(language):
             assert day_and_time(moment) == formats.date_format(local, "j M Y, H:i")
             assert day_and_time(moment, year=False) == formats.date_format(local, "j M, H:i")
             assert weekday_day_and_time(moment) == formats.date_format(local, "D j M, H:i")
+            assert day_month_time(moment) == formats.date_format(local, "j M H:i")
+            seconds = moment.replace(second=7)
+            assert day_month_time(seconds, seconds=True) == formats.date_format(
+                timezone.localtime(seconds), "j M H:i:s"
+            )
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
@@ -34,4 +39,19 @@ def test_the_day_time_filter_is_the_date_filter(language):
     with translation.override(language):
         for moment in MOMENTS:
             context = {"when": moment, "missing": None}
+            assert fast.render(Context(context)) == stock.render(Context(context))
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_day_month_time_filter_is_the_date_filter(language):
+    fast = Template(
+        '{% load portal %}{{ when|day_month_time }}|{{ when|day_month_time:"seconds" }}|'
+        "{{ missing|day_month_time }}"
+    )
+    stock = Template(
+        '{{ when|date:"j M H:i" }}|{{ when|date:"j M H:i:s" }}|{{ missing|date:"j M H:i" }}'
+    )
+    with translation.override(language):
+        for moment in MOMENTS:
+            context = {"when": moment.replace(second=42), "missing": None}
             assert fast.render(Context(context)) == stock.render(Context(context))

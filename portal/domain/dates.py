@@ -28,6 +28,15 @@ def day_and_time(value: datetime, *, year: bool = True) -> str:
     return f"{day}, {local.hour:02d}:{local.minute:02d}"
 
 
+def day_month_time(value: datetime, *, seconds: bool = False) -> str:
+    """ "j M H:i" ("4 Dec 09:05"), or "j M H:i:s" with the seconds."""
+    local = _local(value)
+    time = f"{local.hour:02d}:{local.minute:02d}"
+    if seconds:
+        time = f"{time}:{local.second:02d}"
+    return f"{local.day} {MONTHS_3[local.month].title()} {time}"
+
+
 def weekday_day_and_time(value: datetime) -> str:
     """ "D j M, H:i" ("Fri 4 Dec, 09:05")."""
     local = _local(value)
