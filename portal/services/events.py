@@ -352,18 +352,12 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def event_for_checkin(event_id: int, *, read: Event | None = None) -> Event:
+def event_for_checkin(event_id: int) -> Event:
     """The event, locked only when it has a capacity: the lock serialises the count of places
     taken. Without one, check-ins to a popular event do not queue behind each other; the
     (event, student) unique constraint and the profile lock still allow one per student.
-
-    `read`: the event as a student's own check-in read it just before taking their profile's
-    lock (which only that student's other actions hold). An event without a capacity is not
-    read again under the lock: no read orders a check-in against an edit or a cancellation
-    committed meanwhile (neither locks out unlocked readers), so a check-in that raced one
-    counts as made just before it, with or without a second read."""
-    if read is not None and read.pk == event_id and read.capacity is None:
-        return read
+    Read after the profile lock, so a change made while the check-in waited for it (a
+    cancellation, a capacity set, the window closed early) counts."""
     event = _read_event(event_id)
     return event if event.capacity is None else lock_event(event_id)
 
@@ -593,7 +587,7 @@ def _check_in(
     profile = lock_own_profile(actor)
     if profile is None:
         raise EventError("not_a_student", _("Only students check in to events."))
-    event = event_for_checkin(event_id, read=code_event)
+    event = event_for_checkin(event_id)
     _check_can_attend(event, profile, self_service=True)
     try:
         return credit_checkin(event, profile, method=method, by=None, annulled=0)
