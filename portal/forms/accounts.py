@@ -23,7 +23,10 @@ class StudentSignupForm(forms.Form):
         label=_("Enrollment number"), max_length=32, help_text=_("As printed on your student card.")
     )
     department = forms.ModelChoiceField(
-        queryset=Department.objects.all(), required=False, empty_label=_("Choose your department")
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("Choose your department"),
     )
     year = forms.TypedChoiceField(
         label=_("Year of study"), choices=[(i, str(i)) for i in range(1, 8)], coerce=int, initial=1
@@ -60,7 +63,9 @@ class StudentSignupForm(forms.Form):
 class StaffUserForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.EmailField(label=_("Email address"))
-    role = forms.ChoiceField(choices=[(Role.FACULTY, _("Faculty")), (Role.ADMIN, _("Admin"))])
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[(Role.FACULTY, _("Faculty")), (Role.ADMIN, _("Admin"))]
+    )
 
 
 # The roles an admin may pick on the people page. Partners are made only by an invitation
@@ -70,12 +75,16 @@ ASSIGNABLE_ROLES = [c for c in Role.choices if c[0] != Role.PARTNER]
 
 class RoleForm(forms.Form):
     # Alumni are made only by the year-end close (services.year_end), which records the year.
-    role = forms.ChoiceField(choices=[c for c in ASSIGNABLE_ROLES if c[0] != Role.ALUMNUS])
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[c for c in ASSIGNABLE_ROLES if c[0] != Role.ALUMNUS]
+    )
 
 
 class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    role = forms.ChoiceField(choices=[("", _("All roles")), *Role.choices], required=False)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("All roles")), *Role.choices], required=False
+    )
 
 
 # --- account administration (the person page) -------------------------------------------------

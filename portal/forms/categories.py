@@ -13,7 +13,9 @@ def _points_field(**kwargs: Any) -> forms.IntegerField:
 
 
 class CategoryForm(forms.ModelForm):
-    default_points = _points_field(help_text=_("Pre-filled in the award form."))
+    default_points = _points_field(
+        label=_("Default points"), help_text=_("Pre-filled in the award form.")
+    )
     min_points = _points_field(label=_("Minimum per award"))
     max_points = _points_field(label=_("Maximum per award"))
     yearly_cap = _points_field(

@@ -45,11 +45,14 @@ class EvidenceField(forms.FileField):
 
 class ClaimForm(IdempotentForm):
     category = forms.ModelChoiceField(
+        label=_("Category"),
         queryset=Category.objects.filter(is_active=True),
         empty_label=_("Choose a category"),
         error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
     )
-    points = points_field()
+    points = points_field(
+        label=_("Points"),
+    )
     activity_date = forms.DateField(label=_("Date of the activity"), widget=DateInput())
     description = forms.CharField(
         label=_("Description"),
@@ -102,7 +105,9 @@ class ClaimForm(IdempotentForm):
 
 
 class TaskForm(forms.ModelForm):
-    points = points_field()
+    points = points_field(
+        label=_("Points"),
+    )
     max_claimants = forms.IntegerField(
         min_value=1,
         max_value=1000,
@@ -110,6 +115,7 @@ class TaskForm(forms.ModelForm):
         help_text=_("How many students can take this task."),
     )
     image = forms.ImageField(
+        label=_("Image"),
         required=False,
         help_text=_("JPEG, PNG or WebP, at most 2 MB. It is resized to 1200 px."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
@@ -194,8 +200,8 @@ class SubmitTaskForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=ReviewDecision.choices)
-    comment = forms.CharField(max_length=500, required=False)
+    decision = forms.ChoiceField(label=_("Decision"), choices=ReviewDecision.choices)
+    comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
 
 
 class ReviewItemsField(forms.Field):

@@ -18,9 +18,15 @@ MAX_ATTENDANCE_POINTS = 1000
 
 
 class EventForm(forms.ModelForm):
-    attendance_points = points_field()
+    attendance_points = points_field(
+        label=_("Attendance points"),
+    )
     capacity = forms.IntegerField(
-        min_value=1, max_value=100_000, required=False, help_text=_("Empty means no limit.")
+        label=_("Capacity"),
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        help_text=_("Empty means no limit."),
     )
 
     class Meta:
@@ -163,27 +169,33 @@ class AttendanceUploadForm(forms.Form):
 class AnnulForm(forms.Form):
     """Lengths and emptiness are the service's to refuse (`attendance.annul_checkin`)."""
 
-    reason = forms.CharField(required=False, max_length=1000)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
 
 
 class DisputeForm(forms.Form):
-    note = forms.CharField(required=False, max_length=1000)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
 
 class DisputeDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
-    reason = forms.CharField(required=False, max_length=1000)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("accept", _("Accept")), ("reject", _("Reject"))]
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
 
 
 class EventFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=_("Search"))
     when = forms.ChoiceField(
-        choices=[("upcoming", _("Upcoming")), ("past", _("Past"))], required=False
+        label=_("When"), choices=[("upcoming", _("Upcoming")), ("past", _("Past"))], required=False
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.all(), required=False, empty_label=_("All categories")
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label=_("All categories"),
     )
     organiser = forms.ModelChoiceField(
+        label=_("Organiser"),
         # Drafts are private to their organiser: list only people with public events.
         # A semi-join on the organiser index: DISTINCT over the join sorted ~3,000 wide rows.
         queryset=User.objects.filter(

@@ -154,7 +154,9 @@ class FreeSlotForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
     reason = forms.CharField(required=False, max_length=300, label=_("Reason"))
 
 

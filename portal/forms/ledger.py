@@ -59,6 +59,7 @@ class AwardForm(IdempotentForm):
     UNKNOWN_STUDENT = _("Choose a student from the list.")
 
     action = forms.ChoiceField(
+        label=_("Action"),
         choices=[(AWARD, _("Award")), (DEDUCT, _("Deduct"))],
         initial=AWARD,
         widget=forms.RadioSelect,
@@ -76,9 +77,14 @@ class AwardForm(IdempotentForm):
         },
     )
     # One of `categories` (the template draws the select from that list), or None.
-    category = ActiveCategoryField(required=False, error_messages={"invalid_choice": CATEGORY_GONE})
-    points = points_field()
+    category = ActiveCategoryField(
+        label=_("Category"), required=False, error_messages={"invalid_choice": CATEGORY_GONE}
+    )
+    points = points_field(
+        label=_("Points"),
+    )
     reason = forms.CharField(
+        label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(
             attrs={"rows": 2, "placeholder": _("e.g. Winning the regional hackathon")}
@@ -178,7 +184,9 @@ class BulkAwardForm(IdempotentForm):
 
 class ReverseForm(IdempotentForm):
     reason = forms.CharField(
-        max_length=500, widget=forms.TextInput(attrs={"placeholder": _("Why reverse it?")})
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("Why reverse it?")}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -194,10 +202,15 @@ class LeaderboardForm(forms.Form):
 
     TOP_CHOICES = [(10, _("Top 10")), (20, _("Top 20")), (50, _("Top 50"))]
 
-    top = forms.TypedChoiceField(choices=TOP_CHOICES, coerce=int, required=False, empty_value=10)
-    period = forms.ChoiceField(choices=Period.choices, required=False)
+    top = forms.TypedChoiceField(
+        label=_("Top"), choices=TOP_CHOICES, coerce=int, required=False, empty_value=10
+    )
+    period = forms.ChoiceField(label=_("Period"), choices=Period.choices, required=False)
     department = forms.ModelChoiceField(
-        queryset=Department.objects.all(), required=False, empty_label=_("All departments")
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("All departments"),
     )
 
     def cleaned_or_default(self) -> dict[str, Any]:

@@ -24,6 +24,7 @@ class RewardForm(forms.ModelForm):
         min_value=1, max_value=MAX_POINTS_PER_ENTRY, label=_("Cost in points")
     )
     stock = forms.IntegerField(
+        label=_("Stock"),
         min_value=0,
         max_value=1_000_000,
         required=False,
@@ -37,6 +38,7 @@ class RewardForm(forms.ModelForm):
         help_text=_("Leave empty for no limit."),
     )
     image = forms.ImageField(
+        label=_("Image"),
         required=False,
         help_text=_("JPEG, PNG or WebP, at most 2 MB. It is resized to 1200 px."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
@@ -84,9 +86,11 @@ class RedeemForm(IdempotentForm):
 
 class CatalogueFilterForm(forms.Form):
     category = forms.ChoiceField(
-        choices=[("", _("All categories")), *Reward.Category.choices], required=False
+        label=_("Category"),
+        choices=[("", _("All categories")), *Reward.Category.choices],
+        required=False,
     )
-    sort = forms.ChoiceField(choices=Sort.CHOICES, required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=Sort.CHOICES, required=False)
     affordable = forms.BooleanField(required=False, label=_("Only what I can afford"))
     in_stock = forms.BooleanField(required=False, label=_("In stock"))
 
@@ -98,8 +102,8 @@ class CatalogueFilterForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=Redemption.Decision.choices)
-    note = forms.CharField(max_length=500, required=False)
+    decision = forms.ChoiceField(label=_("Decision"), choices=Redemption.Decision.choices)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
 class IdListField(forms.Field):

@@ -37,6 +37,12 @@ def english_labels(html: bytes) -> list[str]:
         ("student", "portal:events"),
         ("student", "portal:rewards"),
         ("student", "portal:leaderboard"),
+        ("faculty", "portal:award"),
+        ("faculty", "portal:event-create"),
+        ("admin", "portal:reward-create"),
+        ("admin", "portal:category-create"),
+        ("faculty", "portal:task-create"),
+        ("admin", "portal:user-create"),
     ],
 )
 def test_form_labels_are_translated(request, client_as, category, who, url):
@@ -47,3 +53,30 @@ def test_form_labels_are_translated(request, client_as, category, who, url):
     assert response.status_code == 200
     assert response.headers["Content-Language"] == "ar"
     assert english_labels(response.content) == []
+
+
+def test_every_field_a_form_declares_has_its_own_label():
+    """Wherever a form draws its fields (crispy, the filter bar, a template's `field.label`),
+    a field declared without `label=` shows its name in English in every language."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from django import forms
+
+    import portal.filters
+    import portal.forms
+
+    unlabelled = []
+    for package in (portal.forms, portal.filters):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for name, form in inspect.getmembers(module, inspect.isclass):
+                if form.__module__ != module.__name__ or not issubclass(form, forms.BaseForm):
+                    continue
+                unlabelled += [
+                    f"{module.__name__}.{name}.{field_name}"
+                    for field_name, field in form.declared_fields.items()
+                    if field.label is None and not field.widget.is_hidden
+                ]
+    assert unlabelled == []
