@@ -19,28 +19,29 @@ def _local(value: datetime) -> datetime:
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
 
+def _day(local: datetime) -> str:
+    return f"{local.day} {MONTHS_3[local.month].title()}"  # "j M"
+
+
+def _time(local: datetime, *, seconds: bool = False) -> str:
+    time = f"{local.hour:02d}:{local.minute:02d}"  # "H:i", or "H:i:s"
+    return f"{time}:{local.second:02d}" if seconds else time
+
+
 def day_and_time(value: datetime, *, year: bool = True) -> str:
     """ "j M Y, H:i" ("4 Dec 2026, 09:05"), or "j M, H:i" without the year."""
     local = _local(value)
-    day = f"{local.day} {MONTHS_3[local.month].title()}"
-    if year:
-        day = f"{day} {local.year:04d}"
-    return f"{day}, {local.hour:02d}:{local.minute:02d}"
+    day = f"{_day(local)} {local.year:04d}" if year else _day(local)
+    return f"{day}, {_time(local)}"
 
 
 def day_month_time(value: datetime, *, seconds: bool = False) -> str:
     """ "j M H:i" ("4 Dec 09:05"), or "j M H:i:s" with the seconds."""
     local = _local(value)
-    time = f"{local.hour:02d}:{local.minute:02d}"
-    if seconds:
-        time = f"{time}:{local.second:02d}"
-    return f"{local.day} {MONTHS_3[local.month].title()} {time}"
+    return f"{_day(local)} {_time(local, seconds=seconds)}"
 
 
 def weekday_day_and_time(value: datetime) -> str:
     """ "D j M, H:i" ("Fri 4 Dec, 09:05")."""
     local = _local(value)
-    return (
-        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()}, "
-        f"{local.hour:02d}:{local.minute:02d}"
-    )
+    return f"{WEEKDAYS_ABBR[local.weekday()]} {_day(local)}, {_time(local)}"

@@ -55,20 +55,27 @@ def test_two_organisers_accepting_one_dispute_credit_it_once(faculty, admin):
     assert_ledger_consistent()
 
 
-def test_an_annulment_racing_a_check_in_by_hand_holds_the_points_at_most_once(faculty, admin):
-    event = live_event(faculty)
-    students = [StudentFactory() for _ in range(6)]
+def checked_in(event, count: int = 6) -> tuple[list, list]:
+    """`count` students checked in to `event` with its code, and their check-ins."""
+    students = [StudentFactory() for _ in range(count)]
     checkins = [
         check_in(actor=s.user, event_id=event.pk, code=current_code(event)) for s in students
     ]
+    return students, checkins
 
-    def annul(checkin):
-        return lambda: annul_checkin(actor=admin, checkin_id=checkin.pk, reason="Not there")
+
+def annulling(admin, checkin):
+    return lambda: annul_checkin(actor=admin, checkin_id=checkin.pk, reason="Not there")
+
+
+def test_an_annulment_racing_a_check_in_by_hand_holds_the_points_at_most_once(faculty, admin):
+    event = live_event(faculty)
+    students, checkins = checked_in(event)
 
     def again(student):
         return lambda: check_in(actor=faculty, event_id=event.pk, student_id=student.pk)
 
-    run_at_once([annul(c) for c in checkins] + [again(s) for s in students])
+    run_at_once([annulling(admin, c) for c in checkins] + [again(s) for s in students])
     for student in students:
         student.refresh_from_db()
         standing = CheckIn.objects.standing().filter(event=event, student=student).count()
@@ -81,18 +88,12 @@ def test_an_annulment_racing_the_students_own_check_in_again_never_lets_it_back(
     """The student's second try either meets their standing check-in (before the annulment)
     or their first entry's key (after it): it is never credited, whichever commits first."""
     event = live_event(faculty)
-    students = [StudentFactory() for _ in range(6)]
-    checkins = [
-        check_in(actor=s.user, event_id=event.pk, code=current_code(event)) for s in students
-    ]
-
-    def annul(checkin):
-        return lambda: annul_checkin(actor=admin, checkin_id=checkin.pk, reason="Not there")
+    students, checkins = checked_in(event)
 
     def again(student):
         return lambda: check_in(actor=student.user, event_id=event.pk, code=current_code(event))
 
-    outcomes = run_at_once([annul(c) for c in checkins] + [again(s) for s in students])
+    outcomes = run_at_once([annulling(admin, c) for c in checkins] + [again(s) for s in students])
     assert outcomes["ok"] == len(students)  # the annulments; no second check-in
     assert outcomes["already_checked_in"] + outcomes["annulled"] == len(students)
     for student in students:
