@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.exceptions import PortalError
 from portal.models import MAX_POINTS_PER_ENTRY
@@ -25,7 +26,11 @@ def points_field(**kwargs: object) -> forms.IntegerField:
     """A number of points. Its bounds are checked by the form's `clean` with `check_points`,
     so the error names the chosen category's own bounds ("Volunteering awards between 5 and
     50 points"), not the ledger's 1 to 100,000 that no category allows."""
-    kwargs.setdefault("error_messages", {"invalid": _("Enter a whole number of points.")})
+    # Lazy: a form class calls this when it is defined, before any request's language.
+    kwargs.setdefault("label", gettext_lazy("Points"))
+    kwargs.setdefault(
+        "error_messages", {"invalid": gettext_lazy("Enter a whole number of points.")}
+    )
     return forms.IntegerField(**kwargs)  # type: ignore[arg-type]
 
 

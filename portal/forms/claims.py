@@ -50,9 +50,7 @@ class ClaimForm(IdempotentForm):
         empty_label=_("Choose a category"),
         error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
     )
-    points = points_field(
-        label=_("Points"),
-    )
+    points = points_field()
     activity_date = forms.DateField(label=_("Date of the activity"), widget=DateInput())
     description = forms.CharField(
         label=_("Description"),
@@ -105,9 +103,7 @@ class ClaimForm(IdempotentForm):
 
 
 class TaskForm(forms.ModelForm):
-    points = points_field(
-        label=_("Points"),
-    )
+    points = points_field()
     max_claimants = forms.IntegerField(
         min_value=1,
         max_value=1000,

@@ -18,9 +18,7 @@ MAX_ATTENDANCE_POINTS = 1000
 
 
 class EventForm(forms.ModelForm):
-    attendance_points = points_field(
-        label=_("Attendance points"),
-    )
+    attendance_points = points_field(label=_("Attendance points"))
     capacity = forms.IntegerField(
         label=_("Capacity"),
         min_value=1,

@@ -80,9 +80,7 @@ class AwardForm(IdempotentForm):
     category = ActiveCategoryField(
         label=_("Category"), required=False, error_messages={"invalid_choice": CATEGORY_GONE}
     )
-    points = points_field(
-        label=_("Points"),
-    )
+    points = points_field()
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,
@@ -147,7 +145,7 @@ class BulkAwardForm(IdempotentForm):
         empty_label=_("Choose a category"),
         error_messages={"invalid_choice": _("This category is no longer in use; choose another.")},
     )
-    points = points_field(label=_("Points"), help_text=_("For every line without its own points."))
+    points = points_field(help_text=_("For every line without its own points."))
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,

@@ -17,8 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from portal.domain.dates import day_month_time as _day_month_time
-from portal.domain.dates import weekday_day_and_time
+from portal.domain import dates
 from portal.selectors.attendance import reason_label
 from portal.tables.fast import STAMP_ID, escaped
 
@@ -202,14 +201,14 @@ def refusal_reason(code: str) -> str:
 def day_time(value: datetime | None) -> str:
     """`|date:"D j M, H:i"` for lists that write it on every row (portal/domain/dates.py,
     which converts to local time itself: the filter does not ask the template to as well)."""
-    return weekday_day_and_time(value) if value else ""
+    return dates.weekday_day_and_time(value) if value else ""
 
 
 @register.filter
 def day_month_time(value: datetime | None, seconds: str = "") -> str:
     """`|date:"j M H:i"` (`|day_month_time:"seconds"`: `|date:"j M H:i:s"`) for the attendance
     lists' rows, as `day_time` (portal/domain/dates.py)."""
-    return _day_month_time(value, seconds=seconds == "seconds") if value else ""
+    return dates.day_month_time(value, seconds=seconds == "seconds") if value else ""
 
 
 # The draw's verification page lists every entrant (hundreds): one loop in Python, not a
