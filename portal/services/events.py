@@ -55,7 +55,7 @@ from .ledger import lock_own_profile, lock_profile, post_entry
 from .passes import pass_holder
 from .registrations import promote_waitlisted, registered_count
 from .reminders import MOVE_FIELDS, tell_cancelled, tell_moved
-from .rows import insert_once
+from .rows import insert_once, insert_while_unchanged
 
 STEP_SECONDS = 30
 CODE_LENGTH = 6
@@ -327,6 +327,12 @@ def credit_checkin(
         raise EventError(
             "already_checked_in", _("Already checked in: the points were credited once.")
         )
+    return _credit(checkin, annulled=annulled)
+
+
+def _credit(checkin: CheckIn, *, annulled: int) -> CheckIn:
+    """Post the attendance points of a check-in just written, and announce it."""
+    event, profile, by = checkin.event, checkin.student, checkin.checked_in_by
     entry = post_entry(
         profile,
         checkin=checkin,
@@ -342,6 +348,22 @@ def credit_checkin(
     if event.offers_certificate:
         certificates.issue_for_checkin(checkin, by=by)
     return checkin
+
+
+def _checked_in_on_copy(event: Event, profile: StudentProfile, method: str) -> CheckIn | None:
+    """The student's own check-in, written in one statement on the event as read before the
+    profile lock, if its rules hold on that copy and the event's row still equals it (nothing
+    changed while the check-in waited for the lock). None otherwise, with nothing written: the
+    caller reads the event again under the lock and says why. Not for an event with a capacity
+    or registration, whose places are counted under the event's own lock."""
+    if event.capacity is not None or event.requires_registration:
+        return None
+    try:
+        _check_can_attend(event, profile, self_service=True)  # no query: window and status
+    except EventError:
+        return None
+    checkin = CheckIn(event=event, student=profile, method=method)
+    return checkin if insert_while_unchanged(checkin, event) else None
 
 
 def lock_event(event_id: int) -> Event:
@@ -481,8 +503,9 @@ def check_in(
     annulled their check-in: only the organiser checks them in again), full; PassError:
     not_a_pass, pass_expired.
 
-    `event`: the event as the caller (the check-in view) read it, to check the code against
-    before the profile lock; the check-in's rules are checked on the event read after it.
+    `event`: the event as the caller (the check-in view) read it, with its category, to check
+    the code against before the profile lock. The rules are checked on it after the lock only
+    while the event's row still equals it; otherwise on the event read again under the lock.
     """
     if pass_code:
         return _check_in_by_pass(actor=actor, event_id=event_id, pass_code=pass_code)
@@ -576,7 +599,9 @@ def _check_in(
         raise EventError("not_a_student", _("Only students check in to events."))
     # The code (or scan) is checked before the profile is locked, on the event as the view
     # read it: it asks only the shared cache and the event's secret, so the lock is not held
-    # across those round trips. The rules are checked on the event read after the lock.
+    # across those round trips. After the lock the rules are checked on that copy too, and the
+    # check-in written only while the event's row still equals it (`_checked_in_on_copy`);
+    # otherwise on the event read again.
     code_event = _read_event(event_id, read)
     if scan_token:
         method = Method.QR
@@ -587,9 +612,12 @@ def _check_in(
     profile = lock_own_profile(actor)
     if profile is None:
         raise EventError("not_a_student", _("Only students check in to events."))
-    event = event_for_checkin(event_id)
-    _check_can_attend(event, profile, self_service=True)
     try:
+        checkin = _checked_in_on_copy(code_event, profile, method)
+        if checkin is not None:
+            return _credit(checkin, annulled=0)
+        event = event_for_checkin(event_id)
+        _check_can_attend(event, profile, self_service=True)
         return credit_checkin(event, profile, method=method, by=None, annulled=0)
     except LedgerError as exc:
         # A student checking themself in posts under the key of their first check-in to the

@@ -1,8 +1,11 @@
-"""Writing a row that a unique constraint may refuse, in one round trip."""
+"""Writing a row that a unique constraint may refuse, or that holds only while another row is
+unchanged, in one round trip."""
 
 from __future__ import annotations
 
-from django.db import models
+from functools import cache
+
+from django.db import connection, models
 from django.db.models.constants import OnConflict
 
 
@@ -24,3 +27,70 @@ def insert_once(obj: models.Model) -> bool:
     obj._state.adding = False
     obj._state.db = model._default_manager.db
     return True
+
+
+def insert_while_unchanged(obj: models.Model, row: models.Model) -> bool:
+    """Write `obj` only while the database still holds `row` exactly as it was read (every
+    column equal), in one round trip: INSERT ... SELECT ... FROM row's table WHERE each column
+    equals the copy, ON CONFLICT DO NOTHING RETURNING id. False when the row changed (or went)
+    or a unique constraint refused `obj`: the caller then reads the row again and decides.
+
+    For a check made on a copy read before a lock: the write lands only if nothing the check
+    read has moved since, without reading the row again under the lock."""
+    values = _insert_values(obj)
+    compared = [(f, getattr(row, f.attname)) for f in type(row)._meta.concrete_fields]
+    sql = _insert_while_unchanged_sql(
+        type(obj),
+        tuple(f.column for f, _v in values),
+        type(row),
+        tuple(f.column for f, v in compared if v is None),
+    )
+    params = [v for _f, v in values] + [
+        f.get_db_prep_value(v, connection) for f, v in compared if v is not None
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    obj.pk = found[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
+
+
+def _insert_values(obj: models.Model) -> list[tuple[models.Field, object]]:
+    """The columns `obj` gives a value (NULLs are left to the column's default, which is
+    NULL: an untyped NULL in a SELECT list would be text to PostgreSQL)."""
+    values = []
+    for field in type(obj)._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        value = field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+        if value is not None:
+            values.append((field, value))
+    return values
+
+
+@cache
+def _insert_while_unchanged_sql(
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    row_model: type[models.Model],
+    null_columns: tuple[str, ...],
+) -> str:
+    """The statement of `insert_while_unchanged`, composed once per shape and process."""
+    quote = connection.ops.quote_name
+    table = quote(row_model._meta.db_table)
+    conditions = [
+        f"{table}.{quote(f.column)} IS NULL"
+        if f.column in null_columns
+        else f"{table}.{quote(f.column)} = %s"
+        for f in row_model._meta.concrete_fields
+    ]
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(columns))} FROM {table} "
+        f"WHERE {' AND '.join(conditions)} "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+    )

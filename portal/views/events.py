@@ -325,9 +325,10 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         event = access_event(request.user, pk)
         token = request.GET.get("t", "") or _pending_scan_token(request, event)
         return render_page(request, "portal/events/scan.html", {"event": event, "token": token})
-    # The check-in's answer shows only the event itself; the service checks the code against
-    # the event as read here, before it locks the student's profile.
-    event = access_event(request.user, pk, related=())
+    # The check-in's answer shows only the event itself; the service checks the code (and,
+    # while the event is unchanged, the rules) against the event as read here, with the
+    # category its points are posted under.
+    event = access_event(request.user, pk, related=("category",))
     token = request.POST.get("t", "")
     form = CodeForm(request.POST) if not token else None
     error = None

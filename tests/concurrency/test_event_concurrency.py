@@ -3,15 +3,21 @@ never more check-ins than places."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
+from portal.exceptions import PortalError
 from portal.models import CheckIn, Event, Transaction
 from portal.services.events import check_in, current_code
+from portal.services.ledger import lock_profile
 from tests.concurrency.threads import run_at_once
+from tests.conftest import postgres_only
 from tests.factories import CategoryFactory, StudentFactory
 from tests.helpers import assert_ledger_consistent
 
@@ -95,3 +101,94 @@ def test_twenty_students_into_an_event_without_a_capacity(faculty):
     assert CheckIn.objects.filter(event=event).count() == 20
     assert Transaction.objects.filter(kind="attendance").count() == 20
     assert_ledger_consistent()
+
+
+# --- the event changed while a check-in waited for the student's lock --------------------------
+
+
+def _waiting_for_a_lock(timeout: float = 10.0) -> None:
+    """Return once another connection waits for a row lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("no check-in waited for the lock")
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"status": Event.Status.CANCELLED}, "cancelled"),
+        ({"checkin_closes_at": timezone.now() - timedelta(minutes=1)}, "closed"),
+        ({"capacity": 1}, "full"),
+        ({"requires_registration": True}, "not_registered"),
+        ({"attendance_points": 25, "title": "Renamed lecture"}, "ok"),
+    ],
+)
+def test_a_change_to_the_event_while_the_check_in_waits_for_the_lock_counts(
+    faculty, change, expected
+):
+    """The check-in's rules are checked on the view's copy of the event, and the row written
+    only while the event still equals it: a change committed while the check-in waited for the
+    student's lock (held here by a bulk award, say) is seen, whatever it changed."""
+    event = live_event(faculty)
+    check_in(actor=StudentFactory().user, event_id=event.pk, code=current_code(event))
+    student = StudentFactory()
+    copy = Event.objects.select_related("category").get(pk=event.pk)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_profile() -> None:
+        with transaction.atomic():
+            lock_profile(student.pk)
+            held.set()
+            release.wait(10)
+
+    def check_in_with_the_copy():
+        held.wait(10)
+        return check_in(actor=student.user, event_id=event.pk, code=current_code(copy), event=copy)
+
+    outcome: list = []
+    holder = threading.Thread(target=lambda: _closing(hold_the_profile))
+    holder.start()
+    checker = threading.Thread(
+        target=lambda: outcome.append(_outcome(lambda: _closing(check_in_with_the_copy)))
+    )
+    checker.start()
+    try:
+        _waiting_for_a_lock()
+        Event.objects.filter(pk=event.pk).update(**change)
+    finally:
+        release.set()
+        holder.join(20)
+        checker.join(20)
+    assert outcome == [expected]
+    student.refresh_from_db()
+    entry = Transaction.objects.filter(student=student).first()
+    if expected == "ok":
+        assert (entry.amount, entry.reason) == (25, "Attended: Renamed lecture")
+        assert student.balance == 25
+    else:
+        assert entry is None and student.balance == 0
+    assert_ledger_consistent()
+
+
+def _closing(job):
+    try:
+        return job()
+    finally:
+        connection.close()
+
+
+def _outcome(job) -> str:
+    try:
+        job()
+    except PortalError as exc:
+        return exc.code
+    return "ok"

@@ -1,0 +1,128 @@
+"""A student's own check-in writes its row on the event as the view read it, in one statement
+that holds only while the event's row still equals that copy (issue 17): nothing of the event
+is read again under the student's lock in the common case, and any change made meanwhile sends
+the check-in back to the event read again (the race itself is in
+tests/concurrency/test_event_concurrency.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal.models import CheckIn, Club, Event
+from portal.services.events import EventError, check_in, current_code
+from portal.services.rows import insert_while_unchanged
+from tests.conftest import ledger_total
+from tests.factories import EventFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+EVENT_TABLE = Event._meta.db_table
+
+
+@pytest.fixture
+def event(faculty, category):
+    return EventFactory(organiser=faculty, category=category, attendance_points=15)
+
+
+def copy_of(event: Event) -> Event:
+    """The event as the check-in view reads it."""
+    return Event.objects.select_related("category").get(pk=event.pk)
+
+
+def test_a_check_in_on_an_unchanged_event_reads_nothing_of_it_again(student, event):
+    copy = copy_of(event)
+    with CaptureQueriesContext(connection) as captured:
+        checkin = check_in(
+            actor=student.user, event_id=event.pk, code=current_code(copy), event=copy
+        )
+    statements = [q["sql"] for q in captured.captured_queries]
+    reads = [s for s in statements if s.lstrip().startswith("SELECT") and EVENT_TABLE in s]
+    assert reads == []  # the event only in the check-in's own INSERT ... SELECT
+    assert sum(f'FROM "{EVENT_TABLE}" WHERE' in s for s in statements) == 1
+    assert checkin.pk and checkin.event_id == event.pk and checkin.method == "code"
+    assert ledger_total() == (1, 15)
+
+
+def test_a_second_check_in_is_refused_on_the_event_read_again(student, event):
+    check_in(actor=student.user, event_id=event.pk, code=current_code(event), event=copy_of(event))
+    with pytest.raises(EventError) as caught:
+        check_in(
+            actor=student.user, event_id=event.pk, code=current_code(event), event=copy_of(event)
+        )
+    assert caught.value.code == "already_checked_in"
+    assert ledger_total() == (1, 15)
+
+
+def test_an_event_changed_since_the_copy_credits_what_it_says_now(student, event):
+    copy = copy_of(event)
+    Event.objects.filter(pk=event.pk).update(attendance_points=30, title="Renamed")
+    check_in(actor=student.user, event_id=event.pk, code=current_code(copy), event=copy)
+    entry = student.transactions.get()
+    assert (entry.amount, entry.reason) == (30, "Attended: Renamed")
+
+
+def test_a_copy_refused_by_its_rules_is_asked_again_of_the_event(student, event):
+    """The copy says closed; the organiser reopened the window meanwhile: the check-in counts."""
+    Event.objects.filter(pk=event.pk).update(checkin_closes_at=timezone.now() - timedelta(1))
+    closed = copy_of(event)
+    Event.objects.filter(pk=event.pk).update(checkin_closes_at=None)
+    check_in(actor=student.user, event_id=event.pk, code=current_code(closed), event=closed)
+    assert ledger_total() == (1, 15)
+
+
+# --- insert_while_unchanged ---------------------------------------------------------------------
+
+
+def new_checkin(event: Event) -> CheckIn:
+    return CheckIn(event=event, student=StudentFactory(), method=CheckIn.Method.CODE)
+
+
+def test_it_writes_while_every_column_equals_the_copy_nulls_included(event):
+    """Nullable columns empty (capacity, window, club) and set alike."""
+    checkin = new_checkin(event)
+    assert insert_while_unchanged(checkin, copy_of(event))
+    assert CheckIn.objects.get(pk=checkin.pk).student_id == checkin.student_id
+    Event.objects.filter(pk=event.pk).update(
+        capacity=40,
+        checkin_opens_at=event.starts_at - timedelta(hours=1),
+        club=Club.objects.create(name="Robotics", slug="robotics"),
+        registration_closes_at=event.starts_at,
+    )
+    assert insert_while_unchanged(new_checkin(event), copy_of(event))
+    assert CheckIn.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": Event.Status.CANCELLED},
+        {"title": "Another title"},
+        {"description": ""},
+        {"attendance_points": 11},
+        {"capacity": 5},
+        {"requires_registration": True},
+        {"offers_certificate": True},
+        {"checkin_closes_at": timezone.now()},
+        {"starts_at": timezone.now() + timedelta(minutes=11)},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_it_writes_nothing_once_any_column_changed(event, change):
+    copy = copy_of(event)
+    Event.objects.filter(pk=event.pk).update(**change)
+    checkin = new_checkin(event)
+    assert not insert_while_unchanged(checkin, copy)
+    assert checkin.pk is None and not CheckIn.objects.exists()
+
+
+def test_it_writes_nothing_when_a_unique_constraint_refuses(student, event):
+    first = CheckIn(event=event, student=student, method=CheckIn.Method.CODE)
+    assert insert_while_unchanged(first, copy_of(event))
+    again = CheckIn(event=event, student=student, method=CheckIn.Method.QR)
+    assert not insert_while_unchanged(again, copy_of(event))
+    assert list(CheckIn.objects.values_list("method", flat=True)) == ["code"]
