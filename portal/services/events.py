@@ -145,20 +145,20 @@ def _minutes(seconds: int) -> str:
 def _check_code(event: Event, student: User, code: str) -> None:
     """A typed code, within the wrong-code limits (per student account and per event).
     Raises EventError: rate_limited, bad_code."""
-    for usage in (
-        ratelimit.exceeded("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT),
-        ratelimit.exceeded("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT),
-    ):
-        if usage.limited:
-            raise EventError(
-                "rate_limited",
-                _(
-                    "Too many wrong codes. Try again in %(wait)s, or scan the QR code on the "
-                    "screen instead."
-                )
-                % {"wait": _minutes(usage.seconds_left)},
-                field="code",
+    usage = ratelimit.first_full(
+        ("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT),
+        ("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT),
+    )
+    if usage.limited:
+        raise EventError(
+            "rate_limited",
+            _(
+                "Too many wrong codes. Try again in %(wait)s, or scan the QR code on the "
+                "screen instead."
             )
+            % {"wait": _minutes(usage.seconds_left)},
+            field="code",
+        )
     if not code_is_valid(event, code):
         ratelimit.consume("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT)
         ratelimit.consume("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT)
