@@ -355,8 +355,9 @@ def _checked_in_on_copy(event: Event, profile: StudentProfile, method: str) -> C
     profile lock, if its rules hold on that copy and the event's row still equals it (nothing
     changed while the check-in waited for the lock). None otherwise, with nothing written: the
     caller reads the event again under the lock and says why. Not for an event with a capacity
-    or registration, whose places are counted under the event's own lock."""
-    if event.capacity is not None or event.requires_registration:
+    or registration, whose places are counted under the event's own lock, nor for one with a
+    certificate, which copies its category's name (a row the statement does not compare)."""
+    if event.capacity is not None or event.requires_registration or event.offers_certificate:
         return None
     try:
         _check_can_attend(event, profile, self_service=True)  # no query: window and status

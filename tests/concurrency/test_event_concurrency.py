@@ -106,19 +106,25 @@ def test_twenty_students_into_an_event_without_a_capacity(faculty):
 # --- the event changed while a check-in waited for the student's lock --------------------------
 
 
-def _waiting_for_a_lock(timeout: float = 10.0) -> None:
-    """Return once another connection waits for a row lock."""
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _waiting_for_a_lock(pid: int, timeout: float = 10.0) -> None:
+    """Return once the connection `pid` waits for a lock."""
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+                [pid],
             )
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.02)
-    raise AssertionError("no check-in waited for the lock")
+    raise AssertionError("the check-in never waited for the lock")
 
 
 @postgres_only
@@ -150,7 +156,12 @@ def test_a_change_to_the_event_while_the_check_in_waits_for_the_lock_counts(
             held.set()
             release.wait(10)
 
+    checker_pid: list[int] = []
+    ready = threading.Event()
+
     def check_in_with_the_copy():
+        checker_pid.append(_backend_pid())
+        ready.set()
         held.wait(10)
         return check_in(actor=student.user, event_id=event.pk, code=current_code(copy), event=copy)
 
@@ -162,7 +173,8 @@ def test_a_change_to_the_event_while_the_check_in_waits_for_the_lock_counts(
     )
     checker.start()
     try:
-        _waiting_for_a_lock()
+        ready.wait(10)
+        _waiting_for_a_lock(checker_pid[0])
         Event.objects.filter(pk=event.pk).update(**change)
     finally:
         release.set()

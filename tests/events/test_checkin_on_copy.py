@@ -13,6 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from portal import signing_keys
+from portal.domain import signing
 from portal.models import CheckIn, Club, Event
 from portal.services.events import EventError, check_in, current_code
 from portal.services.rows import insert_while_unchanged
@@ -126,3 +128,14 @@ def test_it_writes_nothing_when_a_unique_constraint_refuses(student, event):
     again = CheckIn(event=event, student=student, method=CheckIn.Method.QR)
     assert not insert_while_unchanged(again, copy_of(event))
     assert list(CheckIn.objects.values_list("method", flat=True)) == ["code"]
+
+
+def test_a_certificate_names_the_category_as_it_is_at_the_check_in(student, event, category):
+    """A certificate copies the category's name, a row the statement does not compare: an
+    event with a certificate is read again under the lock, with its category."""
+    Event.objects.filter(pk=event.pk).update(offers_certificate=True)
+    copy = copy_of(event)
+    type(category).objects.filter(pk=category.pk).update(name="Renamed category")
+    checkin = check_in(actor=student.user, event_id=event.pk, code=current_code(copy), event=copy)
+    document = signing.verify(checkin.certificate.signed, signing_keys.published_keys())
+    assert document["category"] == "Renamed category"
