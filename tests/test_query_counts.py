@@ -139,19 +139,17 @@ def test_a_cached_session_costs_no_query(
 def test_faculty_dashboard_query_count(small_data, client_as, faculty, django_assert_num_queries):
     client = client_as(faculty)
     # session, user, active categories, recent awards, their events with live counts, claims
-    # and task submissions waiting for review, trend figures (points and students; redemptions
-    # and check-ins in one UNION)
-    with django_assert_num_queries(8):
+    # and task submissions waiting for review, trend figures (one statement)
+    with django_assert_num_queries(7):
         client.get("/")
 
 
 def test_admin_dashboard_query_count(small_data, client_as, admin, django_assert_num_queries):
     client = client_as(admin)
     # session, user, active categories, recent awards, their events with live counts, trend
-    # figures (points and students; redemptions and check-ins in one UNION), queue counts, open
-    # draws, overdue prizes, claims and task submissions waiting for review, pending count in
-    # the navigation
-    with django_assert_num_queries(12):
+    # figures (one statement), queue counts, open draws, overdue prizes, claims and task
+    # submissions waiting for review, pending count in the navigation
+    with django_assert_num_queries(11):
         client.get("/")
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from django.db import models
-from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db import connection, models
+from django.db.models import Count, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -79,30 +80,21 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
     """Points issued, active students, redemptions and check-ins in this period against the
     previous one. With `organiser` (the faculty dashboard), points and students are the ones
     they awarded (including check-ins they entered by hand) and check-ins the ones at their
-    events. Redemptions are the ones students made, whatever became of them. Two queries."""
+    events. Redemptions are the ones students made, whatever became of them. One query, in a
+    statement composed once per process (`_trends_sql`)."""
     w = trend_window(period, now)
-    current = Q(created_at__gte=w.start, created_at__lt=w.end)
-    previous = Q(created_at__gte=w.previous_start, created_at__lt=w.previous_end)
-    span = Q(created_at__gte=w.previous_start, created_at__lt=w.end)
-
-    entries = Transaction.objects.filter(span, ISSUED)
-    checkins = CheckIn.objects.standing().filter(span)
-    if organiser is not None:
-        entries = entries.filter(actor=organiser)
-        checkins = checkins.filter(event__organiser=organiser)
-    points = entries.aggregate(
-        issued=Sum("amount", filter=current, default=0),
-        issued_before=Sum("amount", filter=previous, default=0),
-        students=Count("student", filter=current, distinct=True),
-        students_before=Count("student", filter=previous, distinct=True),
-    )
-    # A prize handed over is not a redemption anyone chose to make. (Left out in the count,
-    # not the WHERE: SQLite reads "prize IS NULL" as a one-row lookup on the prize's unique
-    # index and walks every redemption.)
-    chosen = Q(prize__isnull=True)
-    redemptions, attended = _count_both(
-        Redemption.objects.filter(span), checkins, current, previous, first_only=chosen
-    )
+    at = connection.ops.adapt_datetimefield_value  # naive UTC text on SQLite
+    params = {
+        "start": at(w.start),
+        "end": at(w.end),
+        "previous_start": at(w.previous_start),
+        "previous_end": at(w.previous_end),
+        "organiser": organiser.pk if organiser is not None else None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_trends_sql(connection.vendor, organiser is not None), params)
+        issued, issued_before, students, students_before, *counts = cursor.fetchone()
+    redemptions, redemptions_before, checkins, checkins_before = counts
     if organiser is None:
         issued_label, students_label = _("Points issued"), _("Active students")
         checkins_label, redemptions_label = _("Check-ins"), _("Redemptions")
@@ -111,30 +103,52 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
         checkins_label = _("Check-ins at your events")
         redemptions_label = _("Redemptions (all students)")
     return [
-        Trend(issued_label, points["issued"], points["issued_before"]),
-        Trend(students_label, points["students"], points["students_before"]),
-        Trend(redemptions_label, redemptions["now"], redemptions["before"]),
-        Trend(checkins_label, attended["now"], attended["before"]),
+        Trend(issued_label, issued, issued_before),
+        Trend(students_label, students, students_before),
+        Trend(redemptions_label, redemptions, redemptions_before),
+        Trend(checkins_label, checkins, checkins_before),
     ]
 
 
-def _count_both(
-    first: QuerySet, second: QuerySet, current: Q, previous: Q, *, first_only: Q
-) -> list[dict]:
-    """Rows in the current and the previous window of two querysets (of the first, only those
-    matching `first_only`), in one query (UNION ALL of two one-row aggregates, told apart by
-    `source`)."""
-    parts = [
-        qs.annotate(source=Value(i))
-        .values("source")
-        .annotate(
-            now=Count("id", filter=current & only), before=Count("id", filter=previous & only)
+@cache
+def _trends_sql(vendor: str, for_organiser: bool) -> str:
+    """`get_trends`' statement, written out: three one-row aggregates side by side, each over
+    both windows (`span`, on the table's created_at index) and split by FILTER. Composing the
+    two ORM aggregates it replaces cost 3 ms of CPU on every staff dashboard (issue 17).
+    Points issued are `reports.ISSUED` (lifetime entries above zero, not reversals); a prize
+    handed over is not a redemption anyone chose (left out in the count, not the WHERE:
+    SQLite reads "prize IS NULL" as a one-row lookup on the prize's unique index and walks
+    every redemption). tests/dashboards/test_stats.py checks the figures of every window."""
+    quote = connection.ops.quote_name
+    entries = quote(Transaction._meta.db_table)
+    redemptions = quote(Redemption._meta.db_table)
+    checkins, events = quote(CheckIn._meta.db_table), quote(Event._meta.db_table)
+    now = "{t}.created_at >= %(start)s AND {t}.created_at < %(end)s"
+    before = "{t}.created_at >= %(previous_start)s AND {t}.created_at < %(previous_end)s"
+    span = "{t}.created_at >= %(previous_start)s AND {t}.created_at < %(end)s"
+
+    def both(aggregate: str, t: str, only: str = "") -> str:
+        """`aggregate` ("COUNT(*)", with `{filter}` after its call) in the current window, then
+        in the previous one."""
+        return ", ".join(
+            aggregate.format(filter=f"FILTER (WHERE {window.format(t=t)}{only})")
+            for window in (now, before)
         )
-        .order_by()
-        for i, (qs, only) in enumerate(((first, first_only), (second, Q())))
-    ]
-    found = {row["source"]: row for row in parts[0].union(parts[1], all=True)}
-    return [found.get(i, {"now": 0, "before": 0}) for i in range(2)]
+
+    by_actor = " AND e.actor_id = %(organiser)s" if for_organiser else ""
+    at_events = f" INNER JOIN {events} ev ON ev.id = c.event_id" if for_organiser else ""
+    by_organiser = " AND ev.organiser_id = %(organiser)s" if for_organiser else ""
+    return (
+        "SELECT i.*, r.*, c.* FROM "  # noqa: S608 (names from the models)
+        f"(SELECT {both('COALESCE(SUM(e.amount) {filter}, 0)', 'e')}, "
+        f"{both('COUNT(DISTINCT e.student_id) {filter}', 'e')} FROM {entries} e "
+        f"WHERE {span.format(t='e')} AND e.counts_for_lifetime AND e.amount > 0 "
+        f"AND e.kind <> '{Transaction.Kind.REVERSAL}'{by_actor}) i, "
+        f"(SELECT {both('COUNT(*) {filter}', 'r', ' AND r.prize_id IS NULL')} FROM {redemptions} r "
+        f"WHERE {span.format(t='r')}) r, "
+        f"(SELECT {both('COUNT(*) {filter}', 'c')} FROM {checkins} c{at_events} "
+        f"WHERE c.annulled_at IS NULL AND {span.format(t='c')}{by_organiser}) c"
+    )
 
 
 # --- charts ----------------------------------------------------------------------------------

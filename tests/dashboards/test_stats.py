@@ -4,6 +4,7 @@ trend figures and the chart series. Every test fixes `now`; none reads the real 
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -223,9 +224,8 @@ def week_story(student, other_student, faculty, other_faculty, admin, category):
 
 @pytest.mark.django_db
 def test_get_trends_counts_each_window_in_local_time(week_story, django_assert_num_queries):
-    # points and students in one aggregate; redemptions and check-ins in one UNION (the
-    # docstring's "Three queries" is out of date)
-    with django_assert_num_queries(2):
+    # one statement: points, students, redemptions and check-ins side by side
+    with django_assert_num_queries(1):
         trends = get_trends("week", now=SUNDAY_NIGHT)
     assert figures(trends) == [
         ("Points issued", 13 + 17 + 19, 7 + 11),
@@ -559,3 +559,30 @@ def test_checkins_chart_with_no_events_is_empty(faculty):
     chart = checkins_chart(organiser=faculty, now=local(2026, 4, 1))
     assert (chart.labels, chart.is_empty) == ([], True)
     assert chart.rows == []
+
+
+@pytest.mark.django_db
+def test_get_trends_leaves_out_reversals_and_annulled_check_ins(student, faculty, admin, category):
+    """A reversal (even of a deduction, which gives points back) is not points issued, and an
+    annulled check-in is not a check-in."""
+    from portal.models import Transaction
+    from portal.services.attendance import annul_checkin
+    from portal.services.ledger import reverse_transaction
+    from tests.conftest import key
+    from tests.factories import StudentFactory
+
+    award_at(faculty, student, category, 20, local(2026, 4, 1, 9, 0))
+    penalty = deduct_at(faculty, student, 4, local(2026, 4, 1, 10, 0))
+    with mock.patch("portal.services.ledger.timezone.now", return_value=local(2026, 4, 1, 11)):
+        back = reverse_transaction(
+            actor=admin, transaction_id=penalty.pk, reason="Mistake", idempotency_key=key()
+        )
+    assert back.amount == 4 and back.kind == Transaction.Kind.REVERSAL
+    event = open_event(faculty, title="Talk")
+    kept = checkin_at(event, student, local(2026, 4, 2, 18, 0))
+    other = checkin_at(event, StudentFactory(), local(2026, 4, 2, 18, 5))
+    annul_checkin(actor=faculty, checkin_id=other.pk, reason="Not in the room")
+    figures_now = [(t.value, t.previous) for t in get_trends("week", now=SUNDAY_NIGHT)]
+    assert figures_now[0] == (20, 0)  # the award only
+    assert figures_now[1] == (1, 0)
+    assert figures_now[3] == (1, 0) and kept.pk
