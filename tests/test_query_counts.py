@@ -180,6 +180,28 @@ def test_htmx_award_query_count(client_as, faculty, student, other_student, cate
     assert len(view) == 3 + len(service) - 1
 
 
+def test_recent_awards_read_in_one_query_whatever_they_hold(
+    client_as, faculty, admin, student, other_student, category, django_assert_num_queries
+):
+    """Awards, a deduction without a category, and reversed entries: the list reads only some
+    columns of each row, and showing it reads none of the others (no query per row)."""
+    client = client_as(faculty)
+    for profile in (student, other_student):
+        award(faculty, profile, category, 20)
+    penalty = ledger.deduct_points(
+        actor=faculty, student_id=student.pk, amount=5, reason="Late", idempotency_key=key()
+    )
+    for entry in (penalty, award(faculty, other_student, CategoryFactory(), 15)):
+        ledger.reverse_transaction(
+            actor=admin, transaction_id=entry.pk, reason="Mistake", idempotency_key=key()
+        )
+    # session, user, the recent awards
+    with django_assert_num_queries(3):
+        html = client.get("/award/recent/", HTTP_HX_REQUEST="true").content.decode()
+    assert html.count("Reversed") == 2 and html.count("Reverse…") == 2
+    assert student.user.name in html and other_student.user.name in html
+
+
 def test_student_history_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
     # session, user, entries page, own profile, standing, category filter choices
