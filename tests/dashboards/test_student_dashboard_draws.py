@@ -77,3 +77,26 @@ def test_the_three_open_draws_closing_soonest_are_listed_with_the_students_entry
     ]
     assert "entered" in text(rows[1])
     assert "Take part" in text(rows[0])
+
+
+def test_the_dashboard_draws_carry_the_stored_values_as_aware_datetimes(admin, student, won):
+    """Read by a statement of its own: the values are those the ORM reads, deadlines aware
+    (SQLite hands back naive datetimes and text)."""
+    from portal.models import Draw
+    from portal.selectors.draws import draws_for_dashboard
+
+    later = DrawFactory(created_by=admin, title="Spring draw", entry_deadline=in_days(4))
+    enter(later, student)
+    found = draws_for_dashboard(student)
+    [prize] = found.prizes
+    assert (prize.pk, prize.title, prize.status) == (won.pk, "Autumn draw", Draw.Status.DRAWN)
+    assert prize.my_pick_deadline == pick_of(won, student).claim_deadline
+    assert timezone.is_aware(prize.my_pick_deadline) and prize.entered
+    [open_draw] = found.open_draws
+    stored = Draw.objects.get(pk=later.pk)
+    assert (open_draw.pk, open_draw.prize, open_draw.entry_deadline) == (
+        later.pk,
+        stored.prize,
+        stored.entry_deadline,
+    )
+    assert open_draw.entered and open_draw.my_pick_deadline is None
