@@ -753,3 +753,24 @@ def test_hall_week_query_count_does_not_grow(add_bookings, client_as, faculty, a
             starts_at=at(1, hour), ends_at=at(1, hour, 30), status=HallBooking.Status.APPROVED,
         )  # fmt: skip
     assert count_queries(client, f"/halls/{hall.pk}/") == small
+
+
+def test_the_staff_dashboards_read_their_events_and_draws_in_one_query_each(
+    client_as, admin, faculty, category
+):
+    """The organiser's events and the open draws are read with only the columns the lists
+    show: showing them reads nothing more, however many there are."""
+    from tests.factories import DrawFactory, EventFactory
+
+    counts = {}
+    for who in (admin, faculty):
+        client = client_as(who)
+        before = count_queries(client, "/")
+        for i in range(4):
+            EventFactory(organiser=who, category=category, capacity=40, title=f"Talk {i}")
+            DrawFactory(created_by=admin, title=f"Draw {who.pk}-{i}")
+        html = client.get("/").content.decode()
+        counts[who.role] = (before, count_queries(client, "/"))
+        assert "Talk 3" in html and "0/40" in html.replace(" ", "")
+    assert all(before == after for before, after in counts.values())
+    assert "Draw" in client_as(admin).get("/").content.decode()

@@ -120,7 +120,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     }
     if is_admin(user):
         context["queue"] = reward_selectors.get_queue_counts()
-        context["open_draws"] = draw_selectors.list_draws(user, drawn=False, limit=5)
+        context["open_draws"] = draw_selectors.open_draws_for_staff(limit=5)
         context["prizes_overdue"] = draw_selectors.count_overdue_prizes()
         return render_page(request, "portal/dashboards/admin.html", context)
     return render_page(request, "portal/dashboards/faculty.html", context)
