@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 from django.db import connection, models
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -91,8 +91,9 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
         "previous_end": at(w.previous_end),
         "organiser": organiser.pk if organiser is not None else None,
     }
+    sql, rule_params = _trends_sql(connection.vendor, organiser is not None)
     with connection.cursor() as cursor:
-        cursor.execute(_trends_sql(connection.vendor, organiser is not None), params)
+        cursor.execute(sql, {**params, **rule_params})
         issued, issued_before, students, students_before, *counts = cursor.fetchone()
     redemptions, redemptions_before, checkins, checkins_before = counts
     if organiser is None:
@@ -111,18 +112,22 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
 
 
 @cache
-def _trends_sql(vendor: str, for_organiser: bool) -> str:
-    """`get_trends`' statement, written out: three one-row aggregates side by side, each over
-    both windows (`span`, on the table's created_at index) and split by FILTER. Composing the
-    two ORM aggregates it replaces cost 3 ms of CPU on every staff dashboard (issue 17).
-    Points issued are `reports.ISSUED` (lifetime entries above zero, not reversals); a prize
-    handed over is not a redemption anyone chose (left out in the count, not the WHERE:
-    SQLite reads "prize IS NULL" as a one-row lookup on the prize's unique index and walks
-    every redemption). tests/dashboards/test_stats.py checks the figures of every window."""
+def _trends_sql(vendor: str, for_organiser: bool) -> tuple[str, dict[str, object]]:
+    """`get_trends`' statement, written out, with the values of the rules it takes from the
+    models: three one-row aggregates side by side, each over both windows (`span`, on the
+    table's created_at index) and split by FILTER. Composing the two ORM aggregates it
+    replaces cost 3 ms of CPU on every staff dashboard (issue 17). Points issued are
+    `reports.ISSUED` and check-ins `standing()`, compiled here once from those very
+    definitions; a prize handed over is not a redemption anyone chose (left out in the count,
+    not the WHERE: SQLite reads "prize IS NULL" as a one-row lookup on the prize's unique
+    index and walks every redemption). tests/dashboards/test_stats.py checks the figures of
+    every window."""
     quote = connection.ops.quote_name
     entries = quote(Transaction._meta.db_table)
     redemptions = quote(Redemption._meta.db_table)
     checkins, events = quote(CheckIn._meta.db_table), quote(Event._meta.db_table)
+    issued, issued_params = _condition(Transaction.objects.filter(ISSUED), "issued")
+    standing, standing_params = _condition(CheckIn.objects.standing(), "standing")
     now = "{t}.created_at >= %(start)s AND {t}.created_at < %(end)s"
     before = "{t}.created_at >= %(previous_start)s AND {t}.created_at < %(previous_end)s"
     span = "{t}.created_at >= %(previous_start)s AND {t}.created_at < %(end)s"
@@ -135,20 +140,29 @@ def _trends_sql(vendor: str, for_organiser: bool) -> str:
             for window in (now, before)
         )
 
-    by_actor = " AND e.actor_id = %(organiser)s" if for_organiser else ""
-    at_events = f" INNER JOIN {events} ev ON ev.id = c.event_id" if for_organiser else ""
+    by_actor = f" AND {entries}.actor_id = %(organiser)s" if for_organiser else ""
+    at_events = f" INNER JOIN {events} ev ON ev.id = {checkins}.event_id" if for_organiser else ""
     by_organiser = " AND ev.organiser_id = %(organiser)s" if for_organiser else ""
-    return (
+    sql = (
         "SELECT i.*, r.*, c.* FROM "  # noqa: S608 (names from the models)
-        f"(SELECT {both('COALESCE(SUM(e.amount) {filter}, 0)', 'e')}, "
-        f"{both('COUNT(DISTINCT e.student_id) {filter}', 'e')} FROM {entries} e "
-        f"WHERE {span.format(t='e')} AND e.counts_for_lifetime AND e.amount > 0 "
-        f"AND e.kind <> '{Transaction.Kind.REVERSAL}'{by_actor}) i, "
+        f"(SELECT {both(f'COALESCE(SUM({entries}.amount) {{filter}}, 0)', entries)}, "
+        f"{both(f'COUNT(DISTINCT {entries}.student_id) {{filter}}', entries)} FROM {entries} "
+        f"WHERE {span.format(t=entries)} AND {issued}{by_actor}) i, "
         f"(SELECT {both('COUNT(*) {filter}', 'r', ' AND r.prize_id IS NULL')} FROM {redemptions} r "
         f"WHERE {span.format(t='r')}) r, "
-        f"(SELECT {both('COUNT(*) {filter}', 'c')} FROM {checkins} c{at_events} "
-        f"WHERE c.annulled_at IS NULL AND {span.format(t='c')}{by_organiser}) c"
+        f"(SELECT {both('COUNT(*) {filter}', checkins)} FROM {checkins}{at_events} "
+        f"WHERE {standing} AND {span.format(t=checkins)}{by_organiser}) c"
     )
+    return sql, {**issued_params, **standing_params}
+
+
+def _condition(queryset: QuerySet, name: str) -> tuple[str, dict[str, object]]:
+    """The WHERE of `queryset` as SQL on its table's own name, with named placeholders
+    (`<name>_0`, ...) and their values."""
+    query = queryset.query
+    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    keys = [f"{name}_{i}" for i in range(len(params))]
+    return sql % tuple(f"%({key})s" for key in keys), dict(zip(keys, params, strict=True))
 
 
 # --- charts ----------------------------------------------------------------------------------

@@ -23,10 +23,15 @@ def insert_once(obj: models.Model) -> bool:
     )
     if not rows or rows[0] is None:
         return False
-    obj.pk = rows[0][0]
-    obj._state.adding = False
-    obj._state.db = model._default_manager.db
+    _written(obj, rows[0][0])
     return True
+
+
+def _written(obj: models.Model, pk: object) -> None:
+    """Mark `obj` as the row just inserted with `pk`, as `Model.save()` does."""
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = type(obj)._default_manager.db
 
 
 def insert_while_unchanged(obj: models.Model, row: models.Model) -> bool:
@@ -53,9 +58,7 @@ def insert_while_unchanged(obj: models.Model, row: models.Model) -> bool:
         found = cursor.fetchone()
     if found is None:
         return False
-    obj.pk = found[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
+    _written(obj, found[0])
     return True
 
 
