@@ -23,11 +23,11 @@ def insert_once(obj: models.Model) -> bool:
     )
     if not rows or rows[0] is None:
         return False
-    _written(obj, rows[0][0])
+    mark_written(obj, rows[0][0])
     return True
 
 
-def _written(obj: models.Model, pk: object) -> None:
+def mark_written(obj: models.Model, pk: object) -> None:
     """Mark `obj` as the row just inserted with `pk`, as `Model.save()` does."""
     obj.pk = pk
     obj._state.adding = False
@@ -42,7 +42,7 @@ def insert_while_unchanged(obj: models.Model, row: models.Model) -> bool:
 
     For a check made on a copy read before a lock: the write lands only if nothing the check
     read has moved since, without reading the row again under the lock."""
-    values = _insert_values(obj)
+    values = insert_values(obj)
     compared = [(f, getattr(row, f.attname)) for f in type(row)._meta.concrete_fields]
     sql = _insert_while_unchanged_sql(
         type(obj),
@@ -58,16 +58,17 @@ def insert_while_unchanged(obj: models.Model, row: models.Model) -> bool:
         found = cursor.fetchone()
     if found is None:
         return False
-    _written(obj, found[0])
+    mark_written(obj, found[0])
     return True
 
 
-def _insert_values(obj: models.Model) -> list[tuple[models.Field, object]]:
-    """The columns `obj` gives a value (NULLs are left to the column's default, which is
-    NULL: an untyped NULL in a SELECT list would be text to PostgreSQL)."""
+def insert_values(obj: models.Model, *, with_pk: bool = False) -> list[tuple[models.Field, object]]:
+    """The columns `obj` gives a value, each with its value ready for the database (NULLs are
+    left to the column's default, which is NULL: an untyped NULL in a SELECT list would be
+    text to PostgreSQL). The primary key only `with_pk`, for a key the caller sets (a UUID)."""
     values = []
     for field in type(obj)._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key and not with_pk:
             continue
         value = field.get_db_prep_save(field.pre_save(obj, add=True), connection)
         if value is not None:

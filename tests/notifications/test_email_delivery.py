@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -105,6 +106,38 @@ def test_an_email_lost_with_a_worker_that_died_mid_task_is_sent_by_the_next(stud
     n.refresh_from_db()
     assert n.emailed_at is not None
     assert len(mail.outbox) == 1
+
+
+TASK_FIELDS = (
+    "status", "args_kwargs", "priority", "task_path", "queue_name", "backend_name",
+    "run_after", "return_value", "exception_class_path", "traceback", "worker_ids",
+)  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_email_task_is_the_row_the_backend_writes_and_commits_with_the_notification(
+    student, queue, django_assert_num_queries
+):
+    """On PostgreSQL the notification and its task row are one statement in the caller's
+    transaction: the row is the one `deliver_email.enqueue` writes, and a rollback takes both."""
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        n = notify(student.user, kind="draw", message="You won!")
+    by_enqueue = DBTaskResult.objects.get(pk=deliver_email.enqueue(n.pk).id)
+    [written] = [t for t in email_tasks() if t.pk != by_enqueue.pk]
+    assert [getattr(written, f) for f in TASK_FIELDS] == [
+        getattr(by_enqueue, f) for f in TASK_FIELDS
+    ]
+    assert written.enqueued_at <= by_enqueue.enqueued_at
+    try:
+        with transaction.atomic():
+            notify(student.user, kind="draw", message="Rolled back")
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert len(email_tasks()) == 2
+    assert not Notification.objects.filter(message="Rolled back").exists()
+    run_worker()
+    assert [m.subject for m in mail.outbox] == ["[UPAS] You won!"]  # sent once
 
 
 @pytest.mark.django_db(transaction=True)
