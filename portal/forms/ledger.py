@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.forms import check_points, points_field
 from portal.models import Category, Department, StudentProfile
 from portal.selectors.accounts import active_students
+from portal.selectors.categories import active_categories
 from portal.selectors.periods import Period
 
 
@@ -98,8 +99,8 @@ class AwardForm(IdempotentForm):
 
     @cached_property
     def categories(self) -> list[Category]:
-        """The active categories; pass `categories=` to reuse a list already read."""
-        return list(Category.objects.filter(is_active=True))
+        """The active categories (from the shared cache); pass `categories=` to use others."""
+        return active_categories()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -14,7 +14,8 @@ def insert_once(obj: models.Model) -> bool:
     refuses it, in one round trip and with no savepoint (an IntegrityError would need one to
     keep the transaction usable). Returns whether the row was written (then `obj.pk` is set).
     Django's own `Model.save()` goes through the same `QuerySet._insert`; this adds only the
-    conflict clause, which PostgreSQL and SQLite (3.35+, for RETURNING) both take."""
+    conflict clause, which PostgreSQL and SQLite (3.35+, for RETURNING) both take. (A statement
+    composed once per shape measured no cheaper here: preparing the values dominates.)"""
     model = type(obj)
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]

@@ -1,5 +1,6 @@
 """The award form's write does no more database work than it needs (issue 17): the category
-the form validated is the one the service uses, read once per request."""
+the form validated is the one the service uses, and the active categories come from the
+shared cache, which a change to a category clears when it commits."""
 
 from __future__ import annotations
 
@@ -26,16 +27,55 @@ def post_form(client, student, category, action):
     return client.post("/award/new/", body, HTTP_HX_REQUEST="true")
 
 
+def category_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('SELECT "portal_category"')]
+
+
 @pytest.mark.parametrize("action", ["award", "deduct"])
-def test_the_category_is_read_once_per_write(client_as, faculty, student, category, action):
+def test_the_categories_are_read_once_then_come_from_the_cache(
+    client_as, faculty, student, category, action
+):
     client = client_as(faculty)
-    assert post_form(client, student, category, "award").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert post_form(client, student, category, "award").status_code == 200
+    assert len(category_reads(queries)) == 1
     with CaptureQueriesContext(connection) as queries:
         response = post_form(client, student, category, action)
     assert response.status_code == 200
     assert Transaction.objects.filter(student=student).count() == 2
-    reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "portal_category"')]
-    assert len(reads) == 1, reads
+    assert category_reads(queries) == []
+
+
+def test_a_category_changed_after_it_was_cached_holds_from_the_commit(
+    client_as, admin, faculty, student, category, django_capture_on_commit_callbacks
+):
+    client = client_as(faculty)
+    assert post_form(client, student, category, "award").status_code == 200  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(admin).post(
+            f"/staff/categories/{category.pk}/edit/",
+            {"name": category.name, "default_points": 2, "min_points": 1, "max_points": 4},
+        )
+    assert response.status_code in (200, 302)
+    category.refresh_from_db()
+    assert category.max_points == 4
+    refused = post_form(client, student, category, "award").content.decode()  # 5 points
+    assert "between 1 and 4 points" in refused
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as(admin).post(f"/staff/categories/{category.pk}/toggle/")  # deactivated
+    refused = post_form(client, student, category, "award").content.decode()
+    assert "This category is no longer in use" in refused
+    assert Transaction.objects.filter(student=student).count() == 1
+
+
+def test_a_rolled_back_change_leaves_the_cached_categories(client_as, faculty, student, category):
+    client = client_as(faculty)
+    assert post_form(client, student, category, "award").status_code == 200
+    category.description = "Changed, then rolled back"
+    category.save()  # never commits here: the test's transaction is rolled back
+    with CaptureQueriesContext(connection) as queries:
+        assert "Awarded" in post_form(client, student, category, "award").content.decode()
+    assert category_reads(queries) == []
 
 
 @pytest.mark.parametrize("student_id", ["9223372036854775808", "99999999999999999999999"])

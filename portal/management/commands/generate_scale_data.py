@@ -66,6 +66,7 @@ from portal.models import (
     User,
 )
 from portal.models.accounts import new_pass_secret
+from portal.selectors.categories import forget_active_categories
 from portal.services import period_points
 from portal.services.draws import entrants_digest
 
@@ -1515,6 +1516,7 @@ class Command(BaseCommand):
                     cursor.execute(sql)
             at = time.monotonic()
         self.stdout.write(f"committed in {time.monotonic() - at:.1f} s")
+        forget_active_categories()  # rows written by COPY send no signal
         if postgres and not connection.in_atomic_block:
             # Planner statistics and the visibility map (index-only scans), as autovacuum would
             # gather them shortly after a load this size. SQLite is left as it would be in use:

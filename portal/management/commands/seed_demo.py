@@ -69,6 +69,7 @@ from portal.models import (
     WebhookEvent,
 )
 from portal.selectors import year_end as year_end_selectors
+from portal.selectors.categories import forget_active_categories
 from portal.selectors.periods import local_midnight
 from portal.services import account_admin, data_rights, draws, ledger, year_end
 from portal.services import api_tokens as api_token_services
@@ -648,6 +649,7 @@ class Command(BaseCommand):
         now on Volunteering claims and the events on now and to come give certificates; the
         demo student signed a transcript and hid one item from it."""
         Category.objects.filter(name="Volunteering").update(issues_certificate=True)
+        forget_active_categories()  # an update() sends no signal
         now = timezone.now()
         Event.objects.filter(ends_at__gt=now).update(offers_certificate=True)
         demo = students[0]
