@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.models import Category, Draw, Redemption, Reward, StudentProfile, Transaction, User
@@ -70,3 +73,14 @@ def let_entries_close(draw: Draw) -> None:
     it: a draw is performed after its entries close (or by closing them early, explicitly)."""
     Draw.objects.filter(pk=draw.pk).update(entry_deadline=timezone.now() - timedelta(seconds=1))
     draw.refresh_from_db()
+
+
+def page_queries(client: Client, url: str, **headers: str) -> int:
+    """The queries of a GET of `url` once whatever the page keeps in the cache is there (a
+    first request fills it: the active categories of the award form), so that counts taken
+    before and after adding data compare like with like."""
+    assert client.get(url, **headers).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **headers)
+    assert response.status_code == 200, response.status_code
+    return len(queries)

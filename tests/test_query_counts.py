@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,7 +19,7 @@ from portal.services import ledger
 from portal.services import rewards as reward_services
 from tests.conftest import key
 from tests.factories import CategoryFactory, DepartmentFactory, RewardFactory, StudentFactory
-from tests.helpers import redeem
+from tests.helpers import page_queries, redeem
 
 pytestmark = pytest.mark.django_db
 
@@ -103,14 +102,7 @@ def small_data(populate) -> None:
     populate(10)
 
 
-def count_queries(client: Client, url: str) -> int:
-    """The queries of `url` once whatever the page keeps in the cache is there (the first
-    request fills it: the active categories of the award form)."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
+count_queries = page_queries
 
 
 # --- exact counts -------------------------------------------------------------------------------

@@ -241,30 +241,30 @@ def post_entry(
 def _save_totals(profile: StudentProfile, entry: Transaction) -> None:
     """Write the profile's cached totals (and milestone caches) and, for an earning entry,
     add it to its week, month and term: on PostgreSQL one statement (the period upsert as a
-    data-modifying CTE before the UPDATE), elsewhere two."""
-    fields = ["balance", "lifetime_points", "milestones", "checkins_count"]
-    if not entry.counts_for_lifetime:
-        profile.save(update_fields=fields)
-        return
-    if connection.vendor != "postgresql":
-        period_points.add(profile.pk, entry.created_at, entry.amount)
-        profile.save(update_fields=fields)
-        return
-    upsert_sql, upsert_params = period_points.upsert_sql(profile.pk, entry.created_at, entry.amount)
+    data-modifying CTE before the UPDATE), elsewhere two. The UPDATE is written out: the ORM's
+    `save(update_fields=...)` composed it again on every redemption (a tenth of its CPU)."""
     table = connection.ops.quote_name(StudentProfile._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET balance = %s, lifetime_points = %s, milestones = %s, "  # noqa: S608
+        "checkins_count = %s WHERE id = %s"
+    )
+    params: list[object] = [
+        profile.balance,
+        profile.lifetime_points,
+        json.dumps(profile.milestones),
+        profile.checkins_count,
+        profile.pk,
+    ]
+    if entry.counts_for_lifetime:
+        if connection.vendor == "postgresql":
+            upsert_sql, upsert_params = period_points.upsert_sql(
+                profile.pk, entry.created_at, entry.amount
+            )
+            sql, params = f"WITH added AS ({upsert_sql}) {sql}", [*upsert_params, *params]
+        else:
+            period_points.add(profile.pk, entry.created_at, entry.amount)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH added AS ({upsert_sql}) UPDATE {table} SET balance = %s, "  # noqa: S608
-            "lifetime_points = %s, milestones = %s, checkins_count = %s WHERE id = %s",
-            [
-                *upsert_params,
-                profile.balance,
-                profile.lifetime_points,
-                json.dumps(profile.milestones),
-                profile.checkins_count,
-                profile.pk,
-            ],
-        )
+        cursor.execute(sql, params)
 
 
 def tell_student(profile: StudentProfile, entry: Transaction) -> None:

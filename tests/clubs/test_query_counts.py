@@ -7,9 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from portal.models import Club, ClubMembership, Event, Registration
 from portal.services import clubs as club_services
@@ -18,16 +15,13 @@ from portal.services.events import check_in
 from portal.services.registrations import register
 from tests.conftest import key
 from tests.factories import EventFactory, StudentFactory
+from tests.helpers import page_queries
 from tests.html import HX
 
 pytestmark = pytest.mark.django_db
 
 
-def count_queries(client: Client, url: str, **headers: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, **headers)
-    assert response.status_code == 200
-    return len(queries)
+count_queries = page_queries
 
 
 @pytest.fixture

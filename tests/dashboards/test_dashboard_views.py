@@ -10,14 +10,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.models import Role
 from portal.selectors.stats import trend_window
 from tests.factories import CategoryFactory, StudentFactory, UserFactory
+from tests.helpers import page_queries
 from tests.html import HX, find, find_all, text
 
 from .helpers import award_at, checkin_at, move_event, open_event, prize_handover_at, redeem_at
@@ -311,10 +310,7 @@ _amounts = itertools.count()
 
 
 def count_queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, **HX)
-    assert response.status_code == 200
-    return len(queries)
+    return page_queries(client, url, **HX)
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.models import Event
 from portal.selectors.ways_to_earn import ways_to_earn
 from portal.services import tasks as task_services
 from tests.factories import CategoryFactory, EventFactory, TaskFactory
+from tests.helpers import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +27,7 @@ def grow(n: int) -> None:
 
 
 def count_queries(client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(URL)
-    assert response.status_code == 200
-    return len(queries)
+    return page_queries(client, URL)
 
 
 def test_the_page_lists_categories_events_tasks_and_claims(client_as, student, category):

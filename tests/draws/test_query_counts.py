@@ -17,15 +17,18 @@ from portal.models import Draw, DrawWinner
 from portal.services import draws as draw_services
 from tests.draws.conftest import check_in, enter, entrants, expire, perform, rig_for
 from tests.factories import DrawFactory, RewardFactory, StudentFactory
-from tests.helpers import let_entries_close
+from tests.helpers import let_entries_close, page_queries
 from tests.html import HX
 
 pytestmark = pytest.mark.django_db
 
 
 def count_queries(client: Client, url: str, method: str = "get", **headers: str) -> int:
+    """A page's queries (`page_queries`), or those of one POST (`method="post"`)."""
+    if method == "get":
+        return page_queries(client, url, **headers)
     with CaptureQueriesContext(connection) as queries:
-        response = getattr(client, method)(url, **headers)
+        response = client.post(url, **headers)
     assert response.status_code == 200, response.status_code
     return len(queries)
 

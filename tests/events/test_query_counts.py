@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import Event, StudentProfile, User
 from portal.services import attendance_upload
 from portal.services import events as event_services
 from tests.factories import CategoryFactory, EventFactory, StudentFactory
+from tests.helpers import page_queries
 from tests.html import HX
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +66,7 @@ def add_checkins(event: Event, count: int, *, by: User) -> list[StudentProfile]:
     return profiles
 
 
-def count_queries(client: Client, url: str, **headers: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, **headers)
-    assert response.status_code == 200
-    return len(queries)
+count_queries = page_queries
 
 
 def test_student_event_list_query_count(add_events, client_as, student, django_assert_num_queries):
