@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from portal.models import AttendanceDispute, CheckIn, ClubMembership, Event, Registration, User
+from portal.models import (
+    AttendanceDispute,
+    CheckIn,
+    ClubMembership,
+    Event,
+    Registration,
+    Role,
+    User,
+)
+from portal.prepared import Prepared
 
 from .clubs import OFFICER, is_club_officer, is_officer_of
 from .roles import is_admin, is_staff, is_student
@@ -69,8 +80,36 @@ def visible_events_with(viewer: User, related: tuple[str, ...]) -> QuerySet[Even
 def access_event(
     viewer: User, pk: int, *, related: tuple[str, ...] = ("organiser", "category", "club")
 ) -> Event:
-    """An event the viewer may see (404 otherwise), with the `related` rows its page shows."""
-    return get_object_or_404(visible_events_with(viewer, related), pk=pk)
+    """An event the viewer may see (404 otherwise), with the `related` rows its page shows.
+    The read is `visible_events_with`, composed once per process for each kind of viewer
+    (admin or not) and `related` (`portal.prepared`: the check-in reads it on every scan)."""
+    if viewer.pk is None:
+        return get_object_or_404(visible_events_with(viewer, related), pk=pk)
+    if is_admin(viewer):
+        event = _event_read_for_admins(related).first(pk)
+    else:
+        event = _event_read(related).first(viewer.pk, pk)
+    if event is None:
+        raise Http404
+    return event
+
+
+@cache
+def _event_read(related: tuple[str, ...]) -> Prepared:
+    """`visible_events_with` for a viewer who is not an admin, by the viewer's id."""
+
+    def build(viewer_id: int, pk: int) -> QuerySet[Event]:
+        viewer = User(pk=viewer_id, role=Role.STUDENT, is_active=True)
+        return visible_events_with(viewer, related).filter(pk=pk)
+
+    return Prepared(build, arity=2)
+
+
+@cache
+def _event_read_for_admins(related: tuple[str, ...]) -> Prepared:
+    """`visible_events_with` for an admin (every event)."""
+    admin = User(role=Role.ADMIN, is_active=True)
+    return Prepared(lambda pk: visible_events_with(admin, related).filter(pk=pk))
 
 
 def access_event_for_organiser(viewer: User, pk: int) -> Event:

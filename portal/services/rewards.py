@@ -29,6 +29,7 @@ from portal.models import (
     User,
 )
 from portal.permissions import can_manage_catalogue, can_redeem, refuse_alumni, require
+from portal.prepared import Prepared
 from portal.selectors.rewards import held_count
 
 from . import webhooks
@@ -145,6 +146,10 @@ def explain_refusals(profile: StudentProfile | None, rewards: list[Reward]) -> l
     return rewards
 
 
+# The redemption's read of its reward, composed once per process (portal.prepared).
+_reward_by_id = Prepared(lambda pk: Reward.objects.filter(pk=pk))
+
+
 @transaction.atomic
 def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redemption:
     """Spend points on a reward: a pending redemption, a debit in the ledger, one unit of stock.
@@ -158,7 +163,7 @@ def redeem_reward(*, actor: User, reward_id: int, idempotency_key: str) -> Redem
     require(can_redeem(actor), RewardError, _("Only students can redeem rewards."))
     # Read before taking the lock; the stock is taken below by a conditional UPDATE, which
     # locks the reward row only for the few rewards whose stock is limited.
-    reward = Reward.objects.filter(pk=reward_id).first()
+    reward = _reward_by_id.first(reward_id)
     if reward is None:
         raise RewardError("not_found", _("This reward does not exist."))
     profile = lock_own_profile(actor)
