@@ -36,8 +36,9 @@ class _Composed:
     converters: dict
     model: type[models.Model]
     init_list: list[str]
-    start: int
-    end: int
+    # The model's own columns in a row, as a slice object: Tailwind scans portal/**/*.py for
+    # class names and reads a written-out slice of two names as an arbitrary CSS property.
+    own_columns: slice
     populators: list
 
 
@@ -69,9 +70,7 @@ class Prepared:
             return None
         if composed.converters:
             row = next(iter(composed.compiler.apply_converters([row], composed.converters)))
-        obj = composed.model.from_db(
-            composed.db, composed.init_list, row[composed.start : composed.end]
-        )
+        obj = composed.model.from_db(composed.db, composed.init_list, row[composed.own_columns])
         for populator in composed.populators:
             populator.populate(row, obj)
         return obj
@@ -92,7 +91,7 @@ class Prepared:
         if {index for _position, index in slots} != set(range(self._arity)):
             raise ValueError("Every id must reach the SQL as a parameter of its own.")
         select, klass_info = compiler.select, compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        own_columns = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
         self._composed = _Composed(
             sql=sql,
             params=tuple(params),
@@ -101,9 +100,8 @@ class Prepared:
             compiler=compiler,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
             model=klass_info["model"],
-            init_list=[f[0].target.attname for f in select[start:end]],
-            start=start,
-            end=end,
+            init_list=[f[0].target.attname for f in select[own_columns]],
+            own_columns=own_columns,
             populators=get_related_populators(klass_info, select, queryset.db),
         )
         return self._composed
