@@ -11,6 +11,7 @@ turning the row into model instances as the ORM's own `ModelIterable` does (conv
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from django.db.models.sql.compiler import SQLCompiler
 _STAND_INS = itertools.count(-7_300_000_000_001, -1)
 # What a 64-bit id column can hold: anything else finds nothing, without reaching the database
 # (SQLite cannot bind a larger integer at all).
-_ID_RANGE = range(-(2**63), 2**63)
+_LOWEST_ID, _HIGHEST_ID = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ class Prepared:
     def first(self, *ids: int) -> models.Model | None:
         if len(ids) != self._arity:
             raise TypeError(f"expected {self._arity} ids, got {len(ids)}")
-        if any(i not in _ID_RANGE for i in ids):
+        # Integers only (operator.index refuses "5" and 5.0 with a TypeError, as no caller
+        # should pass them): compared, not looked up in a range, which walks it for a non-int.
+        ids = tuple(operator.index(i) for i in ids)
+        if any(not _LOWEST_ID <= i <= _HIGHEST_ID for i in ids):
             return None
         composed = self._composed or self._compose()
         params = list(composed.params)

@@ -59,6 +59,13 @@ def test_ids_past_the_database_integers_find_nothing(django_assert_num_queries):
         assert read.first(-(2**63) - 1) is None
 
 
+@pytest.mark.parametrize("not_an_id", ["5", 5.0, None])
+def test_an_id_that_is_not_an_integer_is_refused_at_once(not_an_id, django_assert_num_queries):
+    read = Prepared(lambda pk: Event.objects.filter(pk=pk))
+    with django_assert_num_queries(0), pytest.raises(TypeError):
+        read.first(not_an_id)
+
+
 def test_what_it_cannot_rebuild_is_refused():
     with pytest.raises(ValueError, match="only fields"):
         Prepared(lambda pk: Event.objects.annotate(n=Count("checkins")).filter(pk=pk)).first(1)
