@@ -82,9 +82,8 @@ def access_event(
 ) -> Event:
     """An event the viewer may see (404 otherwise), with the `related` rows its page shows.
     The read is `visible_events_with`, composed once per process for each kind of viewer
-    (admin or not) and `related` (`portal.prepared`: the check-in reads it on every scan)."""
-    if viewer.pk is None:
-        return get_object_or_404(visible_events_with(viewer, related), pk=pk)
+    (admin or not) and `related` (`portal.prepared`: the check-in reads it on every scan).
+    Every caller is behind a sign-in, so the viewer has an id."""
     if is_admin(viewer):
         event = _event_read_for_admins(related).first(pk)
     else:
