@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
@@ -36,6 +34,7 @@ from portal.permissions import (
     has_certificates,
     role_required,
 )
+from portal.qr import qr_svg
 from portal.selectors import certificates as certificate_selectors
 from portal.selectors import transcripts as transcript_selectors
 from portal.services import certificates as certificate_services
@@ -47,8 +46,12 @@ JWKS_MAX_AGE = 300
 TRANSCRIPTS_PER_USER = "20/d"
 
 
+# A verification link never changes: its QR code is drawn once a day at most.
+QR_KEEP_SECONDS = 24 * 60 * 60
+
+
 def _qr_svg(url: str) -> str:
-    return mark_safe(segno.make(url, error="m").svg_inline(border=4, omitsize=True))  # noqa: S308
+    return qr_svg(url, keep_seconds=QR_KEEP_SECONDS)
 
 
 def _download(body: bytes | str, *, content_type: str, filename: str) -> HttpResponse:
