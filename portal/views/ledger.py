@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_tables2 import RequestConfig
@@ -104,13 +105,21 @@ def award_create(request: HtmxHttpRequest) -> HttpResponse:
             context.update(recent_awards_context(request.user))
         return render_page(request, "portal/ledger/award.html", context, partial="award-form")
 
-    verb = _("Awarded") if entry.amount > 0 else _("Deducted")
-    success = _("%(verb)s %(points)s points %(to)s %(name)s.") % {
-        "verb": verb,
-        "points": abs(entry.amount),
-        "to": _("to") if entry.amount > 0 else _("from"),
-        "name": entry.student.user.name,
-    }
+    points = abs(entry.amount)
+    # Whole sentences, each with its plural: "1 point", and a word order each language chooses.
+    if entry.amount > 0:
+        success = ngettext(
+            "Awarded %(points)s point to %(name)s.",
+            "Awarded %(points)s points to %(name)s.",
+            points,
+        )
+    else:
+        success = ngettext(
+            "Deducted %(points)s point from %(name)s.",
+            "Deducted %(points)s points from %(name)s.",
+            points,
+        )
+    success %= {"points": points, "name": entry.student.user.name}
     if not request.htmx:
         messages.success(request, success)
         return redirect("portal:dashboard")
@@ -207,10 +216,15 @@ def bulk_award(request: HtmxHttpRequest) -> HttpResponse:
             add_portal_error(form, exc)
         else:
             total = sum(e.amount for e in entries)
+            points = ngettext("%(total)s point", "%(total)s points", total) % {"total": total}
             messages.success(
                 request,
-                _("Awarded %(total)s points to %(count)s students in %(category)s.")
-                % {"total": total, "count": len(entries), "category": data["category"].name},
+                ngettext(
+                    "Awarded %(points)s to %(count)s student in %(category)s.",
+                    "Awarded %(points)s to %(count)s students in %(category)s.",
+                    len(entries),
+                )
+                % {"points": points, "count": len(entries), "category": data["category"].name},
             )
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("portal:award-bulk"))

@@ -38,6 +38,21 @@ def test_htmx_award_answers_with_the_message_and_a_fresh_key_only(
     assert balance(student) == 20
 
 
+def test_the_answer_says_point_for_one_and_points_for_more(client_as, faculty, student):
+    one = Category.objects.create(name="Helping out", min_points=1, max_points=10)
+    client = client_as(faculty)
+
+    def answer(**fields: Any) -> str:
+        url = reverse("portal:award-create")
+        return text(client.post(url, award_data(student, one, **fields), **HX).content)
+
+    assert answer(points=1).startswith("Awarded 1 point to Alice Student.")
+    assert answer(points=3).startswith("Awarded 3 points to Alice Student.")
+    assert answer(action="deduct", points=1).startswith("Deducted 1 point from Alice Student.")
+    assert answer(action="deduct", points=2).startswith("Deducted 2 points from Alice Student.")
+    assert balance(student) == 1
+
+
 def test_htmx_award_tells_the_page_that_points_changed(client_as, faculty, student, category):
     response = client_as(faculty).post(
         reverse("portal:award-create"), award_data(student, category), **HX
@@ -275,6 +290,17 @@ def test_bulk_award_awards_every_pasted_line(client_as, faculty, student, other_
     assert response["Location"] == reverse("portal:award-bulk")
     assert (balance(student), balance(other_student)) == (10, 30)
     assert b"Awarded 40 points to 2 students" in client.get(response["Location"]).content
+
+
+def test_bulk_award_of_one_point_to_one_student_says_so_in_the_singular(
+    client_as, faculty, student
+):
+    one = Category.objects.create(name="Helping out", min_points=1, max_points=10)
+    client = client_as(faculty)
+    response = client.post(reverse("portal:award-bulk"), bulk_data(one, "CS001", points=1))
+    assert (
+        b"Awarded 1 point to 1 student in Helping out." in client.get(response["Location"]).content
+    )
 
 
 def test_htmx_bulk_award_sends_the_browser_back_to_an_empty_form(
