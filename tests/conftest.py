@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from portal.models import (
     Category,
@@ -35,6 +36,16 @@ def _fresh_cache():
     cache.clear()
     webhooks.forget_local_routes()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request by a user who chose Arabic
+    activates it for the thread (as Django's LocaleMiddleware does for any request), and
+    without this a later test in the same worker reads Arabic where it expects English."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from xml.sax.saxutils import escape
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -48,6 +47,7 @@ from reportlab.platypus import (
 )
 
 from portal.domain import signing
+from portal.phrases import points_phrase
 
 INK = colors.HexColor("#1f2a44")
 GOLD = colors.HexColor("#a8884e")
@@ -101,12 +101,6 @@ def _metadata(signed: dict[str, Any], title: str) -> dict[str, str]:
 def _day(iso: str, style: str = "j F Y") -> str:
     """A document date ("2026-03-12", or the date part of "2026-03-12T09:30:00Z") in words."""
     return date_format(date.fromisoformat(iso[:10]), style)
-
-
-def _points(count: int) -> str:
-    return ngettext("%(count)s point", "%(count)s points", count) % {
-        "count": number_format(count, force_grouping=True)
-    }
 
 
 def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
@@ -250,7 +244,7 @@ def _certificate(signed: dict[str, Any]) -> bytes:
     if document.get("category"):
         details.append(_("Category: %(category)s") % {"category": document["category"]})
     if document.get("points") is not None:
-        details.append(_points(document["points"]))
+        details.append(points_phrase(document["points"], grouped=True))
     if details:
         blocks.append(_block(" · ".join(details), CERT_DETAILS, text_width, 14, 7, space_before=4))
     if document.get("description"):
@@ -430,7 +424,8 @@ def _transcript(signed: dict[str, Any]) -> bytes:
         story.append(Paragraph(escape(_("No points recorded yet.")), MUTED_LINE))
     for year in years:
         story += _section(
-            _("Academic year %(year)s") % {"year": year["year"]}, _points(year["points"])
+            _("Academic year %(year)s") % {"year": year["year"]},
+            points_phrase(year["points"], grouped=True),
         )
         story += _year(year, width)
     story += _section(_("Clubs"))
@@ -471,7 +466,7 @@ def _transcript_header(document: dict[str, Any], width: float) -> list:
     level = document.get("level")
     facts = [
         (_("Issued on"), _day(document["issued_at"])),
-        (_("Total points"), _points(document["total_points"])),
+        (_("Total points"), points_phrase(document["total_points"], grouped=True)),
         (
             _("Level"),
             _("Level %(number)s: %(name)s") % {"number": level["number"], "name": level["name"]}
@@ -570,7 +565,7 @@ def _year(year: dict[str, Any], width: float) -> list:
                     _("%(category)s · %(points)s")
                     % {
                         "category": group["category"] or _("Uncategorised"),
-                        "points": _points(group["points"]),
+                        "points": points_phrase(group["points"], grouped=True),
                     }
                 ),
                 GROUP,

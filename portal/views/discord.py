@@ -32,6 +32,7 @@ from portal.exceptions import PortalError
 from portal.htmx import HtmxHttpRequest, render_page
 from portal.models import StudentProfile, User
 from portal.permissions import can_award
+from portal.phrases import points_phrase
 from portal.selectors.discord import category_named, link_of, linked_user, rewards_matching
 from portal.selectors.ledger import get_leaderboard, get_standing, list_history
 from portal.selectors.rewards import list_catalogue
@@ -127,10 +128,6 @@ def _how_to_link() -> str:
     ) % {"url": _portal_url("portal:settings", "#discord-settings")}
 
 
-def _points(count: int) -> str:
-    return ngettext("%(count)s point", "%(count)s points", count) % {"count": count}
-
-
 def _day(when: datetime, format: str) -> str:
     return date_format(timezone.localtime(when), format)
 
@@ -162,8 +159,8 @@ def _points_command(user: User, _interaction: Interaction) -> str:
     profile = _profile(user)
     standing = get_standing(profile)
     return _("Balance: %(balance)s. Earned in all: %(lifetime)s. Rank %(rank)s of %(of)s.") % {
-        "balance": _points(standing.balance),
-        "lifetime": _points(standing.lifetime_points),
+        "balance": points_phrase(standing.balance),
+        "lifetime": points_phrase(standing.lifetime_points),
         "rank": standing.rank,
         "of": standing.of,
     }
@@ -209,12 +206,14 @@ def _ways_to_earn(user: User, _interaction: Interaction) -> str:
         lines.append(_("Events to come:"))
         lines += [
             f"{_day(e.starts_at, 'j M H:i')} · {discord.plain(e.title)} · "
-            f"{_points(e.attendance_points)}"
+            f"{points_phrase(e.attendance_points)}"
             for e in ways.events[:SHOWN]
         ]
     if ways.tasks:
         lines.append(_("Open tasks:"))
-        lines += [f"{discord.plain(t.title)} · {_points(t.points)}" for t in ways.tasks[:SHOWN]]
+        lines += [
+            f"{discord.plain(t.title)} · {points_phrase(t.points)}" for t in ways.tasks[:SHOWN]
+        ]
     lines.append(_("Everything: %(url)s") % {"url": _portal_url("portal:ways-to-earn")})
     return "\n".join(lines)
 
@@ -224,9 +223,11 @@ def _shop(user: User, _interaction: Interaction) -> str:
     rewards = explain_refusals(profile, list_catalogue(profile=profile, in_stock=True)[:SHOWN])
     if not rewards:
         return _("No rewards are offered at the moment.")
-    lines = [_("Rewards (your balance: %(balance)s):") % {"balance": _points(profile.balance)}]
+    lines = [
+        _("Rewards (your balance: %(balance)s):") % {"balance": points_phrase(profile.balance)}
+    ]
     for reward in rewards:
-        line = f"#{reward.pk} {discord.plain(reward.name)} · {_points(reward.cost)}"
+        line = f"#{reward.pk} {discord.plain(reward.name)} · {points_phrase(reward.cost)}"
         lines.append(f"{line} ({reward.refusal})" if reward.refusal else line)
     lines.append(_("Redeem with /redeem and the reward's name or number."))
     return "\n".join(lines)
@@ -248,7 +249,7 @@ def _redeem(user: User, interaction: Interaction) -> str:
     )
     return _("Redeemed %(reward)s for %(cost)s. An admin will confirm it; see %(url)s.") % {
         "reward": discord.plain(found[0].name),
-        "cost": _points(redemption.cost),
+        "cost": points_phrase(redemption.cost),
         "url": _portal_url("portal:my-redemptions"),
     }
 
@@ -302,7 +303,7 @@ def _award(user: User, interaction: Interaction) -> str:
         idempotency_key=f"discord:{interaction.id}",
     )
     return _("Awarded %(points)s to %(student)s (%(category)s).") % {
-        "points": _points(entry.amount),
+        "points": points_phrase(entry.amount),
         "student": discord.plain(profile.user.name),
         "category": discord.plain(category.name),
     }
@@ -323,7 +324,7 @@ def _deduct(user: User, interaction: Interaction) -> str:
         idempotency_key=f"discord:{interaction.id}",
     )
     return _("Took %(points)s from %(student)s.") % {
-        "points": _points(-entry.amount),
+        "points": points_phrase(-entry.amount),
         "student": discord.plain(profile.user.name),
     }
 

@@ -32,6 +32,7 @@ from portal.permissions import (
     sees_everyones_history,
     student_profile_of,
 )
+from portal.phrases import points_phrase
 from portal.selectors import accounts as account_selectors
 from portal.selectors import ledger as ledger_selectors
 from portal.services import ledger as ledger_services
@@ -216,7 +217,6 @@ def bulk_award(request: HtmxHttpRequest) -> HttpResponse:
             add_portal_error(form, exc)
         else:
             total = sum(e.amount for e in entries)
-            points = ngettext("%(total)s point", "%(total)s points", total) % {"total": total}
             messages.success(
                 request,
                 ngettext(
@@ -224,7 +224,11 @@ def bulk_award(request: HtmxHttpRequest) -> HttpResponse:
                     "Awarded %(points)s to %(count)s students in %(category)s.",
                     len(entries),
                 )
-                % {"points": points, "count": len(entries), "category": data["category"].name},
+                % {
+                    "points": points_phrase(total),
+                    "count": len(entries),
+                    "category": data["category"].name,
+                },
             )
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("portal:award-bulk"))
