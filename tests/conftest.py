@@ -3,7 +3,6 @@ partner (an outside reviewer from a company)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -15,17 +14,16 @@ from django.utils import translation
 from portal.models import (
     Category,
     Club,
-    ClubMembership,
     Company,
-    Reviewer,
-    Role,
+    Department,
     StudentProfile,
     Transaction,
     User,
 )
-from portal.services import ledger, webhooks
+from portal.services import webhooks
 
-from .factories import CategoryFactory, DepartmentFactory, StudentFactory, UserFactory
+from . import cast
+from .cast import key  # noqa: F401  (tests import it from here)
 
 
 @pytest.fixture(autouse=True)
@@ -49,79 +47,55 @@ def _default_language():
 
 
 @pytest.fixture
-def department():
-    return DepartmentFactory(name="Computer Science", code="CS")
+def department() -> Department:
+    return cast.make_department()
 
 
 @pytest.fixture
 def student(department) -> StudentProfile:
-    return StudentFactory(
-        user__name="Alice Student",
-        user__email="alice@upas.test",
-        enrollment_number="CS001",
-        department=department,
-    )
+    return cast.make_student(department)
 
 
 @pytest.fixture
 def other_student(department) -> StudentProfile:
-    return StudentFactory(
-        user__name="Bob Student",
-        user__email="bob@upas.test",
-        enrollment_number="CS002",
-        department=department,
-    )
+    return cast.make_other_student(department)
 
 
 @pytest.fixture
 def faculty() -> User:
-    return UserFactory(name="Dr Faculty", email="faculty@upas.test", role=Role.FACULTY)
+    return cast.make_faculty()
 
 
 @pytest.fixture
 def other_faculty() -> User:
-    return UserFactory(name="Dr Other", email="other.faculty@upas.test", role=Role.FACULTY)
+    return cast.make_other_faculty()
 
 
 @pytest.fixture
 def admin() -> User:
-    return UserFactory(name="Ada Admin", email="admin@upas.test", role=Role.ADMIN)
+    return cast.make_admin()
 
 
 @pytest.fixture
 def department_admin() -> User:
     """An admin limited to another department than `student`'s (Computer Science)."""
-    return UserFactory(
-        name="Dana Dept",
-        email="dana@upas.test",
-        role=Role.ADMIN,
-        admin_department=DepartmentFactory(name="History", code="HI"),
-    )
+    return cast.make_department_admin()
 
 
 @pytest.fixture
 def category() -> Category:
-    return CategoryFactory(name="Academic merit", default_points=20, min_points=5, max_points=50)
+    return cast.make_category()
 
 
 @pytest.fixture
 def club() -> Club:
-    return Club.objects.create(name="Robotics", slug="robotics", description="We build robots.")
+    return cast.make_club()
 
 
 @pytest.fixture
 def officer(department, club) -> StudentProfile:
     """A student who is an officer of `club` (appointed as an admin would)."""
-    profile = StudentFactory(
-        user__name="Olga Officer",
-        user__email="olga@upas.test",
-        enrollment_number="CS900",
-        department=department,
-    )
-    ClubMembership.objects.create(
-        club=club, user=profile.user, position=ClubMembership.Position.OFFICER
-    )
-    return profile
+    return cast.make_officer(department, club)
 
 
 @pytest.fixture
@@ -137,27 +111,10 @@ def client_as() -> Callable[[User | StudentProfile | None], Client]:
     return make
 
 
-def key() -> str:
-    return uuid.uuid4().hex
-
-
 @pytest.fixture
 def give() -> Callable[..., Transaction]:
     """Award points through the real service (balances only ever move that way)."""
-
-    def award(
-        profile: StudentProfile, amount: int, *, actor: User, category: Category
-    ) -> Transaction:
-        return ledger.award_points(
-            actor=actor,
-            student_id=profile.pk,
-            category_id=category.pk,
-            amount=amount,
-            reason="Test award",
-            idempotency_key=key(),
-        )
-
-    return award
+    return cast.give
 
 
 def ledger_total() -> tuple[int, int]:
@@ -201,15 +158,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 @pytest.fixture
 def company() -> Company:
-    return Company.objects.create(name="Northwind Analytics", website="https://northwind.test")
+    return cast.make_company()
 
 
 @pytest.fixture
 def partner(company) -> User:
     """An outside professional from `company`: a partner account with its reviewer row (as
     services.partners.invite_partner makes them)."""
-    user = UserFactory(name="Pat Partner", email="pat@northwind.test", role=Role.PARTNER)
-    Reviewer.objects.create(
-        user=user, kind=Reviewer.Kind.PROFESSIONAL, company=company, headline="Data lead"
-    )
-    return user
+    return cast.make_partner(company)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_permissions import objects  # noqa: F401  (the URL kwargs, reused by the sweep)
+from tests.test_permissions import build_objects
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = (
@@ -59,6 +59,15 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def shots() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def objects(student, other_student, faculty, admin, partner, category, give, club, officer):
+    """The URL x role matrix's objects (every URL's kwargs), made for this test: the sweep
+    runs against a live server, outside the matrix module's shared transaction."""
+    return build_objects(
+        student, other_student, faculty, admin, partner, category, give, club, officer
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,118 @@
+"""The cast every test can use, as plain functions: the fixtures in tests/conftest.py call them
+one by one, and tests/test_permissions.py makes the whole cast once per module."""
+
+from __future__ import annotations
+
+import uuid
+
+from portal.models import (
+    Category,
+    Club,
+    ClubMembership,
+    Company,
+    Department,
+    Reviewer,
+    Role,
+    StudentProfile,
+    Transaction,
+    User,
+)
+from portal.services import ledger
+
+from .factories import CategoryFactory, DepartmentFactory, StudentFactory, UserFactory
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def make_department() -> Department:
+    return DepartmentFactory(name="Computer Science", code="CS")
+
+
+def make_student(department: Department) -> StudentProfile:
+    return StudentFactory(
+        user__name="Alice Student",
+        user__email="alice@upas.test",
+        enrollment_number="CS001",
+        department=department,
+    )
+
+
+def make_other_student(department: Department) -> StudentProfile:
+    return StudentFactory(
+        user__name="Bob Student",
+        user__email="bob@upas.test",
+        enrollment_number="CS002",
+        department=department,
+    )
+
+
+def make_faculty() -> User:
+    return UserFactory(name="Dr Faculty", email="faculty@upas.test", role=Role.FACULTY)
+
+
+def make_other_faculty() -> User:
+    return UserFactory(name="Dr Other", email="other.faculty@upas.test", role=Role.FACULTY)
+
+
+def make_admin() -> User:
+    return UserFactory(name="Ada Admin", email="admin@upas.test", role=Role.ADMIN)
+
+
+def make_department_admin() -> User:
+    """An admin limited to another department than the student's (Computer Science)."""
+    return UserFactory(
+        name="Dana Dept",
+        email="dana@upas.test",
+        role=Role.ADMIN,
+        admin_department=DepartmentFactory(name="History", code="HI"),
+    )
+
+
+def make_category() -> Category:
+    return CategoryFactory(name="Academic merit", default_points=20, min_points=5, max_points=50)
+
+
+def make_club() -> Club:
+    return Club.objects.create(name="Robotics", slug="robotics", description="We build robots.")
+
+
+def make_officer(department: Department, club: Club) -> StudentProfile:
+    """A student who is an officer of `club` (appointed as an admin would)."""
+    profile = StudentFactory(
+        user__name="Olga Officer",
+        user__email="olga@upas.test",
+        enrollment_number="CS900",
+        department=department,
+    )
+    ClubMembership.objects.create(
+        club=club, user=profile.user, position=ClubMembership.Position.OFFICER
+    )
+    return profile
+
+
+def make_company() -> Company:
+    return Company.objects.create(name="Northwind Analytics", website="https://northwind.test")
+
+
+def make_partner(company: Company) -> User:
+    """An outside professional from `company`: a partner account with its reviewer row (as
+    services.partners.invite_partner makes them)."""
+    user = UserFactory(name="Pat Partner", email="pat@northwind.test", role=Role.PARTNER)
+    Reviewer.objects.create(
+        user=user, kind=Reviewer.Kind.PROFESSIONAL, company=company, headline="Data lead"
+    )
+    return user
+
+
+def give(profile: StudentProfile, amount: int, *, actor: User, category: Category) -> Transaction:
+    """Award points through the real service (balances only ever move that way)."""
+    return ledger.award_points(
+        actor=actor,
+        student_id=profile.pk,
+        category_id=category.pk,
+        amount=amount,
+        reason="Test award",
+        idempotency_key=key(),
+    )
