@@ -42,6 +42,7 @@ from portal.models import (
 from portal.models.certificates import new_code
 from portal.permissions import can_issue_certificates, require
 from portal.selectors import transcripts as transcript_selectors
+from portal.site import site_url
 
 from . import webhooks
 from .audit import record_audit
@@ -61,10 +62,6 @@ class CertificateError(PortalError):
 
 
 # --- the signed document --------------------------------------------------------------------
-
-
-def site_url(path: str = "/") -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def verify_url(code: str) -> str:

@@ -26,6 +26,7 @@ from django_tasks_db.models import DBTaskResult
 
 from portal.models import Notification, User
 from portal.services import rows
+from portal.site import site_url
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ def _send_email_now(notification: Notification) -> bool:
     notification_id = notification.pk
     body = notification.message
     if notification.link:
-        body += f"\n\n{settings.SITE_URL.rstrip('/')}{notification.link}"
+        body += f"\n\n{site_url(notification.link)}"
     body += "\n\n" + _("You can choose which emails you get in your settings.")
     try:
         send_mail(

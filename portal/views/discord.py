@@ -40,6 +40,7 @@ from portal.selectors.ways_to_earn import ways_to_earn
 from portal.services import discord as discord_services
 from portal.services.ledger import award_points, deduct_points
 from portal.services.rewards import explain_refusals, redeem_reward
+from portal.site import site_url
 
 # Discord's servers send every user's commands, so the address limit is wide: it stops a
 # stranger hammering the endpoint with unsigned requests, not a busy server.
@@ -118,7 +119,7 @@ def answer(interaction: Interaction) -> dict:
 
 
 def _portal_url(name: str, anchor: str = "") -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{reverse(name)}{anchor}"
+    return site_url(f"{reverse(name)}{anchor}")
 
 
 def _how_to_link() -> str:

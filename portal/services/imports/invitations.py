@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.models import User
+from portal.site import site_url
 
 from .parsing import ImportReport
 
@@ -28,7 +29,7 @@ def invitation_link(user: User) -> str:
     working once used (the password it checks changes) or after PASSWORD_RESET_TIMEOUT."""
     uid, token = user_pk_to_url_str(user), default_token_generator.make_token(user)
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": token})
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
+    return site_url(path)
 
 
 def _invitation(user: User) -> EmailMessage:
