@@ -377,7 +377,7 @@ CLAIM_STATUS = {
 
 def _describe_claim(claim: ActivityClaim, at: datetime) -> FeedItem:
     tone, status = CLAIM_STATUS.get(claim.status, ("muted", claim.get_status_display()))
-    asked = _("%(n)s points asked") % {"n": claim.points}
+    asked = ngettext("%(n)s point asked", "%(n)s points asked", claim.points) % {"n": claim.points}
     return FeedItem(
         key=f"{CLAIM}-{claim.pk}",
         at=at,

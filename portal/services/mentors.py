@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.exceptions import BulkError, PortalError, RowError, StudentImportError
 from portal.models import ActivityClaim, Notification, Role, StudentProfile, User
@@ -175,7 +176,11 @@ def tell_mentor(claim: ActivityClaim) -> None:
         notify(
             mentor,
             kind=Notification.Kind.MENTEE,
-            message=_("Your mentee %(name)s claimed %(points)s points for %(category)s.")
+            message=ngettext(
+                "Your mentee %(name)s claimed %(points)s point for %(category)s.",
+                "Your mentee %(name)s claimed %(points)s points for %(category)s.",
+                claim.points,
+            )
             % {
                 "name": claim.student.user.name,
                 "points": claim.points,

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from portal.domain import dates
+from portal.phrases import points_phrase
 from portal.selectors.attendance import reason_label
 from portal.tables.fast import STAMP_ID, escaped
 
@@ -239,6 +240,12 @@ def minus(value: int, other: int) -> int:
 def initials(name: str) -> str:
     """ "Maria Lopez" -> "ML": the stand-in for a photo beside a name."""
     return "".join(word[0] for word in str(name).split()[:2]).upper()
+
+
+@register.filter
+def points(count: int) -> str:
+    """{{ reward.cost|points }}: "1 point", "1,200 points", in the page's language."""
+    return points_phrase(count, grouped=True)
 
 
 @register.filter

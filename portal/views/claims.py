@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.exceptions import PortalError
@@ -74,7 +75,11 @@ def claim_create(request: HtmxHttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Your %(cat)s claim for %(points)s points is waiting for review.")
+                    ngettext(
+                        "Your %(cat)s claim for %(points)s point is waiting for review.",
+                        "Your %(cat)s claim for %(points)s points is waiting for review.",
+                        claim.points,
+                    )
                     % {"cat": claim.category.name, "points": claim.points},
                 )
                 return redirect("portal:claims")

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.exceptions import PortalError
@@ -212,7 +213,12 @@ def prize_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if draw.prize_points:
         messages.success(
             request,
-            _("Claimed! %(p)s points were added to your balance.") % {"p": draw.prize_points},
+            ngettext(
+                "Claimed! %(p)s point was added to your balance.",
+                "Claimed! %(p)s points were added to your balance.",
+                draw.prize_points,
+            )
+            % {"p": draw.prize_points},
         )
     elif draw.reward_id:
         messages.success(

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -348,7 +349,13 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         if checkin:
             messages.success(
-                request, _("Checked in! %(p)s points added.") % {"p": event.attendance_points}
+                request,
+                ngettext(
+                    "Checked in! %(p)s point added.",
+                    "Checked in! %(p)s points added.",
+                    event.attendance_points,
+                )
+                % {"p": event.attendance_points},
             )
         else:
             messages.error(request, error)

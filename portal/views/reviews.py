@@ -77,12 +77,20 @@ def _after_decision(request: HtmxHttpRequest, message: str, error: str | None) -
 
 def _describe(item: ActivityClaim | TaskAssignment) -> str:
     if isinstance(item, ActivityClaim):
-        return _("%(cat)s claim by %(name)s (%(points)s points)") % {
+        return ngettext(
+            "%(cat)s claim by %(name)s (%(points)s point)",
+            "%(cat)s claim by %(name)s (%(points)s points)",
+            item.points,
+        ) % {
             "cat": item.category.name,
             "name": item.student.user.name,
             "points": item.points,
         }
-    return _("“%(title)s” by %(name)s (%(points)s points)") % {
+    return ngettext(
+        "“%(title)s” by %(name)s (%(points)s point)",
+        "“%(title)s” by %(name)s (%(points)s points)",
+        item.task.points,
+    ) % {
         "title": item.task.title,
         "name": item.student.user.name,
         "points": item.task.points,

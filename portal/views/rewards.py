@@ -175,7 +175,11 @@ def redemption_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Cancelled; %(cost)s points are back in your balance.")
+                ngettext(
+                    "Cancelled; %(cost)s point is back in your balance.",
+                    "Cancelled; %(cost)s points are back in your balance.",
+                    redemption.cost,
+                )
                 % {"cost": redemption.cost},
             )
         return redirect("portal:my-redemptions")

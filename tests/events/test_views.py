@@ -381,3 +381,11 @@ def test_the_attendance_credit_shows_in_the_students_history(client_as, student,
 
 def url_attendance(event: Event) -> str:
     return reverse("portal:event-attendance", kwargs={"pk": event.pk})
+
+
+def test_a_one_point_event_says_one_point(client_as, student, faculty, category):
+    event = EventFactory(title="Quiz", organiser=faculty, category=category, attendance_points=1)
+    client = client_as(student)
+    response = client.post(checkin_url(event), {"code": current_code(event)}, follow=True)
+    assert "Checked in! 1 point added." in text(find(response.content, id="messages"))
+    assert "+1 point, credited at" in text(find(client.get(detail_url(event)).content, "main"))

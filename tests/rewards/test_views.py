@@ -370,3 +370,28 @@ def test_cancelling_asks_first(client_as, student, reward):
     assert text(find(question, "summary")) == "Cancel and refund…"
     assert "Your 30 points come back at once" in text(find(question, "form"))
     assert text(find(question, "button", type="submit")) == "Yes, cancel and refund"
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "three"),
+    [
+        ("en", "Cancelled; 1 point is back in your balance.", "3 points"),
+        ("ar", "تم الإلغاء؛ أُعيدت 1 نقطة إلى رصيدك.", "3 نقاط"),
+    ],
+)
+def test_one_point_is_said_in_the_singular_and_three_in_the_plural(
+    client_as, student, language, one, three
+):
+    """Each count takes its language's plural form (Arabic has six), not "1 points"."""
+    student.user.language = language
+    student.user.save(update_fields=["language"])
+    cheap = RewardFactory(name="Sticker", cost=1, stock=5)
+    dearer = RewardFactory(name="Pen", cost=3, stock=5)
+    client = client_as(student)
+    mine = redeem(student, dearer)
+    redemption = redeem(student, cheap)
+    url = reverse("portal:redemption-cancel", kwargs={"pk": redemption.pk})
+    item = find(client.post(url, **HX).content, "li", id=f"redemption-{redemption.pk}")
+    assert text(find(item, role="status")) == one
+    listed = find(client.get(MINE).content, "li", id=f"redemption-{mine.pk}")
+    assert three in text(listed)
