@@ -4,6 +4,7 @@ one by one, and tests/test_permissions.py makes the whole cast once per module."
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from portal.models import (
     Category,
@@ -106,13 +107,27 @@ def make_partner(company: Company) -> User:
     return user
 
 
-def give(profile: StudentProfile, amount: int, *, actor: User, category: Category) -> Transaction:
+def award(
+    actor: User,
+    profile: StudentProfile,
+    category: Category,
+    amount: int = 20,
+    *,
+    reason: str = "Great work",
+    **kwargs: Any,
+) -> Transaction:
     """Award points through the real service (balances only ever move that way)."""
     return ledger.award_points(
         actor=actor,
         student_id=profile.pk,
         category_id=category.pk,
         amount=amount,
-        reason="Test award",
-        idempotency_key=key(),
+        reason=reason,
+        idempotency_key=kwargs.pop("idempotency_key", key()),
+        **kwargs,
     )
+
+
+def give(profile: StudentProfile, amount: int, *, actor: User, category: Category) -> Transaction:
+    """The `give` fixture's award: the profile first, as most tests read it."""
+    return award(actor, profile, category, amount, reason="Test award")

@@ -10,30 +10,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal.models import Category, Draw, Redemption, Reward, StudentProfile, Transaction, User
+from portal.models import Category, Draw, Redemption, Reward, StudentProfile
 from portal.selectors.ledger import find_ledger_mismatches, find_period_points_mismatches
-from portal.services import ledger, rewards
-from tests.conftest import key
-
-
-def award(
-    actor: User,
-    profile: StudentProfile,
-    category: Category,
-    amount: int = 20,
-    *,
-    reason: str = "Great work",
-    **kwargs: Any,
-) -> Transaction:
-    return ledger.award_points(
-        actor=actor,
-        student_id=profile.pk,
-        category_id=category.pk,
-        amount=amount,
-        reason=reason,
-        idempotency_key=kwargs.pop("idempotency_key", key()),
-        **kwargs,
-    )
+from portal.services import rewards
+from tests.cast import award, key  # noqa: F401  (award: tests import it from here)
 
 
 def award_data(student: StudentProfile, category: Category, /, **overrides: Any) -> dict[str, Any]:
