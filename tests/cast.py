@@ -31,22 +31,18 @@ def make_department() -> Department:
     return DepartmentFactory(name="Computer Science", code="CS")
 
 
-def make_student(department: Department) -> StudentProfile:
+def _student(name: str, email: str, number: str, department: Department) -> StudentProfile:
     return StudentFactory(
-        user__name="Alice Student",
-        user__email="alice@upas.test",
-        enrollment_number="CS001",
-        department=department,
+        user__name=name, user__email=email, enrollment_number=number, department=department
     )
+
+
+def make_student(department: Department) -> StudentProfile:
+    return _student("Alice Student", "alice@upas.test", "CS001", department)
 
 
 def make_other_student(department: Department) -> StudentProfile:
-    return StudentFactory(
-        user__name="Bob Student",
-        user__email="bob@upas.test",
-        enrollment_number="CS002",
-        department=department,
-    )
+    return _student("Bob Student", "bob@upas.test", "CS002", department)
 
 
 def make_faculty() -> User:
@@ -81,12 +77,7 @@ def make_club() -> Club:
 
 def make_officer(department: Department, club: Club) -> StudentProfile:
     """A student who is an officer of `club` (appointed as an admin would)."""
-    profile = StudentFactory(
-        user__name="Olga Officer",
-        user__email="olga@upas.test",
-        enrollment_number="CS900",
-        department=department,
-    )
+    profile = _student("Olga Officer", "olga@upas.test", "CS900", department)
     ClubMembership.objects.create(
         club=club, user=profile.user, position=ClubMembership.Position.OFFICER
     )

@@ -37,12 +37,10 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _default_language():
+def _default_language() -> None:
     """Each test starts in the default language. A request by a user who chose Arabic
     activates it for the thread (as Django's LocaleMiddleware does for any request), and
     without this a later test in the same worker reads Arabic where it expects English."""
-    translation.deactivate()
-    yield
     translation.deactivate()
 
 
