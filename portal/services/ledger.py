@@ -40,7 +40,7 @@ from portal.permissions import can_award, is_admin, require, within_reversal_win
 from . import milestones, period_points, webhooks
 from .notifications import in_language_of, notify
 from .profile_lock import locked_profile
-from .rows import insert_once
+from .rows import insert_once, insert_once_sql, mark_written
 
 Kind = Transaction.Kind
 
@@ -219,7 +219,14 @@ def post_entry(
         draw_winner=draw_winner,
         created_at=at or timezone.now(),
     )
-    if not insert_once(entry):
+    # The totals move in memory first: the statement that writes the entry saves them.
+    totals_before = _totals(profile)
+    profile.balance += amount
+    if counts_for_lifetime:
+        profile.lifetime_points += amount
+    reached = milestones.reached_by(profile, entry)  # no query: arithmetic and cached codes
+    if not _write_entry_and_totals(profile, entry):
+        _restore_totals(profile, totals_before)
         # A unique constraint, the last line behind the checks made under the lock: the key
         # was used (a replay, which the caller may recognise) or the entry was reversed.
         if reverses is not None and Transaction.objects.filter(reverses=reverses).exists():
@@ -228,43 +235,69 @@ def post_entry(
     # A new entry has no reversal yet: say so on the object, so that `can_reverse` (the reverse
     # button) need not ask the database.
     Transaction.reversed_by.related.set_cached_value(entry, None)
-    profile.balance += amount
-    if counts_for_lifetime:
-        profile.lifetime_points += amount
-    reached = milestones.reached_by(profile, entry)  # no query: arithmetic and cached codes
-    _save_totals(profile, entry)
     if reached:
         milestones.record_reached(profile, reached, entry.created_at)
     return entry
 
 
-def _save_totals(profile: StudentProfile, entry: Transaction) -> None:
-    """Write the profile's cached totals (and milestone caches) and, for an earning entry,
-    add it to its week, month and term: on PostgreSQL one statement (the period upsert as a
-    data-modifying CTE before the UPDATE), elsewhere two. The UPDATE is written out: the ORM's
-    `save(update_fields=...)` composed it again on every redemption (a tenth of its CPU)."""
+def _totals(profile: StudentProfile) -> tuple[int, int, list[str], int]:
+    return profile.balance, profile.lifetime_points, profile.milestones, profile.checkins_count
+
+
+def _restore_totals(profile: StudentProfile, totals: tuple[int, int, list[str], int]) -> None:
+    profile.balance, profile.lifetime_points, profile.milestones, profile.checkins_count = totals
+
+
+def _write_entry_and_totals(profile: StudentProfile, entry: Transaction) -> bool:
+    """Insert `entry` unless a unique constraint refuses it and, only if it was written, save
+    the profile's totals as they stand in memory; returns whether it was written. On
+    PostgreSQL one round trip under the lock: the insert, then the period upsert and the
+    UPDATE as data-modifying CTEs that act only if the insert returned a row (before, three
+    round trips). Elsewhere the same three statements one after the other."""
+    update_sql, update_params = _totals_update_sql(profile)
+    if connection.vendor != "postgresql":
+        if not insert_once(entry):
+            return False
+        if entry.counts_for_lifetime:
+            period_points.add(profile.pk, entry.created_at, entry.amount)
+        with connection.cursor() as cursor:
+            cursor.execute(update_sql, update_params)
+        return True
+    insert_sql, insert_params = insert_once_sql(entry)
+    ctes, params = [f"entry AS ({insert_sql})"], [*insert_params]
+    if entry.counts_for_lifetime:
+        upsert_sql, upsert_params = period_points.upsert_sql(
+            profile.pk, entry.created_at, entry.amount, after="entry"
+        )
+        ctes.append(f"added AS ({upsert_sql})")
+        params += upsert_params
+    ctes.append(f"totals AS ({update_sql} AND EXISTS (SELECT 1 FROM entry))")  # noqa: S608
+    params += update_params
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT * FROM entry", params)  # noqa: S608
+        written = cursor.fetchone()
+    if written is None:
+        return False
+    mark_written(entry, written[0])
+    return True
+
+
+def _totals_update_sql(profile: StudentProfile) -> tuple[str, list[object]]:
+    """The UPDATE writing the profile's cached totals and milestone caches, written out: the
+    ORM's `save(update_fields=...)` composed it again on every redemption (a tenth of its
+    CPU)."""
     table = connection.ops.quote_name(StudentProfile._meta.db_table)
     sql = (
         f"UPDATE {table} SET balance = %s, lifetime_points = %s, milestones = %s, "  # noqa: S608
         "checkins_count = %s WHERE id = %s"
     )
-    params: list[object] = [
+    return sql, [
         profile.balance,
         profile.lifetime_points,
         json.dumps(profile.milestones),
         profile.checkins_count,
         profile.pk,
     ]
-    if entry.counts_for_lifetime:
-        if connection.vendor == "postgresql":
-            upsert_sql, upsert_params = period_points.upsert_sql(
-                profile.pk, entry.created_at, entry.amount
-            )
-            sql, params = f"WITH added AS ({upsert_sql}) {sql}", [*upsert_params, *params]
-        else:
-            period_points.add(profile.pk, entry.created_at, entry.amount)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def tell_student(profile: StudentProfile, entry: Transaction) -> None:

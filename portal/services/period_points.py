@@ -17,17 +17,28 @@ from portal.selectors.ledger import period_totals_from_ledger
 from portal.selectors.periods import period_start
 
 
-def upsert_sql(student_id: int, at: datetime, amount: int) -> tuple[str, list[object]]:
+def upsert_sql(
+    student_id: int, at: datetime, amount: int, *, after: str | None = None
+) -> tuple[str, list[object]]:
     """The upsert adding `amount` to the student's week, month and term containing `at`, as
-    SQL and parameters: the same statement on PostgreSQL and SQLite (3.24+)."""
+    SQL and parameters: the same statement on PostgreSQL and SQLite (3.24+). `after` names an
+    earlier data-modifying CTE of the same statement (PostgreSQL): the rows are added only if
+    it returned one (the ledger entry was written)."""
     adapt = connection.ops.adapt_datetimefield_value
     params: list[object] = []
     for period in PeriodPoints.PERIODS:
         params += [student_id, period, adapt(period_start(period, at)), amount]
     table = connection.ops.quote_name(PeriodPoints._meta.db_table)
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(PeriodPoints.PERIODS))
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(PeriodPoints.PERIODS))
+    source = f"VALUES {rows}"
+    if after is not None:
+        source = (
+            "SELECT student_id, period, starts_at::timestamptz, points "  # noqa: S608
+            f"FROM ({source}) AS added (student_id, period, starts_at, points) "
+            f"WHERE EXISTS (SELECT 1 FROM {after})"
+        )
     sql = (
-        f"INSERT INTO {table} (student_id, period, starts_at, points) VALUES {values} "  # noqa: S608
+        f"INSERT INTO {table} (student_id, period, starts_at, points) {source} "
         "ON CONFLICT (student_id, period, starts_at) "
         f"DO UPDATE SET points = {table}.points + excluded.points"
     )

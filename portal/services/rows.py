@@ -7,6 +7,7 @@ from functools import cache
 
 from django.db import connection, models
 from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 
 
 def insert_once(obj: models.Model) -> bool:
@@ -26,6 +27,20 @@ def insert_once(obj: models.Model) -> bool:
         return False
     mark_written(obj, rows[0][0])
     return True
+
+
+def insert_once_sql(obj: models.Model) -> tuple[str, tuple[object, ...]]:
+    """The statement `insert_once` runs for `obj`, as SQL and parameters, composed by the same
+    compiler, for a caller that writes more in the same round trip (a data-modifying `WITH`).
+    Its RETURNING gives the new primary key, or no row when a unique constraint refused it."""
+    model = type(obj)
+    meta = model._meta
+    query = InsertQuery(model, on_conflict=OnConflict.IGNORE)
+    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], [obj])
+    compiler = query.get_compiler(using=model._default_manager.db)
+    compiler.returning_fields = [meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    return sql, params
 
 
 def mark_written(obj: models.Model, pk: object) -> None:

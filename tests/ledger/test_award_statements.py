@@ -1,16 +1,20 @@
-"""The award form's write does no more database work than it needs (issue 17): the category
-the form validated is the one the service uses, and the active categories come from the
-shared cache, which a change to a category clears when it commits."""
+"""The award's write does no more database work than it needs (issue 17): the category the
+form validated is the one the service uses, the active categories come from the shared cache,
+which a change to a category clears when it commits, and the entry, its periods and the
+balance are written in one statement on PostgreSQL."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from portal.models import Transaction
+from portal.exceptions import LedgerError
+from portal.models import PeriodPoints, Transaction
+from portal.services import ledger
+from tests.cast import award, key
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +100,56 @@ def test_a_student_id_past_the_database_integers_is_an_unknown_student(
     assert response.status_code == 200
     assert "Choose a student from the list." in response.content.decode()
     assert not Transaction.objects.exists()
+
+
+def period_rows(student) -> list[tuple[str, int]]:
+    return sorted(PeriodPoints.objects.filter(student=student).values_list("period", "points"))
+
+
+def test_the_entry_the_periods_and_the_totals_are_written_together(faculty, student, category):
+    """On PostgreSQL one statement under the lock writes the entry, adds it to its week, month
+    and term and saves the balance; elsewhere three. Either way all three land."""
+    with CaptureQueriesContext(connection) as queries:
+        entry = award(faculty, student, category, 20)
+    writes = [q["sql"] for q in queries if not q["sql"].startswith(("SELECT", "SAVEPOINT"))]
+    ledger_writes = [sql for sql in writes if 'INTO "portal_transaction"' in sql]
+    assert len(ledger_writes) == 1
+    if connection.vendor == "postgresql":
+        [statement] = ledger_writes
+        assert 'INTO "portal_periodpoints"' in statement
+        assert 'UPDATE "portal_studentprofile"' in statement
+        assert not any(sql.startswith('UPDATE "portal_studentprofile"') for sql in writes)
+    student.refresh_from_db()
+    assert entry.pk and (student.balance, student.lifetime_points) == (20, 20)
+    assert period_rows(student) == [("month", 20), ("term", 20), ("week", 20)]
+
+
+@pytest.mark.parametrize("counts_for_lifetime", [True, False])
+def test_a_refused_entry_moves_no_total_in_the_database_or_in_memory(
+    faculty, student, category, counts_for_lifetime
+):
+    """A key used before: the insert writes nothing, so neither do the period upsert and the
+    UPDATE in the same statement, and the locked profile's totals are put back as they were
+    (a caller that catches the refusal and goes on must not see them moved)."""
+    used = key()
+    award(faculty, student, category, 20, idempotency_key=used)
+    with transaction.atomic():
+        profile = ledger.lock_profile(student.pk)
+        before = (profile.balance, profile.lifetime_points, profile.milestones)
+        with pytest.raises(LedgerError) as exc:
+            ledger.post_entry(
+                profile,
+                amount=5,
+                kind=Transaction.Kind.AWARD,
+                actor=faculty,
+                category=category,
+                reason="Replayed",
+                idempotency_key=used,
+                counts_for_lifetime=counts_for_lifetime,
+            )
+        assert exc.value.code == "key_conflict"
+        assert (profile.balance, profile.lifetime_points, profile.milestones) == before
+    student.refresh_from_db()
+    assert (student.balance, student.lifetime_points) == (20, 20)
+    assert period_rows(student) == [("month", 20), ("term", 20), ("week", 20)]
+    assert Transaction.objects.filter(student=student).count() == 1
