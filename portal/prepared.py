@@ -1,4 +1,4 @@
-"""Reads composed once per process, run again with new ids (issue 17).
+"""Reads composed once per process, run again with new ids or as they are (issue 17).
 
 Django composes a queryset's SQL on every evaluation. For the hottest single-row reads (the
 event a check-in names) that was two thirds of the read's CPU: 0.49 of 0.7 ms, against 0.14
@@ -6,18 +6,23 @@ for the round trip. `Prepared` composes its queryset once, with stand-in ids, no
 each id landed among the parameters, and from then on runs that SQL with the real ids,
 turning the row into model instances as the ORM's own `ModelIterable` does (converters,
 `from_db`, select_related populators). The queryset stays the single definition of the read:
-`tests/test_prepared.py` checks both give the same objects."""
+`tests/test_prepared.py` checks both give the same objects.
+
+`ComposedOnce` does the same for a list whose SQL depends on nothing that changes between
+requests (the review queue for one set of filters): its count and each page of it."""
 
 from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models.query import get_related_populators
+from django.db.models.query import ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
 # Stand-in ids no row has (ids are positive), each used once per process.
@@ -109,3 +114,142 @@ class Prepared:
             populators=get_related_populators(klass_info, select, queryset.db),
         )
         return self._composed
+
+
+# What `ComposedOnce` composed, by key: count statements as (sql, params), pages as _Page. A
+# queue paged through far adds a key per page; past this many the cache starts again.
+_COMPOSED: dict[tuple, Any] = {}
+_COMPOSED_MAX = 1024
+
+
+@dataclass(frozen=True)
+class _Page:
+    sql: str | None  # None: the query can match nothing (Django's EmptyResultSet)
+    params: tuple[Any, ...]
+    names: list[str]
+    compiler: SQLCompiler | None
+    converters: dict
+
+
+class ComposedOnce(models.QuerySet):
+    """A `.values()` queryset whose SQL depends on nothing but `shape`: ids and constants
+    fixed when it was built, no clock, nothing read from the database. Its `count()` and each
+    page of it (`qs.order_by(...)[start:stop]`, as django-tables2 asks) are composed once per
+    process for each shape, ordering and slice, then run again as they are. Composing the
+    review queue (two sides of a union, a dozen correlated subqueries each) took 6 ms of the
+    page's 21 (issue 17). `shaped(shape)` marks a queryset; `.all()`, `order_by()` and slicing
+    keep the mark, and anything else (a filter, an annotation) drops it, so a narrowed copy
+    composes its own SQL as Django does."""
+
+    shape: Hashable | None = None
+
+    def shaped(self, shape: Hashable) -> ComposedOnce:
+        return self._keeping_shape(self._chain(), shape)
+
+    @staticmethod
+    def _keeping_shape(queryset: Any, shape: Hashable | None) -> Any:
+        if isinstance(queryset, ComposedOnce):
+            queryset.shape = shape
+        return queryset
+
+    def _clone(self) -> ComposedOnce:
+        clone = super()._clone()
+        clone.shape = None
+        return clone
+
+    def all(self) -> ComposedOnce:
+        return self._keeping_shape(super().all(), self.shape)
+
+    def order_by(self, *field_names: Any) -> ComposedOnce:
+        return self._keeping_shape(super().order_by(*field_names), self.shape)
+
+    def __getitem__(self, k: int | slice) -> Any:
+        return self._keeping_shape(super().__getitem__(k), self.shape)
+
+    def _key(self, what: str) -> tuple:
+        def cut(query: Any) -> tuple:
+            return (tuple(map(str, query.order_by)), query.low_mark, query.high_mark)
+
+        query = self.query
+        sides = tuple(cut(side) for side in query.combined_queries)
+        return (what, self.db, self.shape, self._iterable_class, cut(query), sides)
+
+    def count(self) -> int:
+        if self.shape is None or self._result_cache is not None:
+            return super().count()
+        key = self._key("count")
+        statement = _COMPOSED.get(key)
+        if statement is None:
+            with _recorded(self.db) as ran:
+                number = super().count()
+            if len(ran) == 1:  # one statement, as Django counts: run it again next time
+                _remember(key, ran[0])
+            return number
+        sql, params = statement
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def _fetch_all(self) -> None:
+        if (
+            self.shape is None
+            or self._result_cache is not None
+            or self._iterable_class is not ValuesIterable
+            or self._prefetch_related_lookups
+        ):
+            super()._fetch_all()
+            return
+        key = self._key("rows")
+        page = _COMPOSED.get(key)
+        if page is None:
+            page = _remember(key, self._compose_page())
+        self._result_cache = list(_run_page(page, self.db))
+
+    def _compose_page(self) -> _Page:
+        """What `ValuesIterable` composes for this queryset: the SQL, the names of the row's
+        columns, and the converters `results_iter` applies."""
+        query = self.query
+        compiler = query.get_compiler(self.db)
+        if query.selected:
+            names = list(query.selected)
+        else:
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return _Page(None, (), names, None, {})
+        fields = [s[0] for s in compiler.select[: compiler.col_count]]
+        return _Page(sql, tuple(params), names, compiler, compiler.get_converters(fields))
+
+
+def _run_page(page: _Page, db: str) -> Iterator[dict[str, Any]]:
+    if page.sql is None:
+        return
+    with connections[db].cursor() as cursor:
+        cursor.execute(page.sql, page.params)
+        rows = cursor.fetchall()
+    if page.converters:
+        rows = page.compiler.apply_converters(rows, page.converters)
+    names = page.names
+    for row in rows:
+        yield dict(zip(names, row, strict=True))
+
+
+def _remember(key: tuple, value: Any) -> Any:
+    if len(_COMPOSED) >= _COMPOSED_MAX:
+        _COMPOSED.clear()
+    _COMPOSED[key] = value
+    return value
+
+
+@contextmanager
+def _recorded(db: str) -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+    """The statements run on `db` meanwhile, as (sql, params)."""
+    ran: list[tuple[str, tuple[Any, ...]]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        ran.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    with connections[db].execute_wrapper(record):
+        yield ran

@@ -36,6 +36,7 @@ from portal.models import (
     TaskAssignment,
     User,
 )
+from portal.prepared import ComposedOnce
 
 Status = TaskAssignment.Status
 
@@ -209,8 +210,9 @@ def _task_rows(
     )
 
 
-class _Union(QuerySet):
-    """The queue's UNION ALL, where a page is also cut from each side before the union: each
+class _Queue(ComposedOnce):
+    """The queue's rows (one model's, or the UNION ALL of both), composed once per shape,
+    ordering and page (`ComposedOnce`). A page of the union is also cut from each side: each
     side is sorted as the union is and limited to the page's end, so the database reads the
     names (the correlated subqueries above) for at most that many rows a side. Sorted and cut
     only as a whole, the union read them for every row first: each waiting item (834 at 50,000
@@ -240,7 +242,7 @@ class _Union(QuerySet):
             sides.append(side)
         cut = self._chain()
         cut.query.combined_queries = tuple(sides)
-        return QuerySet.__getitem__(cut, k)
+        return self._keeping_shape(QuerySet.__getitem__(cut, k), self.shape)
 
 
 AGE_CHOICES = (
@@ -306,16 +308,16 @@ def _built_queue(shape: QueueShape) -> QuerySet:
     seventeen columns and a dozen subqueries each, cost 4 ms of CPU on every page. It holds
     ids and constants only, nothing read from the database; callers get a copy (`.all()`),
     so the cached one is never evaluated or changed."""
-    return _build_queue(shape)
+    return _build_queue(shape).shaped(shape)
 
 
 def _build_queue(shape: QueueShape, age: str = "") -> QuerySet:
     reviewer = User(pk=shape.reviewer_id) if shape.reviewer_id is not None else None
     status, mine = shape.status, shape.mine
-    claims = _Union(ActivityClaim).filter(
+    claims = _Queue(ActivityClaim).filter(
         status=QueueStatus.CLAIM.get(status, ReviewStatus.PENDING)
     )
-    tasks = TaskAssignment.objects.filter(status=QueueStatus.TASK.get(status, Status.SUBMITTED))
+    tasks = _Queue(TaskAssignment).filter(status=QueueStatus.TASK.get(status, Status.SUBMITTED))
     if shape.category_id is not None:
         claims = claims.filter(category_id=shape.category_id)
         tasks = tasks.filter(task__category_id=shape.category_id)

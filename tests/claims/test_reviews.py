@@ -4,13 +4,21 @@ decisions through htmx, and the waiting count for the navigation."""
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import ActivityClaim, TaskAssignment, Transaction
-from portal.selectors.reviews import QueueShape, QueueStatus, _built_queue, list_review_queue
+from portal.selectors.reviews import (
+    QueueShape,
+    QueueStatus,
+    _build_queue,
+    _built_queue,
+    list_review_queue,
+)
 from portal.services.claims import decide_claim
 from portal.services.reviews import decide_many
 from tests.claims.helpers import hand_in, make_claim
@@ -380,3 +388,47 @@ def test_each_filter_keys_its_own_query_and_the_age_filter_none(queue, capped, f
     assert len(list_review_queue(age="new")) == 2  # its cut-off moves with the clock
     assert len(list_review_queue(age="7")) == 0
     assert _built_queue.cache_info().currsize == 3
+
+
+# --- its SQL, composed once per shape, ordering and page (issue 17) ------------------------------
+
+
+def page_rows(queryset) -> list[tuple[str, int]]:
+    return [(r["kind"], r["item_id"]) for r in queryset]
+
+
+@pytest.mark.parametrize("kind", ["", "claim", "task"])
+def test_a_page_and_the_count_composed_once_are_what_django_composes(
+    queue, student, other_student, capped, task, faculty, kind
+):
+    for _ in range(2):  # more rows than a page of two
+        make_claim(student, capped, 5)
+    hand_in(StudentFactory(), task)
+    for sort in ("submitted", "-submitted", "-amount"):
+        shaped = list_review_queue(kind=kind, reviewer=faculty).order_by(sort)
+        # The same query built again, without the mark: Django composes it every time.
+        plain = _build_queue(shaped.shape).order_by(sort)
+        assert shaped.shape is not None and plain.shape is None
+        for _ in range(2):  # composed, then run again as composed
+            assert shaped.count() == plain.count()
+            for start in (0, 2, 4):
+                got = page_rows(shaped[start : start + 2])
+                assert got == page_rows(plain[start : start + 2])
+    assert list_review_queue(kind=kind).count() == ({"": 5, "claim": 3, "task": 2}[kind])
+
+
+def test_the_second_page_composes_no_sql(queue, faculty):
+    shaped = list_review_queue(reviewer=faculty).order_by("submitted")
+    first = page_rows(shaped[0:25]), shaped.count()
+    with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("composed")):
+        again = list_review_queue(reviewer=faculty).order_by("submitted")
+        assert (page_rows(again[0:25]), again.count()) == first
+
+
+def test_a_narrowed_copy_composes_its_own_sql(queue, faculty):
+    claims_only = list_review_queue(kind="claim", reviewer=faculty)
+    assert claims_only.count() == 1
+    narrowed = claims_only.filter(item_id=-1)
+    assert narrowed.shape is None
+    assert narrowed.count() == 0 and list(narrowed) == []
+    assert claims_only.count() == 1
