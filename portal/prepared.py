@@ -17,12 +17,12 @@ import itertools
 import operator
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models.query import ValuesIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
 # Stand-in ids no row has (ids are positive), each used once per process.
@@ -126,15 +126,23 @@ _COMPOSED_MAX = 1024
 class _Page:
     sql: str | None  # None: the query can match nothing (Django's EmptyResultSet)
     params: tuple[Any, ...]
-    names: list[str]
     compiler: SQLCompiler | None
     converters: dict
+    # A `.values()` page: each row as a dict of these names.
+    names: list[str] | None = None
+    # A page of model instances, each row built as `ModelIterable` builds it.
+    model: type[models.Model] | None = None
+    init_list: list[str] | None = None
+    own_columns: slice | None = None
+    populators: list | None = None
+    annotations: dict[str, int] | None = None
 
 
 class ComposedOnce(models.QuerySet):
-    """A `.values()` queryset whose SQL depends on nothing but `shape`: ids and constants
-    fixed when it was built, no clock, nothing read from the database. Its `count()` and each
-    page of it (`qs.order_by(...)[start:stop]`, as django-tables2 asks) are composed once per
+    """A queryset whose SQL depends on nothing but `shape`: ids and constants fixed when it
+    was built, no clock, nothing read from the database. Its `count()` and each page of it
+    (`qs.order_by(...)[start:stop]`, as django-tables2 asks), as dicts (`.values()`) or as
+    model instances with their select_related rows and annotations, are composed once per
     process for each shape, ordering and slice, then run again as they are. Composing the
     review queue (two sides of a union, a dozen correlated subqueries each) took 6 ms of the
     page's 21 (issue 17). `shaped(shape)` marks a queryset; `.all()`, `order_by()` and slicing
@@ -194,8 +202,9 @@ class ComposedOnce(models.QuerySet):
         if (
             self.shape is None
             or self._result_cache is not None
-            or self._iterable_class is not ValuesIterable
+            or self._iterable_class not in (ValuesIterable, ModelIterable)
             or self._prefetch_related_lookups
+            or self._known_related_objects
         ):
             super()._fetch_all()
             return
@@ -206,23 +215,36 @@ class ComposedOnce(models.QuerySet):
         self._result_cache = list(_run_page(page, self.db))
 
     def _compose_page(self) -> _Page:
-        """What `ValuesIterable` composes for this queryset: the SQL, the names of the row's
-        columns, and the converters `results_iter` applies."""
+        """What `ValuesIterable` or `ModelIterable` composes for this queryset: the SQL, the
+        converters `results_iter` applies, and how a row becomes a dict or an instance."""
         query = self.query
         compiler = query.get_compiler(self.db)
-        if query.selected:
-            names = list(query.selected)
-        else:
-            names = [*query.extra_select, *query.values_select, *query.annotation_select]
         try:
-            sql, params = compiler.as_sql()
+            sql, params = compiler.as_sql()  # also fills compiler.select and klass_info
         except EmptyResultSet:
-            return _Page(None, (), names, None, {})
+            return _Page(None, (), None, {}, names=[])
         fields = [s[0] for s in compiler.select[: compiler.col_count]]
-        return _Page(sql, tuple(params), names, compiler, compiler.get_converters(fields))
+        composed = _Page(sql, tuple(params), compiler, compiler.get_converters(fields))
+        if self._iterable_class is ValuesIterable:
+            if query.selected:
+                names = list(query.selected)
+            else:
+                names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            return replace(composed, names=names)
+        select, klass_info = compiler.select, compiler.klass_info
+        own = klass_info["select_fields"]
+        own_columns = slice(own[0], own[-1] + 1)
+        return replace(
+            composed,
+            model=klass_info["model"],
+            init_list=[f[0].target.attname for f in select[own_columns]],
+            own_columns=own_columns,
+            populators=get_related_populators(klass_info, select, self.db),
+            annotations=dict(compiler.annotation_col_map or {}),
+        )
 
 
-def _run_page(page: _Page, db: str) -> Iterator[dict[str, Any]]:
+def _run_page(page: _Page, db: str) -> Iterator[Any]:
     if page.sql is None:
         return
     with connections[db].cursor() as cursor:
@@ -230,9 +252,18 @@ def _run_page(page: _Page, db: str) -> Iterator[dict[str, Any]]:
         rows = cursor.fetchall()
     if page.converters:
         rows = page.compiler.apply_converters(rows, page.converters)
-    names = page.names
+    if page.names is not None:
+        names = page.names
+        for row in rows:
+            yield dict(zip(names, row, strict=True))
+        return
     for row in rows:
-        yield dict(zip(names, row, strict=True))
+        obj = page.model.from_db(db, page.init_list, row[page.own_columns])
+        for populator in page.populators:
+            populator.populate(row, obj)
+        for name, position in page.annotations.items():
+            setattr(obj, name, row[position])
+        yield obj
 
 
 def _remember(key: tuple, value: Any) -> Any:

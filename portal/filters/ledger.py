@@ -4,7 +4,8 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.filters.common import (
@@ -37,7 +38,8 @@ class HistoryFilter(django_filters.FilterSet):
     )
     actor = ListedModelChoiceFilter(
         label=_("By"),
-        queryset=User.objects.filter(role__in=STAFF),
+        # The columns the options show: whole staff rows were 0.4 ms of a history page.
+        queryset=User.objects.filter(role__in=STAFF).only("id", "name", "email"),
         empty_label=_("Anyone"),
     )
     date = django_filters.DateFromToRangeFilter(
@@ -53,13 +55,42 @@ class HistoryFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Whose entries the base queryset is limited to (None: everyone's), for `shaped_qs`.
+        self.own_entries_of = None
         if not sees_everyones_history(viewer):
+            self.own_entries_of = viewer.pk
             del self.filters["student"]
             del self.filters["actor"]
         for field in self.form.fields.values():
             field.widget.attrs.setdefault("class", "input")
 
+    def shaped_qs(self) -> QuerySet[Transaction]:
+        """`qs`, marked with all its SQL depends on so that each page of it is composed once
+        per process (`portal.prepared.ComposedOnce`): whose entries, the validated filters
+        and the time zone their dates are read in. Not for a student search, whose SQL holds
+        the ids of the students a read of the database matched, nor for invalid filters."""
+        queryset = self.qs
+        if not self.is_bound:
+            return queryset.shaped(("history", self.own_entries_of, (), None))
+        if not self.form.is_valid() or self.form.cleaned_data.get("student"):
+            return queryset
+        filters = tuple(
+            (name, _hashable(value)) for name, value in sorted(self.form.cleaned_data.items())
+        )
+        zone = timezone.get_current_timezone_name()
+        return queryset.shaped(("history", self.own_entries_of, filters, zone))
+
     def filter_student(
         self, queryset: QuerySet[Transaction], name: str, value: str
     ) -> QuerySet[Transaction]:
         return filter_by_student(queryset, value)
+
+
+def _hashable(value: Any) -> Any:
+    """A filter's cleaned value as part of a key: a row by its model and id, a date range
+    (`slice`) as its ends."""
+    if isinstance(value, Model):
+        return (value._meta.label, value.pk)
+    if isinstance(value, slice):
+        return ("range", value.start, value.stop)
+    return value

@@ -283,7 +283,7 @@ def history(request: HtmxHttpRequest) -> HttpResponse:
     entries = ledger_selectors.list_history(viewer)
     filters = HistoryFilter(request.GET or None, queryset=entries, viewer=viewer)
     everyone = sees_everyones_history(viewer)
-    table = HistoryTable(filters.qs, show_student=everyone)
+    table = HistoryTable(filters.shaped_qs(), show_student=everyone)
     RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(
         table
     )

@@ -6,12 +6,16 @@ import csv
 import io
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.filters.ledger import HistoryFilter
 from portal.models import Transaction
+from portal.selectors.ledger import list_history
 from portal.services import ledger
 from portal.services.accounts import set_leaderboard_visibility
 from tests.conftest import key
@@ -282,3 +286,93 @@ def test_plain_request_gets_the_full_page(request, client_as, role, name, fragme
     assert b"<html" in response.content
     assert find(response.content, id=fragment)
     assert "HX-Request" in response["Vary"]
+
+
+# --- each page of it composed once per process (issue 17) ---------------------------------------
+
+
+def history_page(viewer, query: dict[str, Any], *, shaped: bool, sort: str = "-created_at"):
+    filters = HistoryFilter(query or None, queryset=list_history(viewer), viewer=viewer)
+    queryset = filters.shaped_qs() if shaped else filters.qs
+    return queryset.order_by(sort, "-id")[0:3]
+
+
+def described(entry: Transaction) -> tuple:
+    """What the table reads of a row: its fields, its select_related rows, its annotation."""
+    return (
+        entry.pk,
+        entry.amount,
+        entry.reason,
+        entry.created_at,
+        entry.student.user.name,
+        entry.student.enrollment_number,
+        entry.category.name if entry.category else None,
+        entry.actor.name,
+        entry.reversed_entry_at,
+    )
+
+
+def test_a_page_composed_once_gives_the_rows_django_gives(
+    faculty, other_faculty, student, entries, django_assert_num_queries
+):
+    ledger.reverse_transaction(
+        actor=faculty,
+        transaction_id=entries["alice award"].pk,
+        reason="Entered twice",
+        idempotency_key=key(),
+    )
+    today = timezone.localdate()
+    volunteering = entries["alice volunteering"].category
+    queries = [
+        {},
+        {"kind": "award"},
+        {"category": volunteering.pk},
+        {"actor": other_faculty.pk},
+        {"date_after": today - timedelta(days=12), "date_before": today},
+    ]
+    for viewer in (faculty, student.user):
+        for query in queries:
+            for sort in ("-created_at", "amount"):
+                expected = [
+                    described(e) for e in history_page(viewer, query, shaped=False, sort=sort)
+                ]
+                for _ in range(2):  # composed, then run again as composed
+                    page = history_page(viewer, query, shaped=True, sort=sort)
+                    with django_assert_num_queries(1):
+                        assert [described(e) for e in page] == expected
+
+
+def test_each_student_s_page_is_composed_for_them(client_as, student, other_student, entries):
+    for _ in range(2):
+        assert listed(client_as(student).get(reverse("portal:history")), entries) == ALICES
+        bobs = client_as(other_student).get(reverse("portal:history"), {"kind": "award"})
+        assert listed(bobs, entries) == {"bob award"}
+
+
+def test_the_second_request_composes_no_page(client_as, faculty, entries):
+    client = client_as(faculty)
+    assert client.get(reverse("portal:history"), {"kind": "award"}).status_code == 200
+    composed = []
+    as_sql = SQLCompiler.as_sql
+
+    def recording(compiler, *args, **kwargs):
+        sql, params = as_sql(compiler, *args, **kwargs)
+        composed.append(sql)
+        return sql, params
+
+    with mock.patch.object(SQLCompiler, "as_sql", recording):
+        response = client.get(reverse("portal:history"), {"kind": "award"})
+    assert listed(response, entries) == {
+        "alice old",
+        "alice award",
+        "alice volunteering",
+        "bob award",
+    }
+    assert not [sql for sql in composed if "reversed_entry_at" in sql]
+
+
+def test_a_student_search_is_composed_every_time(faculty, entries):
+    """Its SQL holds the ids a read of the students matched: never kept."""
+    filters = HistoryFilter({"student": "alice"}, queryset=list_history(faculty), viewer=faculty)
+    assert filters.shaped_qs().shape is None
+    assert HistoryFilter(None, queryset=list_history(faculty), viewer=faculty).shaped_qs().shape
