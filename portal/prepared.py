@@ -180,7 +180,7 @@ class ComposedOnce(models.QuerySet):
 
         query = self.query
         sides = tuple(cut(side) for side in query.combined_queries)
-        return (what, self.db, self.shape, self._iterable_class, cut(query), sides)
+        return (what, self.db, self.model, self.shape, self._iterable_class, cut(query), sides)
 
     def count(self) -> int:
         if self.shape is None or self._result_cache is not None:
@@ -242,6 +242,18 @@ class ComposedOnce(models.QuerySet):
             populators=get_related_populators(klass_info, select, self.db),
             annotations=dict(compiler.annotation_col_map or {}),
         )
+
+
+def composed_once(queryset: models.QuerySet, shape: Hashable) -> ComposedOnce:
+    """`queryset` (its query as it stands) as a `ComposedOnce` marked with `shape`: for a
+    selector whose model has a queryset class of its own."""
+    composed = ComposedOnce(
+        model=queryset.model,
+        query=queryset.query.chain(),
+        using=queryset._db,
+        hints=queryset._hints,
+    )
+    return composed.shaped(shape)
 
 
 def _run_page(page: _Page, db: str) -> Iterator[Any]:

@@ -22,6 +22,7 @@ from portal.models import (
     User,
 )
 from portal.permissions import managed_events
+from portal.prepared import composed_once
 
 # A student may say "I was there" from the opening of check-in until this long after the end.
 DISPUTE_WINDOW = timedelta(days=14)
@@ -37,24 +38,28 @@ def _standing(event_ref: str = "event", student_ref: str = "student") -> QuerySe
 
 def list_attempts(event: Event) -> QuerySet[CheckInAttempt]:
     """The event's refused check-ins, newest first, each with whether the student is checked in
-    now (a wrong code, then the right one): one query per page."""
-    return (
+    now (a wrong code, then the right one): one query per page, composed once per process
+    (`composed_once`: the SQL depends on the event's id alone)."""
+    attempts = (
         CheckInAttempt.objects.filter(event=event)
         .select_related("student__user", "student__department")
         .annotate(checked_in_now=Exists(_standing()))
         .order_by("-created_at", "-id")
     )
+    return composed_once(attempts, ("attempts", event.pk))
 
 
 def list_absentees(event: Event) -> QuerySet[Registration]:
     """Registered students without a standing check-in, in registration order: after the
-    event, the no-shows and the excused (`excused_at` set)."""
-    return (
+    event, the no-shows and the excused (`excused_at` set). Composed once per process, as the
+    attempts are."""
+    absentees = (
         Registration.objects.filter(event=event, status=Registration.Status.REGISTERED)
         .filter(~Exists(_standing()))
         .select_related("student__user", "student__department", "excused_by")
         .order_by("created_at", "id")
     )
+    return composed_once(absentees, ("absentees", event.pk))
 
 
 # --- disputes ------------------------------------------------------------------------------------

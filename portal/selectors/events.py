@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from portal.models import CheckIn, Event, EventReminder, Registration, User
 from portal.permissions import is_student, visible_events_with
+from portal.prepared import composed_once
 from portal.selectors.counts import count_per_row
 from portal.selectors.ledger import ANONYMOUS_NAME
 
@@ -76,8 +77,9 @@ def checkin_of(event: Event, user: User) -> CheckIn | None:
 def list_attendance(event: Event) -> QuerySet[CheckIn]:
     """Every check-in, annulled ones too (shown as annulled, with who and why): the columns the
     attendance page and its CSV show. Three user rows a check-in, read whole, were a third of
-    the page's query (password hashes and settings nobody shows)."""
-    return (
+    the page's query (password hashes and settings nobody shows). Each page of it is composed
+    once per process (`composed_once`: the SQL depends on the event's id alone)."""
+    checkins = (
         CheckIn.objects.filter(event=event)
         .select_related("student__user", "student__department", "checked_in_by", "annulled_by")
         .only(
@@ -95,6 +97,7 @@ def list_attendance(event: Event) -> QuerySet[CheckIn]:
             "student__department__code",
         )
     )
+    return composed_once(checkins, ("attendance", event.pk))
 
 
 def recent_arrivals(event: Event, *, limit: int) -> list[tuple[str, datetime]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from portal.models import CheckIn
+from portal.selectors.events import list_attendance
 from portal.views.attendance import ATTENDANCE_PAGE_SIZE
 from tests.events.test_query_counts import add_checkins
 from tests.factories import EventFactory
@@ -52,3 +54,22 @@ def test_attendance_query_count_does_not_grow_past_a_page(
     # refused attempts' count
     with django_assert_max_num_queries(7):
         client.get(f"/events/{event.pk}/attendance/")
+
+
+def test_each_events_lists_are_composed_for_that_event(client_as, faculty, admin, event):
+    """The lists' SQL is composed once per process and event (`composed_once`): another
+    event's page, asked in between, shows its own check-ins, and a page run again as composed
+    holds the rows Django's own path reads."""
+    other = EventFactory(organiser=faculty)
+    add_checkins(other, 2, by=admin)
+    client = client_as(faculty)
+    for _ in range(2):
+        for shown, total in ((event, ATTENDANCE_PAGE_SIZE + 3), (other, 2)):
+            page = client.get(f"/events/{shown.pk}/attendance/?page=2").context["page"]
+            assert page.paginator.count == total
+            assert {c.event_id for c in page.object_list} <= {shown.pk}
+    composed = list_attendance(event)
+    plain = CheckIn.objects.filter(event=event).select_related("student__user")
+    for start in (0, 50):
+        got = [(c.pk, c.student.user.name, c.created_at) for c in composed[start : start + 50]]
+        assert got == [(c.pk, c.student.user.name, c.created_at) for c in plain[start : start + 50]]
