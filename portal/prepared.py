@@ -9,7 +9,8 @@ turning the row into model instances as the ORM's own `ModelIterable` does (conv
 `tests/test_prepared.py` checks both give the same objects.
 
 `ComposedOnce` does the same for a list whose SQL depends on nothing that changes between
-requests (the review queue for one set of filters): its count and each page of it."""
+requests (the review queue, a filtered history, an event's attendance): its count and each
+page of it."""
 
 from __future__ import annotations
 
@@ -33,6 +34,42 @@ _LOWEST_ID, _HIGHEST_ID = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
+class _Instances:
+    """How a row of a composed query becomes a model instance, as `ModelIterable` builds it:
+    the model's own columns through `from_db`, then its select_related rows and annotations."""
+
+    model: type[models.Model]
+    init_list: list[str]
+    # The model's own columns in a row, as a slice object: Tailwind scans portal/**/*.py for
+    # class names and reads a written-out slice of two names as an arbitrary CSS property.
+    own_columns: slice
+    populators: list
+    annotations: dict[str, int]
+
+    @classmethod
+    def of(cls, compiler: SQLCompiler, db: str) -> _Instances:
+        """Read off a compiler that has composed its SQL (which fills `select`)."""
+        select, klass_info = compiler.select, compiler.klass_info
+        own = klass_info["select_fields"]
+        own_columns = slice(own[0], own[-1] + 1)
+        return cls(
+            model=klass_info["model"],
+            init_list=[f[0].target.attname for f in select[own_columns]],
+            own_columns=own_columns,
+            populators=get_related_populators(klass_info, select, db),
+            annotations=dict(compiler.annotation_col_map or {}),
+        )
+
+    def build(self, db: str, row: Any) -> models.Model:
+        obj = self.model.from_db(db, self.init_list, row[self.own_columns])
+        for populator in self.populators:
+            populator.populate(row, obj)
+        for name, position in self.annotations.items():
+            setattr(obj, name, row[position])
+        return obj
+
+
+@dataclass(frozen=True)
 class _Composed:
     sql: str
     params: tuple[Any, ...]
@@ -40,12 +77,7 @@ class _Composed:
     db: str
     compiler: SQLCompiler
     converters: dict
-    model: type[models.Model]
-    init_list: list[str]
-    # The model's own columns in a row, as a slice object: Tailwind scans portal/**/*.py for
-    # class names and reads a written-out slice of two names as an arbitrary CSS property.
-    own_columns: slice
-    populators: list
+    instances: _Instances
 
 
 class Prepared:
@@ -79,10 +111,7 @@ class Prepared:
             return None
         if composed.converters:
             row = next(iter(composed.compiler.apply_converters([row], composed.converters)))
-        obj = composed.model.from_db(composed.db, composed.init_list, row[composed.own_columns])
-        for populator in composed.populators:
-            populator.populate(row, obj)
-        return obj
+        return composed.instances.build(composed.db, row)
 
     def _compose(self) -> _Composed:
         stand_ins = [next(_STAND_INS) for _ in range(self._arity)]
@@ -99,19 +128,16 @@ class Prepared:
         )
         if {index for _position, index in slots} != set(range(self._arity)):
             raise ValueError("Every id must reach the SQL as a parameter of its own.")
-        select, klass_info = compiler.select, compiler.klass_info
-        own_columns = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
         self._composed = _Composed(
             sql=sql,
             params=tuple(params),
             slots=slots,
             db=queryset.db,
             compiler=compiler,
-            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
-            model=klass_info["model"],
-            init_list=[f[0].target.attname for f in select[own_columns]],
-            own_columns=own_columns,
-            populators=get_related_populators(klass_info, select, queryset.db),
+            converters=compiler.get_converters(
+                [s[0] for s in compiler.select[: compiler.col_count]]
+            ),
+            instances=_Instances.of(compiler, queryset.db),
         )
         return self._composed
 
@@ -128,14 +154,8 @@ class _Page:
     params: tuple[Any, ...]
     compiler: SQLCompiler | None
     converters: dict
-    # A `.values()` page: each row as a dict of these names.
-    names: list[str] | None = None
-    # A page of model instances, each row built as `ModelIterable` builds it.
-    model: type[models.Model] | None = None
-    init_list: list[str] | None = None
-    own_columns: slice | None = None
-    populators: list | None = None
-    annotations: dict[str, int] | None = None
+    names: list[str] | None = None  # a `.values()` page: each row as a dict of these
+    instances: _Instances | None = None  # a page of model instances
 
 
 class ComposedOnce(models.QuerySet):
@@ -231,17 +251,7 @@ class ComposedOnce(models.QuerySet):
             else:
                 names = [*query.extra_select, *query.values_select, *query.annotation_select]
             return replace(composed, names=names)
-        select, klass_info = compiler.select, compiler.klass_info
-        own = klass_info["select_fields"]
-        own_columns = slice(own[0], own[-1] + 1)
-        return replace(
-            composed,
-            model=klass_info["model"],
-            init_list=[f[0].target.attname for f in select[own_columns]],
-            own_columns=own_columns,
-            populators=get_related_populators(klass_info, select, self.db),
-            annotations=dict(compiler.annotation_col_map or {}),
-        )
+        return replace(composed, instances=_Instances.of(compiler, self.db))
 
 
 def composed_once(queryset: models.QuerySet, shape: Hashable) -> ComposedOnce:
@@ -270,12 +280,7 @@ def _run_page(page: _Page, db: str) -> Iterator[Any]:
             yield dict(zip(names, row, strict=True))
         return
     for row in rows:
-        obj = page.model.from_db(db, page.init_list, row[page.own_columns])
-        for populator in page.populators:
-            populator.populate(row, obj)
-        for name, position in page.annotations.items():
-            setattr(obj, name, row[position])
-        yield obj
+        yield page.instances.build(db, row)
 
 
 def _remember(key: tuple, value: Any) -> Any:
