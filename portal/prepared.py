@@ -161,7 +161,7 @@ class _Page:
 class ComposedOnce(models.QuerySet):
     """A queryset whose SQL depends on nothing but `shape`: ids and constants fixed when it
     was built, no clock, nothing read from the database. Its `count()` and each page of it
-    (`qs.order_by(...)[start:stop]`, as django-tables2 asks), as dicts (`.values()`) or as
+    (`qs.order_by(...)` cut to a page, as django-tables2 asks), as dicts (`.values()`) or as
     model instances with their select_related rows and annotations, are composed once per
     process for each shape, ordering and slice, then run again as they are. Composing the
     review queue (two sides of a union, a dozen correlated subqueries each) took 6 ms of the
