@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import operator
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -143,7 +143,7 @@ class Prepared:
 
 
 # What `ComposedOnce` composed, by key: count statements as (sql, params), pages as _Page. A
-# queue paged through far adds a key per page; past this many the cache starts again.
+# queue paged through far adds a key per page; past this many the oldest is dropped.
 _COMPOSED: dict[tuple, Any] = {}
 _COMPOSED_MAX = 1024
 
@@ -165,9 +165,9 @@ class ComposedOnce(models.QuerySet):
     model instances with their select_related rows and annotations, are composed once per
     process for each shape, ordering and slice, then run again as they are. Composing the
     review queue (two sides of a union, a dozen correlated subqueries each) took 6 ms of the
-    page's 21 (issue 17). `shaped(shape)` marks a queryset; `.all()`, `order_by()` and slicing
-    keep the mark, and anything else (a filter, an annotation) drops it, so a narrowed copy
-    composes its own SQL as Django does."""
+    page's 21 (issue 17). `shaped(shape)` marks a queryset; `.all()`, `order_by()` with field
+    names and slicing keep the mark, and anything else (a filter, an annotation, an ordering
+    by an expression) drops it, so a changed copy composes its own SQL as Django does."""
 
     shape: Hashable | None = None
 
@@ -189,14 +189,19 @@ class ComposedOnce(models.QuerySet):
         return self._keeping_shape(super().all(), self.shape)
 
     def order_by(self, *field_names: Any) -> ComposedOnce:
-        return self._keeping_shape(super().order_by(*field_names), self.shape)
+        # Field names only (as the tables pass them): an expression's text need not tell two
+        # orderings apart, and no names at all drops the model's default ordering.
+        named = bool(field_names) and all(isinstance(name, str) for name in field_names)
+        return self._keeping_shape(super().order_by(*field_names), self.shape if named else None)
 
     def __getitem__(self, k: int | slice) -> Any:
         return self._keeping_shape(super().__getitem__(k), self.shape)
 
     def _key(self, what: str) -> tuple:
         def cut(query: Any) -> tuple:
-            return (tuple(map(str, query.order_by)), query.low_mark, query.high_mark)
+            order = (*map(str, query.order_by), *map(str, query.extra_order_by))
+            flags = (query.default_ordering, query.standard_ordering)
+            return (order, flags, query.low_mark, query.high_mark)
 
         query = self.query
         sides = tuple(cut(side) for side in query.combined_queries)
@@ -256,7 +261,14 @@ class ComposedOnce(models.QuerySet):
 
 def composed_once(queryset: models.QuerySet, shape: Hashable) -> ComposedOnce:
     """`queryset` (its query as it stands) as a `ComposedOnce` marked with `shape`: for a
-    selector whose model has a queryset class of its own."""
+    selector whose model has a queryset class of its own. Model rows only: what else a
+    queryset carries besides its query (`.values()`, prefetches) would be lost."""
+    if (
+        queryset._iterable_class is not ModelIterable
+        or queryset._prefetch_related_lookups
+        or queryset._known_related_objects
+    ):
+        raise ValueError("composed_once takes a queryset of model rows without prefetches.")
     composed = ComposedOnce(
         model=queryset.model,
         query=queryset.query.chain(),
@@ -276,8 +288,8 @@ def _run_page(page: _Page, db: str) -> Iterator[Any]:
         rows = page.compiler.apply_converters(rows, page.converters)
     if page.names is not None:
         names = page.names
-        for row in rows:
-            yield dict(zip(names, row, strict=True))
+        for row in rows:  # past the names: ordering columns DISTINCT added, as Django drops
+            yield dict(zip(names, row, strict=False))
         return
     for row in rows:
         yield page.instances.build(db, row)
@@ -285,7 +297,9 @@ def _run_page(page: _Page, db: str) -> Iterator[Any]:
 
 def _remember(key: tuple, value: Any) -> Any:
     if len(_COMPOSED) >= _COMPOSED_MAX:
-        _COMPOSED.clear()
+        # The oldest goes (another thread may be doing the same).
+        with suppress(KeyError, RuntimeError, StopIteration):
+            del _COMPOSED[next(iter(_COMPOSED))]
     _COMPOSED[key] = value
     return value
 

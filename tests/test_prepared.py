@@ -1,19 +1,21 @@
 """`portal.prepared.Prepared`: a read composed once gives the objects its queryset gives,
 with their select_related rows and values converted as the ORM converts them; and the event
-reads through it (`access_event`) keep the visibility rule."""
+reads through it (`access_event`) keep the visibility rule. `ComposedOnce`: what keeps its
+mark and what its cache holds (the lists that use it are tested with their pages)."""
 
 from __future__ import annotations
 
 from unittest import mock
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 
+from portal import prepared
 from portal.models import Event, Role
 from portal.permissions.events import access_event, visible_events_with
-from portal.prepared import Prepared
+from portal.prepared import Prepared, composed_once
 from tests.factories import EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +95,35 @@ def test_access_event_keeps_the_visibility_rule(faculty, category, viewer_role, 
     assert (expected is None) == (
         status == Event.Status.DRAFT and viewer_role in ("other_faculty", "student")
     )
+
+
+# --- ComposedOnce: what keeps the mark, and what the cache holds ----------------------------------
+
+
+def test_only_named_orderings_keep_the_mark(faculty, category):
+    EventFactory.create_batch(3, organiser=faculty, category=category)
+    events = composed_once(Event.objects.all(), ("test", "events"))
+    assert events.order_by("-starts_at").shape == ("test", "events")
+    # No names drops the model's default ordering; an expression's text need not tell two
+    # orderings apart: both compose their own SQL.
+    assert events.order_by().shape is None
+    assert events.order_by(F("starts_at").desc(nulls_last=True)).shape is None
+    assert events.filter(pk__gt=0).shape is None
+    by_model = [e.pk for e in Event.objects.all()[0:3]]
+    assert [e.pk for e in events[0:3]] == [e.pk for e in events[0:3]] == by_model
+
+
+def test_composed_once_takes_model_rows_only(faculty, category):
+    with pytest.raises(ValueError):
+        composed_once(Event.objects.values("pk"), ("test", "values"))
+    with pytest.raises(ValueError):
+        composed_once(Event.objects.prefetch_related("checkins"), ("test", "prefetch"))
+
+
+def test_past_its_size_the_cache_drops_the_oldest(faculty, category, monkeypatch):
+    monkeypatch.setattr(prepared, "_COMPOSED", {})
+    monkeypatch.setattr(prepared, "_COMPOSED_MAX", 2)
+    EventFactory(organiser=faculty, category=category)
+    for n in range(3):
+        assert len(composed_once(Event.objects.all(), ("test", n))[0:1]) == 1
+    assert [key[3] for key in prepared._COMPOSED] == [("test", 1), ("test", 2)]
