@@ -13,8 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import BulkError, PortalError
 from portal.exports import csv_response
@@ -37,6 +35,7 @@ from portal.selectors import accounts as account_selectors
 from portal.selectors import ledger as ledger_selectors
 from portal.services import ledger as ledger_services
 from portal.tables.ledger import HistoryTable
+from portal.tables.paging import configure_paged
 
 
 def award_form_context(form: AwardForm, *, repeat: Transaction | None = None) -> dict[str, Any]:
@@ -284,9 +283,7 @@ def history(request: HtmxHttpRequest) -> HttpResponse:
     filters = HistoryFilter(request.GET or None, queryset=entries, viewer=viewer)
     everyone = sees_everyones_history(viewer)
     table = HistoryTable(filters.shaped_qs(), show_student=everyone)
-    RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(
-        table
-    )
+    configure_paged(request, table, per_page=25, count=False)
     context = {"filter": filters, "table": table, "standing": None}
     if not everyone:
         context["standing"] = ledger_selectors.get_standing(own_history_profile_of(viewer))

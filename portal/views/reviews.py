@@ -9,7 +9,6 @@ from django.http import HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django_tables2 import RequestConfig
 
 from portal.exceptions import PortalError
 from portal.filters.claims import ReviewFilterForm
@@ -23,6 +22,7 @@ from portal.selectors import rewards as reward_selectors
 from portal.selectors.reviews import QueueStatus
 from portal.services import reviews as review_services
 from portal.tables.claims import ReviewTable
+from portal.tables.paging import configure_paged
 from portal.views.decisions import answer_decision, decide_in_bulk
 
 QUEUE = "portal/reviews/queue.html"
@@ -42,7 +42,7 @@ def _queue_context(request: HtmxHttpRequest, query: QueryDict, **extra: Any) -> 
         exclude=() if waiting else ("selected",),
         ranked=options.get("reviewer") is not None,
     )
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    configure_paged(request, table, per_page=25, count=True)
     return {
         "filter": filters,
         "table": table,

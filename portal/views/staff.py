@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import PortalError
 from portal.filters.audit import AuditFilter
@@ -24,6 +23,7 @@ from portal.selectors.accounts import list_users
 from portal.services import accounts as account_services
 from portal.services import categories as category_services
 from portal.tables.audit import AuditTable
+from portal.tables.paging import configure_paged
 from portal.tables.staff import CategoryTable
 
 
@@ -159,9 +159,7 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     )
     filters = AuditFilter(request.GET or None, queryset=entries)
     table = AuditTable(filters.qs)
-    RequestConfig(request, paginate={"per_page": 30, "paginator_class": LazyPaginator}).configure(
-        table
-    )
+    configure_paged(request, table, per_page=30, count=False)
     return render_page(
         request,
         "portal/staff/audit.html",

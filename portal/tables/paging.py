@@ -1,0 +1,23 @@
+"""Paging a table: the page size is the view's, whatever the URL says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django_tables2 import RequestConfig, Table
+from django_tables2.paginators import LazyPaginator
+
+
+def configure_paged(request: HttpRequest, table: Table, *, per_page: int, count: bool) -> None:
+    """django-tables2's `RequestConfig` (the ordering and the page number from the request),
+    with `per_page` rows a page. `?per_page=` reached the paginator unchecked: no page offers
+    it, a negative number was a server error and a huge one read a whole table. `count`:
+    whether the table shows its number of pages (a COUNT); otherwise `LazyPaginator`."""
+    base = Paginator if count else LazyPaginator
+
+    def paginator(rows: Any, _asked: int, *args: Any, **kwargs: Any) -> Paginator:
+        return base(rows, per_page, *args, **kwargs)
+
+    RequestConfig(request, paginate={"paginator_class": paginator}).configure(table)
