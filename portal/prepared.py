@@ -70,14 +70,60 @@ class _Instances:
 
 
 @dataclass(frozen=True)
-class _Composed:
-    sql: str
+class _Statement:
+    """A queryset's SQL as composed once, and how its rows come back as the ORM's iterables
+    return them: converted by the fields' converters, then built into dicts (`.values()`) or
+    model instances."""
+
+    sql: str | None  # None: the query can match nothing (Django's EmptyResultSet)
     params: tuple[Any, ...]
+    compiler: SQLCompiler | None
+    converters: dict
+    names: list[str] | None = None  # a `.values()` query: each row as a dict of these
+    instances: _Instances | None = None  # otherwise: model instances
+
+    @classmethod
+    def of(cls, queryset: models.QuerySet) -> _Statement:
+        """What `ValuesIterable` or `ModelIterable` composes for `queryset`."""
+        query = queryset.query
+        compiler = query.get_compiler(queryset.db)
+        try:
+            sql, params = compiler.as_sql()  # also fills compiler.select and klass_info
+        except EmptyResultSet:
+            return cls(None, (), None, {}, names=[])
+        fields = [s[0] for s in compiler.select[: compiler.col_count]]
+        statement = cls(sql, tuple(params), compiler, compiler.get_converters(fields))
+        if queryset._iterable_class is ValuesIterable:
+            if query.selected:
+                names = list(query.selected)
+            else:
+                names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            return replace(statement, names=names)
+        return replace(statement, instances=_Instances.of(compiler, queryset.db))
+
+    def run(self, db: str, params: list[Any] | None = None) -> Iterator[Any]:
+        """Each row the SQL reads, with these `params` or the composed ones."""
+        if self.sql is None:
+            return
+        with connections[db].cursor() as cursor:
+            cursor.execute(self.sql, self.params if params is None else params)
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        if self.names is not None:
+            names = self.names
+            for row in rows:  # past the names: ordering columns DISTINCT added, as Django drops
+                yield dict(zip(names, row, strict=False))
+            return
+        for row in rows:
+            yield self.instances.build(db, row)
+
+
+@dataclass(frozen=True)
+class _Composed:
+    statement: _Statement
     slots: tuple[tuple[int, int], ...]  # (parameter position, index of the id)
     db: str
-    compiler: SQLCompiler
-    converters: dict
-    instances: _Instances
 
 
 class Prepared:
@@ -101,61 +147,36 @@ class Prepared:
         if any(not _LOWEST_ID <= i <= _HIGHEST_ID for i in ids):
             return None
         composed = self._composed or self._compose()
-        params = list(composed.params)
+        params = list(composed.statement.params)
         for position, index in composed.slots:
             params[position] = ids[index]
-        with connections[composed.db].cursor() as cursor:
-            cursor.execute(composed.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        if composed.converters:
-            row = next(iter(composed.compiler.apply_converters([row], composed.converters)))
-        return composed.instances.build(composed.db, row)
+        return next(composed.statement.run(composed.db, params), None)
 
     def _compose(self) -> _Composed:
         stand_ins = [next(_STAND_INS) for _ in range(self._arity)]
         queryset = self._build(*stand_ins)
-        query = queryset.query
-        if query.annotation_select or queryset._prefetch_related_lookups:
+        if (
+            queryset.query.annotation_select
+            or queryset._prefetch_related_lookups
+            or queryset._iterable_class is not ModelIterable
+        ):
             raise ValueError("Prepared reads only fields and select_related rows.")
-        compiler = query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
+        statement = _Statement.of(queryset)
         slots = tuple(
             (position, stand_ins.index(value))
-            for position, value in enumerate(params)
+            for position, value in enumerate(statement.params)
             if isinstance(value, int) and value in stand_ins
         )
         if {index for _position, index in slots} != set(range(self._arity)):
             raise ValueError("Every id must reach the SQL as a parameter of its own.")
-        self._composed = _Composed(
-            sql=sql,
-            params=tuple(params),
-            slots=slots,
-            db=queryset.db,
-            compiler=compiler,
-            converters=compiler.get_converters(
-                [s[0] for s in compiler.select[: compiler.col_count]]
-            ),
-            instances=_Instances.of(compiler, queryset.db),
-        )
+        self._composed = _Composed(statement, slots, queryset.db)
         return self._composed
 
 
-# What `ComposedOnce` composed, by key: count statements as (sql, params), pages as _Page. A
+# What `ComposedOnce` composed, by key: counts as (sql, params), pages as _Statement. A
 # queue paged through far adds a key per page; past this many the oldest is dropped.
 _COMPOSED: dict[tuple, Any] = {}
 _COMPOSED_MAX = 1024
-
-
-@dataclass(frozen=True)
-class _Page:
-    sql: str | None  # None: the query can match nothing (Django's EmptyResultSet)
-    params: tuple[Any, ...]
-    compiler: SQLCompiler | None
-    converters: dict
-    names: list[str] | None = None  # a `.values()` page: each row as a dict of these
-    instances: _Instances | None = None  # a page of model instances
 
 
 class ComposedOnce(models.QuerySet):
@@ -234,29 +255,10 @@ class ComposedOnce(models.QuerySet):
             super()._fetch_all()
             return
         key = self._key("rows")
-        page = _COMPOSED.get(key)
-        if page is None:
-            page = _remember(key, self._compose_page())
-        self._result_cache = list(_run_page(page, self.db))
-
-    def _compose_page(self) -> _Page:
-        """What `ValuesIterable` or `ModelIterable` composes for this queryset: the SQL, the
-        converters `results_iter` applies, and how a row becomes a dict or an instance."""
-        query = self.query
-        compiler = query.get_compiler(self.db)
-        try:
-            sql, params = compiler.as_sql()  # also fills compiler.select and klass_info
-        except EmptyResultSet:
-            return _Page(None, (), None, {}, names=[])
-        fields = [s[0] for s in compiler.select[: compiler.col_count]]
-        composed = _Page(sql, tuple(params), compiler, compiler.get_converters(fields))
-        if self._iterable_class is ValuesIterable:
-            if query.selected:
-                names = list(query.selected)
-            else:
-                names = [*query.extra_select, *query.values_select, *query.annotation_select]
-            return replace(composed, names=names)
-        return replace(composed, instances=_Instances.of(compiler, self.db))
+        statement = _COMPOSED.get(key)
+        if statement is None:
+            statement = _remember(key, _Statement.of(self))
+        self._result_cache = list(statement.run(self.db))
 
 
 def composed_once(queryset: models.QuerySet, shape: Hashable) -> ComposedOnce:
@@ -276,23 +278,6 @@ def composed_once(queryset: models.QuerySet, shape: Hashable) -> ComposedOnce:
         hints=queryset._hints,
     )
     return composed.shaped(shape)
-
-
-def _run_page(page: _Page, db: str) -> Iterator[Any]:
-    if page.sql is None:
-        return
-    with connections[db].cursor() as cursor:
-        cursor.execute(page.sql, page.params)
-        rows = cursor.fetchall()
-    if page.converters:
-        rows = page.compiler.apply_converters(rows, page.converters)
-    if page.names is not None:
-        names = page.names
-        for row in rows:  # past the names: ordering columns DISTINCT added, as Django drops
-            yield dict(zip(names, row, strict=False))
-        return
-    for row in rows:
-        yield page.instances.build(db, row)
 
 
 def _remember(key: tuple, value: Any) -> Any:
