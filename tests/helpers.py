@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal.models import Category, Draw, Redemption, Reward, StudentProfile
 from portal.selectors.ledger import find_ledger_mismatches, find_period_points_mismatches
 from portal.services import rewards
+from portal.services.passes import current_pass
 from tests.cast import award, key  # noqa: F401  (award: tests import it from here)
 
 
@@ -64,3 +65,10 @@ def page_queries(client: Client, url: str, **headers: str) -> int:
         response = client.get(url, **headers)
     assert response.status_code == 200, response.status_code
     return len(queries)
+
+
+def passes_since(student: StudentProfile, since: datetime) -> list[Any]:
+    """The door pass at `since` and now: a request can straddle the moment its code turns
+    over (every 30 seconds), and a page shows the code of its own moment."""
+    student.refresh_from_db()
+    return [current_pass(student, now=since), current_pass(student)]
