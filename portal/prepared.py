@@ -19,6 +19,7 @@ import operator
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -26,8 +27,11 @@ from django.db import connections, models
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
-# Stand-in ids no row has (ids are positive), each used once per process.
+# Stand-in ids no row has (ids are positive) and moments no row holds, each used once per
+# process.
 _STAND_INS = itertools.count(-7_300_000_000_001, -1)
+_MOMENT_STAND_INS = itertools.count()
+_STAND_IN_EPOCH = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 # What a 64-bit id column can hold: anything else finds nothing, without reaching the database
 # (SQLite cannot bind a larger integer at all).
 _LOWEST_ID, _HIGHEST_ID = -(2**63), 2**63 - 1
@@ -127,50 +131,87 @@ class _Composed:
 
 
 class Prepared:
-    """`build(*ids)`, a queryset of at most one row that uses each integer id as a filter value
-    and nothing else that varies between calls (its other values are fixed at the first call):
+    """A read whose SQL varies between calls only in its arguments: integers (ids, a balance)
+    and aware datetimes (the clock), one each per position of `takes`. `build(*args)` makes
+    its queryset; it is composed once, with stand-ins no row holds, noting where each landed
+    among the parameters, and then run with the real arguments:
     `Prepared(lambda pk: Event.objects.select_related("category").filter(pk=pk)).first(7)`.
-    Querysets with annotations or `prefetch_related` are refused (only fields and
-    select_related rows are rebuilt)."""
+    `first(*args)` gives its first row, `all(*args)` the list (a LIMIT, an ordering, anything
+    else is fixed at the first call). Model rows with their select_related rows and
+    annotations, or `.values()` dicts; prefetches are refused. Each argument must reach the SQL
+    as a parameter of its own, unchanged (not `pk + 1`, not a date cut from a datetime):
+    composing refuses a build where one does not."""
 
-    def __init__(self, build: Callable[..., models.QuerySet], arity: int = 1) -> None:
+    def __init__(
+        self, build: Callable[..., models.QuerySet], *, takes: tuple[type, ...] = (int,)
+    ) -> None:
         self._build = build
-        self._arity = arity
+        self._takes = takes
+        if any(kind not in (int, datetime) for kind in self._takes):
+            raise TypeError("Prepared takes integers and datetimes.")
         self._composed: _Composed | None = None
 
-    def first(self, *ids: int) -> models.Model | None:
-        if len(ids) != self._arity:
-            raise TypeError(f"expected {self._arity} ids, got {len(ids)}")
-        # Integers only (operator.index refuses "5" and 5.0 with a TypeError, as no caller
-        # should pass them): compared, not looked up in a range, which walks it for a non-int.
-        ids = tuple(operator.index(i) for i in ids)
-        if any(not _LOWEST_ID <= i <= _HIGHEST_ID for i in ids):
-            return None
+    def first(self, *args: Any) -> Any:
+        return next(self._run(args), None)
+
+    def all(self, *args: Any) -> list[Any]:
+        return list(self._run(args))
+
+    def _run(self, args: tuple[Any, ...]) -> Iterator[Any]:
+        if len(args) != len(self._takes):
+            raise TypeError(f"expected {len(self._takes)} arguments, got {len(args)}")
+        values = []
+        for kind, value in zip(self._takes, args, strict=True):
+            if kind is int:
+                # Integers only (operator.index refuses "5" and 5.0 with a TypeError, as no
+                # caller should pass them); past what a 64-bit column holds nothing matches,
+                # without reaching the database (SQLite cannot bind a larger integer at all).
+                value = operator.index(value)
+                if not _LOWEST_ID <= value <= _HIGHEST_ID:
+                    return iter(())
+            elif not isinstance(value, datetime) or value.tzinfo is None:
+                raise TypeError("expected an aware datetime")
+            values.append(value)
         composed = self._composed or self._compose()
+        ops = connections[composed.db].ops
         params = list(composed.statement.params)
         for position, index in composed.slots:
-            params[position] = ids[index]
-        return next(composed.statement.run(composed.db, params), None)
+            value = values[index]
+            params[position] = (
+                ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
+            )
+        return composed.statement.run(composed.db, params)
 
     def _compose(self) -> _Composed:
-        stand_ins = [next(_STAND_INS) for _ in range(self._arity)]
+        stand_ins = [_stand_in(kind) for kind in self._takes]
         queryset = self._build(*stand_ins)
-        if (
-            queryset.query.annotation_select
-            or queryset._prefetch_related_lookups
-            or queryset._iterable_class is not ModelIterable
+        if queryset._prefetch_related_lookups or queryset._iterable_class not in (
+            ModelIterable,
+            ValuesIterable,
         ):
-            raise ValueError("Prepared reads only fields and select_related rows.")
+            raise ValueError("Prepared reads model rows or .values() dicts, without prefetches.")
         statement = _Statement.of(queryset)
+        # Each stand-in as it reaches the parameters: a datetime as the backend adapts it.
+        ops = connections[queryset.db].ops
+        reached = [
+            ops.adapt_datetimefield_value(s) if isinstance(s, datetime) else s for s in stand_ins
+        ]
         slots = tuple(
-            (position, stand_ins.index(value))
+            (position, reached.index(value))
             for position, value in enumerate(statement.params)
-            if isinstance(value, int) and value in stand_ins
+            if value in reached
         )
-        if {index for _position, index in slots} != set(range(self._arity)):
-            raise ValueError("Every id must reach the SQL as a parameter of its own.")
+        if {index for _position, index in slots} != set(range(len(stand_ins))):
+            raise ValueError("Every argument must reach the SQL as a parameter of its own.")
         self._composed = _Composed(statement, slots, queryset.db)
         return self._composed
+
+
+def _stand_in(kind: type) -> Any:
+    """A value no row holds, used once per process: a negative id, or a moment in 1901."""
+    if kind is int:
+        return next(_STAND_INS)
+    return _STAND_IN_EPOCH + timedelta(microseconds=next(_MOMENT_STAND_INS))
 
 
 # What `ComposedOnce` composed, by key: counts as (sql, params), pages as _Statement. A

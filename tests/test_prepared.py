@@ -5,12 +5,14 @@ mark and what its cache holds (the lists that use it are tested with their pages
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
 from django.db.models import Count, F
 from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
+from django.utils import timezone
 
 from portal import prepared
 from portal.models import Event, Role
@@ -69,10 +71,64 @@ def test_an_id_that_is_not_an_integer_is_refused_at_once(not_an_id, django_asser
 
 
 def test_what_it_cannot_rebuild_is_refused():
-    with pytest.raises(ValueError, match="only fields"):
-        Prepared(lambda pk: Event.objects.annotate(n=Count("checkins")).filter(pk=pk)).first(1)
+    with pytest.raises(ValueError, match="without prefetches"):
+        Prepared(lambda pk: Event.objects.prefetch_related("checkins").filter(pk=pk)).first(1)
+    with pytest.raises(ValueError, match="without prefetches"):
+        Prepared(lambda pk: Event.objects.filter(pk=pk).values_list("pk", flat=True)).first(1)
     with pytest.raises(ValueError, match="parameter of its own"):
         Prepared(lambda pk: Event.objects.all()).first(1)  # the id never reaches the SQL
+    with pytest.raises(ValueError, match="parameter of its own"):
+        Prepared(lambda pk: Event.objects.filter(pk=pk + 1)).first(1)  # not the id as given
+    with pytest.raises(ValueError, match="parameter of its own"):
+        # A date cut from the moment is not the moment: it would stay the stand-in's date.
+        Prepared(lambda at: Event.objects.filter(starts_at__date=at.date()), takes=(datetime,)).all(
+            timezone.now()
+        )
+    with pytest.raises(TypeError):
+        Prepared(lambda name: Event.objects.filter(title=name), takes=(str,))
+
+
+def test_a_list_with_annotations_is_what_the_queryset_gives_for_each_id(faculty, category):
+    """`all()`: the ids change from call to call, and so do the rows and their annotations."""
+    other = UserFactory(role=Role.FACULTY)
+    for organiser, count in ((faculty, 3), (other, 2)):
+        for _ in range(count):
+            EventFactory(organiser=organiser, category=category)
+
+    def build(organiser_id):
+        return (
+            Event.objects.filter(organiser_id=organiser_id)
+            .select_related("category")
+            .annotate(n=Count("checkins"), doubled=F("capacity") * 2)
+            .order_by("-id")
+        )
+
+    read = Prepared(build)
+    for organiser in (faculty, other, faculty):
+        got, orm = read.all(organiser.pk), list(build(organiser.pk))
+        assert [e.pk for e in got] == [e.pk for e in orm] and len(got) in (2, 3)
+        assert all(same(a, b) for a, b in zip(got, orm, strict=True))
+        assert [(e.n, e.doubled, e.category.name) for e in got] == [
+            (e.n, e.doubled, e.category.name) for e in orm
+        ]
+    assert read.all(10**9) == []
+
+
+def test_a_moment_is_an_argument_like_an_id(faculty, category):
+    """A clock-dependent read: the moment given decides the rows, on every backend (SQLite
+    binds a datetime as text, PostgreSQL as a timestamp)."""
+    now = timezone.now()
+    early = EventFactory(organiser=faculty, category=category, starts_at=now - timedelta(days=3))
+    late = EventFactory(organiser=faculty, category=category, starts_at=now + timedelta(days=3))
+    read = Prepared(
+        lambda pk, at: Event.objects.filter(organiser_id=pk, starts_at__gt=at).order_by("pk"),
+        takes=(int, datetime),
+    )
+    assert [e.pk for e in read.all(faculty.pk, now - timedelta(days=5))] == [early.pk, late.pk]
+    assert [e.pk for e in read.all(faculty.pk, now)] == [late.pk]
+    assert read.all(faculty.pk, now + timedelta(days=5)) == []
+    with pytest.raises(TypeError):
+        read.all(faculty.pk, now.replace(tzinfo=None))  # naive: refused, not guessed
 
 
 @pytest.mark.parametrize("viewer_role", ["organiser", "other_faculty", "student", "admin"])

@@ -101,7 +101,7 @@ def _event_read(related: tuple[str, ...]) -> Prepared:
         viewer = User(pk=viewer_id, role=Role.STUDENT, is_active=True)
         return visible_events_with(viewer, related).filter(pk=pk)
 
-    return Prepared(build, arity=2)
+    return Prepared(build, takes=(int, int))
 
 
 @cache

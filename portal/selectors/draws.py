@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import CheckIn, Draw, DrawEntry, DrawWinner, StudentProfile, User
 from portal.permissions import is_student
+from portal.prepared import Prepared
 from portal.selectors.counts import count_per_row
 from portal.selectors.ledger import name_visible
 
@@ -46,14 +47,29 @@ def entries_count() -> Coalesce:
 
 def list_draws(viewer: User, *, drawn: bool, limit: int = 30) -> list[Draw]:
     """Open draws (soonest deadline first) or performed ones (latest first), with the entrant
-    count and, for a student, their standing in each. One query."""
+    count and, for a student, their standing in each. One query, composed once per process
+    (`_draws_read`): composing its correlated counts and the viewer's five subqueries took 4 ms
+    of the draws page's CPU (issue 17)."""
     profile = getattr(viewer, "student_profile", None) if is_student(viewer) else None
-    draws = Draw.objects.select_related("event", "reward").annotate(entries_count=entries_count())
-    if drawn:
-        draws = draws.filter(status=Status.DRAWN).order_by("-performed_at", "-id")
-    else:
-        draws = draws.filter(status=Status.OPEN).order_by("entry_deadline", "id")
-    return list(_with_viewer(draws, profile)[:limit])
+    if profile is None:
+        return _draws_read(drawn, limit, for_student=False).all()
+    return _draws_read(drawn, limit, for_student=True).all(profile.pk)
+
+
+@cache
+def _draws_read(drawn: bool, limit: int, *, for_student: bool) -> Prepared:
+    def build(*student_id: int) -> QuerySet[Draw]:
+        draws = Draw.objects.select_related("event", "reward").annotate(
+            entries_count=entries_count()
+        )
+        if drawn:
+            draws = draws.filter(status=Status.DRAWN).order_by("-performed_at", "-id")
+        else:
+            draws = draws.filter(status=Status.OPEN).order_by("entry_deadline", "id")
+        profile = StudentProfile(pk=student_id[0]) if student_id else None
+        return _with_viewer(draws, profile)[:limit]
+
+    return Prepared(build, takes=(int,) if for_student else ())
 
 
 def open_draws_for_staff(*, limit: int = 5) -> list[Draw]:

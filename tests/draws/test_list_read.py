@@ -1,0 +1,67 @@
+"""The draws page's list (`list_draws`), composed once per process (portal.prepared): each
+viewer gets their own standing in each draw, what the ORM's queryset gives them."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db.models.sql.compiler import SQLCompiler
+
+from portal.models import Draw
+from portal.selectors import draws as draw_selectors
+from tests.draws.conftest import enter, entrants, perform
+from tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+SHOWN = ("pk", "title", "entries_count", "entered", "checked_in", "my_pick_id", "my_pick_status")
+
+
+def orm_list(viewer, *, drawn: bool, limit: int = 30) -> list[Draw]:
+    """The list as the ORM composes it, every time (what `list_draws` did before)."""
+    profile = getattr(viewer, "student_profile", None) if viewer.role == "student" else None
+    draws = Draw.objects.select_related("event", "reward").annotate(
+        entries_count=draw_selectors.entries_count()
+    )
+    if drawn:
+        draws = draws.filter(status=Draw.Status.DRAWN).order_by("-performed_at", "-id")
+    else:
+        draws = draws.filter(status=Draw.Status.OPEN).order_by("entry_deadline", "id")
+    return list(draw_selectors._with_viewer(draws, profile)[:limit])
+
+
+def shown(draws: list[Draw]) -> list[tuple]:
+    return [tuple(getattr(d, name, None) for name in SHOWN) for d in draws]
+
+
+def test_each_viewer_sees_their_own_standing(make_draw, admin):
+    first, second = make_draw(title="Open one"), make_draw(title="Open two")
+    done = make_draw(title="Performed", winners_count=1, alternates_count=1)
+    winner, loser, bystander = StudentFactory(), StudentFactory(), StudentFactory()
+    enter(first, winner)
+    enter(second, loser)
+    enter(done, winner, loser, *entrants(done, 2))
+    perform(done, admin)
+    viewers = [winner.user, loser.user, bystander.user, admin]
+    for viewer in viewers:  # composed here, if no earlier test did (and profiles cached)
+        draw_selectors.list_draws(viewer, drawn=False)
+        draw_selectors.list_draws(viewer, drawn=True)
+    with mock.patch.object(
+        SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql
+    ) as composed:
+        got = [
+            (draw_selectors.list_draws(v, drawn=False), draw_selectors.list_draws(v, drawn=True))
+            for v in viewers
+        ]
+    assert composed.call_count == 0  # each viewer's lists: the SQL composed before, new ids
+    for viewer, (open_draws, past_draws) in zip(viewers, got, strict=True):
+        assert shown(open_draws) == shown(orm_list(viewer, drawn=False))
+        assert shown(past_draws) == shown(orm_list(viewer, drawn=True))
+        assert [d.title for d in open_draws] == ["Open one", "Open two"]
+    assert [d.entered for d in got[0][0]] == [True, False]
+    assert [d.entered for d in got[1][0]] == [False, True]
+    assert got[0][1][0].my_pick_id is not None or got[1][1][0].my_pick_id is not None
+    assert got[2][1][0].my_pick_id is None and got[2][1][0].entered is False
+    assert not hasattr(got[3][0][0], "entered")  # staff: no standing asked for
+    assert got[0][1][0].event is None and got[0][1][0].entries_count == 4
