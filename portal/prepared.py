@@ -27,9 +27,11 @@ from django.db import connections, models
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
-# Stand-in ids no row has (ids are positive) and moments no row holds, each used once per
-# process.
-_STAND_INS = itertools.count(-7_300_000_000_001, -1)
+# Stand-ins, each used once per process: values no query holds as a constant, so where one
+# lands among the parameters is known. The integers are positive and within a 32-bit column's
+# range: Django finds nothing, and composes no SQL, for a value a column cannot hold (a
+# negative cost, an id past 2**63). What a query with stand-ins finds is never used.
+_STAND_INS = itertools.count(1_987_654_321)
 _MOMENT_STAND_INS = itertools.count()
 _STAND_IN_EPOCH = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 # What a 64-bit id column can hold: anything else finds nothing, without reaching the database
@@ -126,7 +128,7 @@ class _Statement:
 @dataclass(frozen=True)
 class _Composed:
     statement: _Statement
-    slots: tuple[tuple[int, int], ...]  # (parameter position, index of the id)
+    slots: tuple[tuple[int, int], ...]  # (parameter position, index of the argument)
     db: str
 
 
@@ -149,15 +151,21 @@ class Prepared:
         self._takes = takes
         if any(kind not in (int, datetime) for kind in self._takes):
             raise TypeError("Prepared takes integers and datetimes.")
-        self._composed: _Composed | None = None
+        self._composed: _Composed | None = None  # the rows' statement
+        self._count: _Composed | None = None  # the count's
 
     def first(self, *args: Any) -> Any:
-        return next(self._run(args), None)
+        return next(self._run(self._read, args), None)
 
     def all(self, *args: Any) -> list[Any]:
-        return list(self._run(args))
+        return list(self._run(self._read, args))
 
-    def _run(self, args: tuple[Any, ...]) -> Iterator[Any]:
+    def count(self, *args: Any) -> int:
+        """The queryset's `count()`: the statement Django runs for it, composed (and run, with
+        the stand-ins) once."""
+        return next(self._run(self._counted, args), {"n": 0})["n"]
+
+    def _run(self, composed: Callable[[], _Composed], args: tuple[Any, ...]) -> Iterator[Any]:
         if len(args) != len(self._takes):
             raise TypeError(f"expected {len(self._takes)} arguments, got {len(args)}")
         values = []
@@ -172,43 +180,63 @@ class Prepared:
             elif not isinstance(value, datetime) or value.tzinfo is None:
                 raise TypeError("expected an aware datetime")
             values.append(value)
-        composed = self._composed or self._compose()
-        ops = connections[composed.db].ops
-        params = list(composed.statement.params)
-        for position, index in composed.slots:
+        read = composed()
+        ops = connections[read.db].ops
+        params = list(read.statement.params)
+        for position, index in read.slots:
             value = values[index]
             params[position] = (
                 ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
             )
-        return composed.statement.run(composed.db, params)
+        return read.statement.run(read.db, params)
 
-    def _compose(self) -> _Composed:
-        stand_ins = [_stand_in(kind) for kind in self._takes]
-        queryset = self._build(*stand_ins)
-        if queryset._prefetch_related_lookups or queryset._iterable_class not in (
-            ModelIterable,
-            ValuesIterable,
-        ):
-            raise ValueError("Prepared reads model rows or .values() dicts, without prefetches.")
-        statement = _Statement.of(queryset)
-        # Each stand-in as it reaches the parameters: a datetime as the backend adapts it.
-        ops = connections[queryset.db].ops
-        reached = [
-            ops.adapt_datetimefield_value(s) if isinstance(s, datetime) else s for s in stand_ins
-        ]
-        slots = tuple(
-            (position, reached.index(value))
-            for position, value in enumerate(statement.params)
-            if value in reached
-        )
-        if {index for _position, index in slots} != set(range(len(stand_ins))):
-            raise ValueError("Every argument must reach the SQL as a parameter of its own.")
-        self._composed = _Composed(statement, slots, queryset.db)
+    def _read(self) -> _Composed:
+        if self._composed is None:
+            stand_ins = [_stand_in(kind) for kind in self._takes]
+            queryset = self._build(*stand_ins)
+            if queryset._prefetch_related_lookups or queryset._iterable_class not in (
+                ModelIterable,
+                ValuesIterable,
+            ):
+                raise ValueError(
+                    "Prepared reads model rows or .values() dicts, without prefetches."
+                )
+            self._composed = _slotted(_Statement.of(queryset), stand_ins, queryset.db)
         return self._composed
+
+    def _counted(self) -> _Composed:
+        if self._count is None:
+            stand_ins = [_stand_in(kind) for kind in self._takes]
+            queryset = self._build(*stand_ins)
+            with _recorded(queryset.db) as ran:
+                queryset.count()
+            if len(ran) != 1:
+                raise ValueError("Prepared counts what Django counts in one statement.")
+            sql, params = ran[0]
+            statement = _Statement(sql, params, None, {}, names=["n"])
+            self._count = _slotted(statement, stand_ins, queryset.db)
+        return self._count
+
+
+def _slotted(statement: _Statement, stand_ins: list[Any], db: str) -> _Composed:
+    """`statement` with where each stand-in landed among its parameters (a datetime as the
+    backend adapts it): each must land somewhere, as itself."""
+    ops = connections[db].ops
+    reached = [
+        ops.adapt_datetimefield_value(s) if isinstance(s, datetime) else s for s in stand_ins
+    ]
+    slots = tuple(
+        (position, reached.index(value))
+        for position, value in enumerate(statement.params)
+        if value in reached
+    )
+    if {index for _position, index in slots} != set(range(len(stand_ins))):
+        raise ValueError("Every argument must reach the SQL as a parameter of its own.")
+    return _Composed(statement, slots, db)
 
 
 def _stand_in(kind: type) -> Any:
-    """A value no row holds, used once per process: a negative id, or a moment in 1901."""
+    """A value used once per process (see `_STAND_INS`): an integer, or a moment in 1901."""
     if kind is int:
         return next(_STAND_INS)
     return _STAND_IN_EPOCH + timedelta(microseconds=next(_MOMENT_STAND_INS))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,9 +22,10 @@ def can_redeem(user: User | None) -> bool:
     return is_student(user)
 
 
-def open_rewards() -> QuerySet[Reward]:
-    """Rewards a student can see in the catalogue: active and not past their window."""
-    now = timezone.now()
+def open_rewards(now: datetime | None = None) -> QuerySet[Reward]:
+    """Rewards a student can see in the catalogue: active and not past their window (at `now`,
+    by default the present)."""
+    now = now or timezone.now()
     return Reward.objects.filter(is_active=True).filter(
         Q(available_until__isnull=True) | Q(available_until__gt=now)
     )

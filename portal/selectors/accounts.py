@@ -25,6 +25,7 @@ from portal.models import (
     User,
 )
 from portal.permissions import reach_of
+from portal.prepared import Prepared
 
 
 def active_students() -> QuerySet[StudentProfile]:
@@ -41,10 +42,16 @@ def own_profile_with_department(user: User) -> StudentProfile | None:
     cache = User.student_profile.related  # request.user may be a lazy object: not type(user)
     if cache.is_cached(user):
         return cache.get_cached_value(user)
-    profile = StudentProfile.objects.select_related("department").filter(user=user).first()
+    profile = _profile_with_department.first(user.pk)
     if profile is not None:
         cache.set_cached_value(user, profile)
     return profile
+
+
+# Composed once per process (portal.prepared): the student dashboard reads it on every visit.
+_profile_with_department = Prepared(
+    lambda user_id: StudentProfile.objects.select_related("department").filter(user_id=user_id)
+)
 
 
 def pending_signup_of(user: User) -> PendingSignup | None:

@@ -4,6 +4,7 @@ their claims. Tasks are in selectors/tasks.py, the review queue in selectors/rev
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from django.db.models import (
     OuterRef,
@@ -22,6 +23,7 @@ from portal.models import (
     TaskAssignment,
     Transaction,
 )
+from portal.prepared import Prepared
 
 Status = TaskAssignment.Status
 
@@ -107,9 +109,14 @@ def list_claims_for(profile: StudentProfile, *, limit: int = 100) -> list[Activi
 
 
 def open_claims_for(profile: StudentProfile, *, limit: int = 4) -> list[ActivityClaim]:
-    """Claims still waiting for review, for the student's dashboard."""
-    return list(
-        ActivityClaim.objects.filter(student=profile, status=ReviewStatus.PENDING).select_related(
-            "category"
-        )[:limit]
+    """Claims still waiting for review, for the student's dashboard (composed once)."""
+    return _open_claims(limit).all(profile.pk)
+
+
+@cache
+def _open_claims(limit: int) -> Prepared:
+    return Prepared(
+        lambda student_id: ActivityClaim.objects.filter(
+            student_id=student_id, status=ReviewStatus.PENDING
+        ).select_related("category")[:limit]
     )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal.models import CheckIn, Event, EventReminder, Registration, User
+from portal.models import CheckIn, Event, EventReminder, Registration, Role, User
 from portal.permissions import is_student, visible_events_with
-from portal.prepared import composed_once
+from portal.prepared import Prepared, composed_once
 from portal.selectors.counts import count_per_row
 from portal.selectors.ledger import ANONYMOUS_NAME
 
@@ -34,11 +35,12 @@ def list_events(
     organiser: int | None = None,
     related: tuple[str, ...] = ("organiser", "category"),
     with_counts: bool = True,
+    now: datetime | None = None,
 ) -> QuerySet[Event]:
     """Events for the list page with their check-in count (`with_counts`: the list shows it
     to organisers only) and whether the viewer attended, in one query; `related`: the rows
     read with each event (the list's cards show neither organiser nor category)."""
-    now = timezone.now()
+    now = now or timezone.now()
     events = visible_events_with(viewer, related)
     if when == "past":
         events = events.filter(ends_at__lte=now).order_by("-starts_at", "-id")
@@ -113,21 +115,42 @@ def recent_arrivals(event: Event, *, limit: int) -> list[tuple[str, datetime]]:
 
 
 def upcoming_for_student(viewer: User, *, limit: int = 4) -> list[Event]:
-    events = list_events(viewer, related=(), with_counts=False)
-    return list(events.filter(status=Status.PUBLISHED)[:limit])
+    """The student dashboard's next events, composed once per process (`portal.prepared`)."""
+    if not is_student(viewer):
+        events = list_events(viewer, related=(), with_counts=False)
+        return list(events.filter(status=Status.PUBLISHED)[:limit])
+    return _upcoming_for_student(limit).all(viewer.pk, timezone.now())
+
+
+@cache
+def _upcoming_for_student(limit: int) -> Prepared:
+    def build(viewer_id: int, now: datetime) -> QuerySet[Event]:
+        viewer = User(pk=viewer_id, role=Role.STUDENT, is_active=True)
+        events = list_events(viewer, related=(), with_counts=False, now=now)
+        return events.filter(status=Status.PUBLISHED)[:limit]
+
+    return Prepared(build, takes=(int, datetime))
 
 
 def organised_by(viewer: User, *, limit: int = 5) -> list[Event]:
     """The organiser's current and next events with live counts, for the staff dashboards:
-    only the columns their list shows (a whole event row is twenty columns)."""
-    now = timezone.now()
-    return list(
-        Event.objects.filter(organiser=viewer, ends_at__gt=now)
-        .exclude(status=Status.CANCELLED)
-        .only("title", "starts_at", "capacity", "status")
-        .annotate(checkin_count=checkin_count())
-        .order_by("starts_at")[:limit]
-    )
+    only the columns their list shows (a whole event row is twenty columns). Composed once
+    per process (`portal.prepared`)."""
+    return _organised_by(limit).all(viewer.pk, timezone.now())
+
+
+@cache
+def _organised_by(limit: int) -> Prepared:
+    def build(organiser_id: int, now: datetime) -> QuerySet[Event]:
+        return (
+            Event.objects.filter(organiser_id=organiser_id, ends_at__gt=now)
+            .exclude(status=Status.CANCELLED)
+            .only("title", "starts_at", "capacity", "status")
+            .annotate(checkin_count=checkin_count())
+            .order_by("starts_at")[:limit]
+        )
+
+    return Prepared(build, takes=(int, datetime))
 
 
 def has_reminder(event: Event, viewer: User) -> bool:

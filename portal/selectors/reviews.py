@@ -36,7 +36,7 @@ from portal.models import (
     TaskAssignment,
     User,
 )
-from portal.prepared import ComposedOnce
+from portal.prepared import ComposedOnce, Prepared
 
 Status = TaskAssignment.Status
 
@@ -352,7 +352,15 @@ def _build_queue(shape: QueueShape, age: str = "") -> QuerySet:
 
 
 def pending_review_count() -> int:
-    """Claims and task submissions waiting for a decision (the navigation badge). One query."""
+    """Claims and task submissions waiting for a decision (the navigation badge). One query,
+    composed once per process."""
+    return _pending_reviews.count()
+
+
+def _pending_reviews_query() -> QuerySet:
     claims = ActivityClaim.objects.filter(status=ReviewStatus.PENDING).order_by().values("pk")
     tasks = TaskAssignment.objects.filter(status=Status.SUBMITTED).order_by().values("pk")
-    return claims.union(tasks, all=True).count()
+    return claims.union(tasks, all=True)
+
+
+_pending_reviews = Prepared(_pending_reviews_query, takes=())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Redemption, Reward, StudentProfile
 from portal.permissions import open_rewards
+from portal.prepared import Prepared
 from portal.selectors.counts import count_per_row
 
 Status = Redemption.Status
@@ -57,14 +60,24 @@ def list_catalogue(
 
 
 def affordable_rewards(profile: StudentProfile, *, limit: int = 4) -> list[Reward]:
-    """For the student dashboard: what they can redeem now, dearest first (the best use)."""
-    return list(
-        open_rewards()
-        .filter(cost__lte=profile.balance)
-        .filter(Q(stock__isnull=True) | Q(stock__gt=0))
-        .filter(Q(available_from__isnull=True) | Q(available_from__lte=timezone.now()))
-        .order_by("-cost", "name")[:limit]
-    )
+    """For the student dashboard: what they can redeem now, dearest first (the best use).
+    The student dashboard's reads are composed once per process (`portal.prepared`):
+    composing its eight queries was a sixth of the page (issue 17)."""
+    return _affordable(limit).all(profile.balance, timezone.now())
+
+
+@cache
+def _affordable(limit: int) -> Prepared:
+    def build(balance: int, now: datetime) -> QuerySet[Reward]:
+        return (
+            open_rewards(now)
+            .filter(cost__lte=balance)
+            .filter(Q(stock__isnull=True) | Q(stock__gt=0))
+            .filter(Q(available_from__isnull=True) | Q(available_from__lte=now))
+            .order_by("-cost", "name")[:limit]
+        )
+
+    return Prepared(build, takes=(int, datetime))
 
 
 def held_count(profile: StudentProfile, reward: Reward) -> int:
@@ -74,8 +87,16 @@ def held_count(profile: StudentProfile, reward: Reward) -> int:
 
 
 def list_redemptions_for(profile: StudentProfile, *, limit: int | None = None) -> list[Redemption]:
-    redemptions = Redemption.objects.filter(student=profile).select_related("reward")
-    return list(redemptions[:limit] if limit else redemptions)
+    return _redemptions_of(limit).all(profile.pk)
+
+
+@cache
+def _redemptions_of(limit: int | None) -> Prepared:
+    def build(student_id: int) -> QuerySet[Redemption]:
+        redemptions = Redemption.objects.filter(student_id=student_id).select_related("reward")
+        return redemptions[:limit] if limit else redemptions
+
+    return Prepared(build)
 
 
 def list_queue() -> QuerySet[Redemption]:
@@ -84,7 +105,11 @@ def list_queue() -> QuerySet[Redemption]:
 
 
 def pending_count() -> int:
-    return Redemption.objects.filter(status=Status.PENDING).count()
+    """The admin menu's badge, on every page a catalogue manager opens: composed once."""
+    return _pending.count()
+
+
+_pending = Prepared(lambda: Redemption.objects.filter(status=Status.PENDING), takes=())
 
 
 @dataclass(frozen=True)

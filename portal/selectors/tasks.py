@@ -3,6 +3,8 @@ staff's lists with how many places each task holds."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import (
     Exists,
     F,
@@ -19,6 +21,7 @@ from portal.models import (
     User,
 )
 from portal.permissions import sees_every_task
+from portal.prepared import Prepared
 from portal.selectors.counts import count_per_row
 
 Status = TaskAssignment.Status
@@ -28,19 +31,32 @@ Status = TaskAssignment.Status
 
 
 def current_assignment(profile: StudentProfile) -> TaskAssignment | None:
-    """The one task the student is working on or waiting to hear about, if any."""
-    return (
-        TaskAssignment.objects.filter(student=profile, status__in=TaskAssignment.UNFINISHED)
+    """The one task the student is working on or waiting to hear about, if any (composed once
+    per process: it is on the student dashboard and the tasks page)."""
+    return _current_assignment.first(profile.pk)
+
+
+_current_assignment = Prepared(
+    lambda student_id: (
+        TaskAssignment.objects.filter(student_id=student_id, status__in=TaskAssignment.UNFINISHED)
         .select_related("task__category")
-        .first()
-    )
+        .order_by("pk")[:1]
+    )  # what .first() asks for
+)
 
 
 def past_assignments(profile: StudentProfile, *, limit: int = 10) -> list[TaskAssignment]:
-    return list(
-        TaskAssignment.objects.filter(student=profile)
-        .exclude(status__in=TaskAssignment.UNFINISHED)
-        .select_related("task", "decided_by")[:limit]
+    return _past_assignments(limit).all(profile.pk)
+
+
+@cache
+def _past_assignments(limit: int) -> Prepared:
+    return Prepared(
+        lambda student_id: (
+            TaskAssignment.objects.filter(student_id=student_id)
+            .exclude(status__in=TaskAssignment.UNFINISHED)
+            .select_related("task", "decided_by")[:limit]
+        )
     )
 
 
