@@ -55,3 +55,19 @@ def test_the_day_month_time_filter_is_the_date_filter(language):
         for moment in MOMENTS:
             context = {"when": moment.replace(second=42), "missing": None}
             assert fast.render(Context(context)) == stock.render(Context(context))
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_event_tile_filters_are_the_date_filter(language):
+    fast = Template(
+        "{% load portal %}{{ when|month_abbr }}|{{ when|day_of_month }}|"
+        "{{ missing|month_abbr }}{{ missing|day_of_month }}"
+    )
+    stock = Template(
+        '{{ when|date:"M" }}|{{ when|date:"j" }}|{{ missing|date:"M" }}{{ missing|date:"j" }}'
+    )
+    with translation.override(language):
+        # Late in the day in UTC: the local day (and month, on the 1st) may differ.
+        for moment in [*MOMENTS, datetime(2026, 2, 28, 23, 30, tzinfo=UTC)]:
+            context = {"when": moment, "missing": None}
+            assert fast.render(Context(context)) == stock.render(Context(context))

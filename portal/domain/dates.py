@@ -41,6 +41,16 @@ def day_month_time(value: datetime, *, seconds: bool = False) -> str:
     return f"{_day(local)} {_time(local, seconds=seconds)}"
 
 
+def month_abbreviation(value: datetime) -> str:
+    """ "M" ("Dec")."""
+    return MONTHS_3[_local(value).month].title()
+
+
+def day_of_month(value: datetime) -> str:
+    """ "j" ("4")."""
+    return str(_local(value).day)
+
+
 def weekday_day_and_time(value: datetime) -> str:
     """ "D j M, H:i" ("Fri 4 Dec, 09:05")."""
     local = _local(value)

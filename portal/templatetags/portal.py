@@ -206,6 +206,18 @@ def day_time(value: datetime | None) -> str:
 
 
 @register.filter
+def month_abbr(value: datetime | None) -> str:
+    """`|date:"M"`, as `day_time` (portal/domain/dates.py): the event cards' date tile."""
+    return dates.month_abbreviation(value) if value else ""
+
+
+@register.filter
+def day_of_month(value: datetime | None) -> str:
+    """`|date:"j"`, as `day_time` (portal/domain/dates.py)."""
+    return dates.day_of_month(value) if value else ""
+
+
+@register.filter
 def day_month_time(value: datetime | None, seconds: str = "") -> str:
     """`|date:"j M H:i"` (`|day_month_time:"seconds"`: `|date:"j M H:i:s"`) for the attendance
     lists' rows, as `day_time` (portal/domain/dates.py)."""
