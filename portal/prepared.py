@@ -1,12 +1,13 @@
-"""Reads composed once per process, run again with new ids or as they are (issue 17).
+"""Reads composed once per process, run again with new arguments or as they are (issue 17).
 
 Django composes a queryset's SQL on every evaluation. For the hottest single-row reads (the
 event a check-in names) that was two thirds of the read's CPU: 0.49 of 0.7 ms, against 0.14
-for the round trip. `Prepared` composes its queryset once, with stand-in ids, notes where
-each id landed among the parameters, and from then on runs that SQL with the real ids,
-turning the row into model instances as the ORM's own `ModelIterable` does (converters,
-`from_db`, select_related populators). The queryset stays the single definition of the read:
-`tests/test_prepared.py` checks both give the same objects.
+for the round trip; for a list with correlated subqueries (the draws page's) it was 4 ms.
+`Prepared` composes its queryset once, with stand-in ids and moments, notes where each landed
+among the parameters, and from then on runs that SQL with the real ones, turning the rows
+into model instances as the ORM's own `ModelIterable` does (converters, `from_db`,
+select_related populators, annotations). The queryset stays the single definition of the
+read: `tests/test_prepared.py` checks both give the same objects.
 
 `ComposedOnce` does the same for a list whose SQL depends on nothing that changes between
 requests (the review queue, a filtered history, an event's attendance): its count and each
@@ -135,12 +136,13 @@ class _Composed:
 class Prepared:
     """A read whose SQL varies between calls only in its arguments: integers (ids, a balance)
     and aware datetimes (the clock), one each per position of `takes`. `build(*args)` makes
-    its queryset; it is composed once, with stand-ins no row holds, noting where each landed
+    its queryset; it is composed once, with stand-ins (`_STAND_INS`), noting where each landed
     among the parameters, and then run with the real arguments:
     `Prepared(lambda pk: Event.objects.select_related("category").filter(pk=pk)).first(7)`.
     `first(*args)` gives its first row, `all(*args)` the list (a LIMIT, an ordering, anything
-    else is fixed at the first call). Model rows with their select_related rows and
-    annotations, or `.values()` dicts; prefetches are refused. Each argument must reach the SQL
+    else is fixed at the first call), `count(*args)` its count. Model rows with their
+    select_related rows and annotations, or `.values()` dicts; prefetches are refused. Each
+    argument must reach the SQL
     as a parameter of its own, unchanged (not `pk + 1`, not a date cut from a datetime):
     composing refuses a build where one does not."""
 
