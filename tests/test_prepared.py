@@ -183,3 +183,23 @@ def test_past_its_size_the_cache_drops_the_oldest(faculty, category, monkeypatch
     for n in range(3):
         assert len(composed_once(Event.objects.all(), ("test", n))[0:1]) == 1
     assert [key[3] for key in prepared._COMPOSED] == [("test", 1), ("test", 2)]
+
+
+def test_a_count_is_the_querysets_count_for_each_argument(faculty, category):
+    now = timezone.now()
+    for days in (-2, -1, 1, 2, 3):
+        EventFactory(organiser=faculty, category=category, starts_at=now + timedelta(days=days))
+    EventFactory(category=category, starts_at=now + timedelta(days=1))  # someone else's
+
+    def build(pk, at):
+        return Event.objects.filter(organiser_id=pk, starts_at__gt=at)
+
+    read = Prepared(build, takes=(int, datetime))
+    assert read.count(faculty.pk, now) == build(faculty.pk, now).count() == 3
+    with mock.patch.object(
+        SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql
+    ) as composed:
+        assert read.count(faculty.pk, now - timedelta(days=5)) == 5
+        assert read.count(faculty.pk, now + timedelta(days=5)) == 0
+        assert read.count(10**9, now) == 0
+    assert composed.call_count == 0
