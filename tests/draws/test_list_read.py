@@ -6,6 +6,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.db.models import Count
 from django.db.models.sql.compiler import SQLCompiler
 
 from portal.models import Draw
@@ -66,3 +67,37 @@ def test_each_viewer_sees_their_own_standing(make_draw, admin):
     assert got[2][1][0].my_pick_id is None and got[2][1][0].entered is False
     assert not hasattr(got[3][0][0], "entered")  # staff: no standing asked for
     assert got[0][1][0].event is None and got[0][1][0].entries_count == 2
+
+
+def orm_draw(draw_id: int, viewer) -> Draw | None:
+    """One draw as the ORM composes it every time (what `get_draw` did before)."""
+    profile = getattr(viewer, "student_profile", None) if viewer.role == "student" else None
+    draws = Draw.objects.select_related("event", "reward", "created_by", "performed_by").annotate(
+        entries_count=Count("entries")
+    )
+    return draw_selectors._with_viewer(draws, profile).filter(pk=draw_id).first()
+
+
+def test_one_draw_and_its_picks_for_each_viewer(make_draw, admin):
+    done = make_draw(title="Performed", winners_count=1, alternates_count=1)
+    still_open = make_draw(title="Open")
+    winner, loser, bystander = StudentFactory(), StudentFactory(), StudentFactory()
+    enter(done, winner, loser)
+    enter(still_open, bystander)
+    perform(done, admin)
+    for viewer in (winner.user, loser.user, bystander.user, admin):
+        for draw in (done, still_open):
+            got, orm = draw_selectors.get_draw(draw.pk, viewer), orm_draw(draw.pk, viewer)
+            assert shown([got]) == shown([orm])
+            assert (got.created_by.name, got.performed_by) == (
+                orm.created_by.name,
+                orm.performed_by,
+            )
+        picks = draw_selectors.list_picks(done, viewer)
+        assert [p.pick.position for p in picks] == [1, 2]
+        assert [p.is_viewer for p in picks] == [
+            p.pick.entry.student.user_id == viewer.pk for p in picks
+        ]
+        assert sum(p.is_viewer for p in picks) == (viewer in (winner.user, loser.user))
+    assert draw_selectors.get_draw(10**9, winner.user) is None
+    assert draw_selectors.get_draw(10**9, admin) is None
