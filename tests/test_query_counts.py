@@ -239,9 +239,9 @@ def test_all_time_leaderboard_query_count(
 
 def test_weekly_leaderboard_query_count(small_data, client_as, student, django_assert_num_queries):
     client = client_as(student)
-    # session, user, viewer's profile with their department, the top period totals, their
+    # session, user, viewer's profile with their department, the top period totals with their
     # profiles, viewer's period points and rank (one query), department choices
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get("/leaderboard/?period=week")
 
 

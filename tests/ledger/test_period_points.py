@@ -103,6 +103,14 @@ def test_period_leaderboards_match_sums_over_the_ledger(faculty, admin, category
             board = get_leaderboard(viewer=None, period=period, department=department, top=50)
             shown = [row.points for row in board.rows]
             assert shown == sorted((p for p in expected.values() if p > 0), reverse=True)
+            # Each row names its own student (read with the period's row), ties by student.
+            names = {
+                s.pk: (s.user.name, s.department.code if s.department else "") for s in students
+            }
+            ranked = sorted((-p, pk) for pk, p in expected.items() if p > 0)
+            assert [(row.name, row.department) for row in board.rows] == [
+                names[pk] for _points, pk in ranked
+            ]
 
 
 def test_viewer_rank_outside_the_top_comes_from_the_rollup(faculty, category):
