@@ -5,6 +5,7 @@ mark and what its cache holds (the lists that use it are tested with their pages
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -203,3 +204,30 @@ def test_a_count_is_the_querysets_count_for_each_argument(faculty, category):
         assert read.count(faculty.pk, now + timedelta(days=5)) == 0
         assert read.count(10**9, now) == 0
     assert composed.call_count == 0
+
+
+def test_listed_choices_of_a_declared_queryset_are_composed_once(category):
+    """A `ListedModelChoiceField` declared with a `shape` reads its options through SQL
+    composed once per process; given another queryset, it composes it as Django does."""
+    from portal.filters.common import ListedModelChoiceField
+    from portal.models import Category
+    from tests.factories import CategoryFactory
+
+    declared = ListedModelChoiceField(
+        queryset=Category.objects.order_by("name"), shape="test categories by name"
+    )
+    assert [c.pk for c in copy.deepcopy(declared).listed()] == [category.pk]
+    newer = CategoryFactory(name="AAA first")
+    with mock.patch.object(
+        SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql
+    ) as composed:
+        field = copy.deepcopy(declared)  # as each form gets its fields
+        assert [c.pk for c in field.listed()] == [newer.pk, category.pk]  # rows read anew
+        assert field.clean(str(newer.pk)) == newer
+    assert composed.call_count == 0
+    field.queryset = Category.objects.filter(pk=category.pk)  # not the declared one
+    with mock.patch.object(
+        SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql
+    ) as composed:
+        assert [c.pk for c in field.listed()] == [category.pk]
+    assert composed.call_count == 1

@@ -29,12 +29,14 @@ class ReviewFilterForm(forms.Form):
     category = ListedModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.order_by("name"),
+        shape="categories by name",
         required=False,
         empty_label=_("All"),
     )
     department = ListedModelChoiceField(
         label=_("Department"),
         queryset=Department.objects.order_by("name"),
+        shape="departments by name",
         required=False,
         empty_label=_("All"),
     )

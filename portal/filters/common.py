@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import StudentProfile
+from portal.prepared import composed_once
 from portal.tables.fast import escaped
 
 M = TypeVar("M", bound=Model)
@@ -129,15 +130,31 @@ class ListedModelChoiceField(forms.ModelChoiceField):
     iterator = _ListedChoices
     widget = QuickSelect
 
+    def __init__(self, queryset: QuerySet | None, *, shape: str = "", **kwargs: Any) -> None:
+        """`shape` names a queryset fixed where the field is declared (no clock, no request):
+        its SQL is then composed once per process (`portal.prepared.composed_once`), not on
+        every form (about 0.45 ms a list)."""
+        super().__init__(queryset, **kwargs)
+        self._shape = shape
+
     def _set_queryset(self, queryset: QuerySet | None) -> None:
         self._listed: list[Model] | None = None
+        self._shape = ""  # another queryset than the declared one: composed as Django does
         super()._set_queryset(queryset)
 
     queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ListedModelChoiceField:
+        copied = super().__deepcopy__(memo)  # a copy of the same declared queryset
+        copied._shape = self._shape
+        return copied
+
     def listed(self) -> list[Model]:
         if self._listed is None:
-            self._listed = list(self.queryset)
+            queryset = self.queryset
+            if self._shape:
+                queryset = composed_once(queryset, ("listed choices", self._shape))
+            self._listed = list(queryset)
         return self._listed
 
     def to_python(self, value: Any) -> Model | None:

@@ -193,6 +193,7 @@ class EventFilterForm(forms.Form):
     category = ListedModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.all(),
+        shape="event categories",
         required=False,
         empty_label=_("All categories"),
         widget=QuickSelect(attrs={"class": "input"}),
@@ -208,6 +209,7 @@ class EventFilterForm(forms.Form):
                 )
             )
         ).only("pk", "name", "email"),  # what __str__ shows
+        shape="public organisers",
         required=False,
         empty_label=_("Any organiser"),
         widget=QuickSelect(attrs={"class": "input"}),
