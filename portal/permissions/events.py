@@ -113,11 +113,18 @@ def _event_read_for_admins(related: tuple[str, ...]) -> Prepared:
 
 def access_event_for_organiser(viewer: User, pk: int) -> Event:
     """An event the viewer manages (`can_manage_event`); 404 for everyone else, so nobody
-    learns about another organiser's check-in screen or its codes."""
-    event = get_object_or_404(Event.objects.select_related("organiser", "category", "club"), pk=pk)
-    if can_manage_event(viewer, event):
+    learns about another organiser's check-in screen or its codes. The read is composed once
+    per process (`portal.prepared`): every organiser page and the check-in screen's refresh
+    make it."""
+    event = _organised_event_read.first(pk)
+    if event is not None and can_manage_event(viewer, event):
         return event
     raise Http404
+
+
+_organised_event_read = Prepared(
+    lambda pk: Event.objects.select_related("organiser", "category", "club").filter(pk=pk)
+)
 
 
 def access_checkin_for_organiser(viewer: User, pk: int) -> CheckIn:

@@ -181,32 +181,12 @@ class RegistrationFigures:
 
 def registration_figures(event: Event) -> RegistrationFigures:
     """Two aggregate queries, whatever the number of registrations (one for an event that
-    takes no registrations: nobody can be registered, excused or a no-show)."""
-    Reg = Registration.Status
+    takes no registrations: nobody can be registered, excused or a no-show). Each is one
+    event's group (no row when it has none), composed once per process (`portal.prepared`)."""
     regs = {"registered": 0, "waitlisted": 0, "excused": 0}
     if event.requires_registration:
-        came = CheckIn.objects.standing().filter(event=event, student=OuterRef("student"))
-        regs = (
-            Registration.objects.filter(event=event)
-            .annotate(came=Exists(came))
-            .aggregate(
-                registered=Count("pk", filter=Q(status=Reg.REGISTERED)),
-                waitlisted=Count("pk", filter=Q(status=Reg.WAITLISTED)),
-                excused=Count(
-                    "pk",
-                    filter=Q(status=Reg.REGISTERED, excused_at__isnull=False, came=False),
-                ),
-            )
-        )
-    was_registered = Registration.objects.filter(
-        event=event, student=OuterRef("student"), status=Reg.REGISTERED
-    )
-    checkins = (
-        CheckIn.objects.filter(event=event)
-        .standing()
-        .annotate(was_registered=Exists(was_registered))
-        .aggregate(total=Count("pk"), attended=Count("pk", filter=Q(was_registered=True)))
-    )
+        regs = _registration_counts.first(event.pk) or regs
+    checkins = _checkin_counts.first(event.pk) or {"total": 0, "attended": 0}
     return RegistrationFigures(
         registered=regs["registered"],
         waitlisted=regs["waitlisted"],
@@ -214,6 +194,42 @@ def registration_figures(event: Event) -> RegistrationFigures:
         walk_ins=checkins["total"] - checkins["attended"],
         excused=regs["excused"],
     )
+
+
+def _registration_counts_of(event_id: int) -> QuerySet:
+    Reg = Registration.Status
+    came = CheckIn.objects.standing().filter(event_id=event_id, student=OuterRef("student"))
+    return (
+        Registration.objects.filter(event_id=event_id)
+        .annotate(came=Exists(came))
+        .order_by()
+        .values("event_id")
+        .annotate(
+            registered=Count("pk", filter=Q(status=Reg.REGISTERED)),
+            waitlisted=Count("pk", filter=Q(status=Reg.WAITLISTED)),
+            excused=Count(
+                "pk", filter=Q(status=Reg.REGISTERED, excused_at__isnull=False, came=False)
+            ),
+        )
+    )
+
+
+def _checkin_counts_of(event_id: int) -> QuerySet:
+    was_registered = Registration.objects.filter(
+        event_id=event_id, student=OuterRef("student"), status=Registration.Status.REGISTERED
+    )
+    return (
+        CheckIn.objects.filter(event_id=event_id)
+        .standing()
+        .annotate(was_registered=Exists(was_registered))
+        .order_by()
+        .values("event_id")
+        .annotate(total=Count("pk"), attended=Count("pk", filter=Q(was_registered=True)))
+    )
+
+
+_registration_counts = Prepared(_registration_counts_of)
+_checkin_counts = Prepared(_checkin_counts_of)
 
 
 def registration_of(event: Event, viewer: User) -> tuple[Registration | None, int | None]:

@@ -177,6 +177,27 @@ def test_excusing_a_registered_student(client_as, faculty, student, other_studen
     assert registration_figures(event).no_shows == 1
 
 
+def test_each_events_figures_are_its_own(faculty, category, student, other_student, event):
+    """The figures' two statements are composed once per process and serve every event: each
+    event's counts, and zeros for one with nobody (no group to read)."""
+    other = EventFactory(organiser=faculty, category=category)  # open to all: walk-ins
+    empty = EventFactory(organiser=faculty, category=category, requires_registration=True)
+    register(actor=student.user, event_id=event.pk)
+    register(actor=other_student.user, event_id=event.pk)
+    register(actor=other_student.user, event_id=empty.pk)
+    check_in(actor=student.user, event_id=event.pk, code=current_code(event))
+    check_in(actor=student.user, event_id=other.pk, code=current_code(other))
+    check_in(actor=other_student.user, event_id=other.pk, code=current_code(other))
+    first, second, none = (registration_figures(e) for e in (event, other, empty))
+    assert (first.registered, first.attended, first.walk_ins) == (2, 1, 0)
+    assert (second.registered, second.attended, second.walk_ins) == (0, 0, 2)
+    assert (none.registered, none.waitlisted, none.attended, none.walk_ins) == (1, 0, 0, 0)
+    Registration.objects.filter(event=empty).delete()  # nobody at all: no group to read
+    none = registration_figures(empty)
+    assert (none.registered, none.waitlisted, none.attended, none.walk_ins) == (0, 0, 0, 0)
+    assert none.excused == 0
+
+
 def test_a_student_checked_in_cannot_be_excused(faculty, student, event):
     registration = register(actor=student.user, event_id=event.pk)
     check_in(actor=student.user, event_id=event.pk, code=current_code(event))
