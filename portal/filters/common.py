@@ -41,6 +41,20 @@ def matching_student_ids(value: str, *, cap: int = STUDENT_MATCH_CAP) -> list[in
     return None if len(ids) > cap else ids
 
 
+def filter_shape(cleaned_data: dict[str, Any]) -> tuple:
+    """A filter form's validated values as part of a `ComposedOnce` shape: a row by its model
+    and id, a date range (`slice`) as its ends."""
+
+    def part(value: Any) -> Any:
+        if isinstance(value, Model):
+            return (value._meta.label, value.pk)
+        if isinstance(value, slice):
+            return ("range", value.start, value.stop)
+        return value
+
+    return tuple((name, part(value)) for name, value in sorted(cleaned_data.items()))
+
+
 def filter_by_student(queryset: QuerySet[M], value: str) -> QuerySet[M]:
     """`queryset` (of a model with a `student` foreign key) narrowed to the students the search
     box names. Joining the rows to every user with the name test instead made PostgreSQL walk

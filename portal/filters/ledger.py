@@ -4,7 +4,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +13,7 @@ from portal.filters.common import (
     ListedModelChoiceFilter,
     QuickSelect,
     filter_by_student,
+    filter_shape,
 )
 from portal.models import Category, Transaction, User
 from portal.permissions import STAFF, sees_everyones_history
@@ -75,9 +76,7 @@ class HistoryFilter(django_filters.FilterSet):
             return queryset.shaped(("history", self.own_entries_of, (), None))
         if not self.form.is_valid() or self.form.cleaned_data.get("student"):
             return queryset
-        filters = tuple(
-            (name, _hashable(value)) for name, value in sorted(self.form.cleaned_data.items())
-        )
+        filters = filter_shape(self.form.cleaned_data)
         zone = timezone.get_current_timezone_name()
         return queryset.shaped(("history", self.own_entries_of, filters, zone))
 
@@ -85,13 +84,3 @@ class HistoryFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Transaction], name: str, value: str
     ) -> QuerySet[Transaction]:
         return filter_by_student(queryset, value)
-
-
-def _hashable(value: Any) -> Any:
-    """A filter's cleaned value as part of a key: a row by its model and id, a date range
-    (`slice`) as its ends."""
-    if isinstance(value, Model):
-        return (value._meta.label, value.pk)
-    if isinstance(value, slice):
-        return ("range", value.start, value.stop)
-    return value

@@ -7,8 +7,14 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters.common import ListedModelChoiceFilter, QuickSelect, filter_by_student
+from portal.filters.common import (
+    ListedModelChoiceFilter,
+    QuickSelect,
+    filter_by_student,
+    filter_shape,
+)
 from portal.models import Redemption, Reward
+from portal.prepared import composed_once
 
 
 class QueueFilter(django_filters.FilterSet):
@@ -22,7 +28,9 @@ class QueueFilter(django_filters.FilterSet):
         method="filter_status",
         widget=QuickSelect,
     )
-    reward = ListedModelChoiceFilter(queryset=Reward.objects.all(), empty_label=_("All rewards"))
+    reward = ListedModelChoiceFilter(
+        queryset=Reward.objects.all(), empty_label=_("All rewards"), shape="queue rewards"
+    )
     student = django_filters.CharFilter(
         label=_("Student"),
         method="filter_student",
@@ -39,6 +47,15 @@ class QueueFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         for field in self.form.fields.values():
             field.widget.attrs.setdefault("class", "input")
+
+    def shaped_qs(self) -> QuerySet[Redemption]:
+        """`qs`, each page of it composed once per process (`portal.prepared.composed_once`)
+        for its validated filters; not for a student search (its SQL holds the ids a read of
+        the students matched) or invalid filters."""
+        queryset = self.qs
+        if not self.form.is_valid() or self.form.cleaned_data.get("student"):
+            return queryset
+        return composed_once(queryset, ("redemption queue", filter_shape(self.form.cleaned_data)))
 
     def filter_status(
         self, queryset: QuerySet[Redemption], name: str, value: str

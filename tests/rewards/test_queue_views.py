@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from portal.models import Redemption, Transaction
@@ -245,3 +246,55 @@ def test_the_reject_form_sits_in_the_row_not_in_a_popover(client_as, admin, queu
     assert dict(form.attributes)["hx-post"] == decide_url(queue["alice"])
     note = find(form, "textarea", name="note")
     assert "required" in dict(note.attributes)
+
+
+# --- each page of the queue composed once per process (issue 17) ------------------------------
+
+
+def queue_page(query: dict, *, shaped: bool, sort: str = "created_at"):
+    from portal.filters.rewards import QueueFilter
+    from portal.selectors.rewards import list_queue
+
+    filters = QueueFilter(as_query(query) if query else None, queryset=list_queue())
+    queryset = filters.shaped_qs() if shaped else filters.qs
+    return queryset.order_by(sort, "id")[0:3]
+
+
+def as_query(values: dict) -> QueryDict:
+    query = QueryDict(mutable=True)
+    query.update({name: str(value) for name, value in values.items()})
+    return query
+
+
+def described(r: Redemption) -> tuple:
+    return (r.pk, r.status, r.cost, r.created_at, r.student.user.name, r.reward.name)
+
+
+def test_a_queue_page_composed_once_gives_the_rows_django_gives(
+    queue, reward, django_assert_num_queries
+):
+    queries = [{}, {"status": ""}, {"status": "rejected"}, {"reward": reward.pk}]
+    for query in queries:
+        for sort in ("created_at", "-cost"):
+            expected = [described(r) for r in queue_page(query, shaped=False, sort=sort)]
+            assert expected
+            for _ in range(2):  # composed, then run again as composed
+                page = queue_page(query, shaped=True, sort=sort)
+                with django_assert_num_queries(1):
+                    assert [described(r) for r in page] == expected
+
+
+def test_the_queue_follows_decisions_and_searches_are_composed_every_time(client_as, admin, queue):
+    client = client_as(admin)
+    for _ in range(2):
+        assert rows(client.get(QUEUE)) == {queue[k].pk for k in ("alice", "bob", "approved")}
+    decide_redemption(actor=admin, redemption_id=queue["bob"].pk, decision="reject", note="No")
+    assert rows(client.get(QUEUE)) == {queue[k].pk for k in ("alice", "approved")}
+    from portal.filters.rewards import QueueFilter
+    from portal.selectors.rewards import list_queue
+
+    searched = QueueFilter(as_query({"student": "alice"}), queryset=list_queue()).shaped_qs()
+    assert getattr(searched, "shape", None) is None
+    assert rows(client.get(QUEUE, {"student": "Bob", "status": ""})) == {
+        queue[k].pk for k in ("bob", "approved")
+    }
