@@ -305,7 +305,11 @@ class HistoryQuerySet(ComposedOnce, TransactionQuerySet):
     def __getitem__(self, k: int | slice) -> Any:
         deep = isinstance(k, slice) and k.step is None and (k.start or 0) >= self.DEEP_OFFSET
         if deep and self._fields is None and not self.query.is_sliced:
-            return self.filter(pk__in=self.values("pk")[k])
+            page = self.filter(pk__in=self.values("pk")[k])
+            # The page's SQL depends on the shape, the ordering (kept by the filter) and the
+            # slice: composed once per process for each, as a shallow page is.
+            shape = None if self.shape is None else (self.shape, "deep", k.start, k.stop)
+            return self._keeping_shape(page, shape)
         return super().__getitem__(k)
 
 

@@ -78,3 +78,30 @@ def test_a_deep_history_page_shows_its_entries_in_as_many_queries_as_the_first(
     shown = [int(text(find_all(row, "td")[4]).replace("+", "")) for row in rows]
     expected = list(Transaction.objects.order_by("amount").values_list("amount", flat=True))
     assert shown == expected[275:300]
+
+
+@pytest.mark.parametrize("ordering", [("-created_at", "-id"), ("amount", "id")])
+def test_a_deep_page_of_a_shaped_history_is_composed_once_per_slice(
+    admin, long_ledger, ordering, django_assert_num_queries
+):
+    """A shaped list (`HistoryFilter.shaped_qs`) keeps its mark on a deep page, keyed by the
+    slice: each slice's rows are the plain OFFSET's, and the second read composes nothing."""
+    from unittest import mock
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    plain = list(Transaction.objects.order_by(*ordering).values_list("pk", flat=True))
+    shaped = list_history(admin).shaped(("test deep pages", ordering))
+    for start in (HistoryQuerySet.DEEP_OFFSET, 275, 300):
+        page = shaped.order_by(*ordering)[start : start + 20]
+        assert page.shape is not None
+        assert [t.pk for t in page] == plain[start : start + 20], start
+        with (
+            mock.patch.object(
+                SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql
+            ) as composed,
+            django_assert_num_queries(1),
+        ):
+            again = shaped.order_by(*ordering)[start : start + 20]
+            assert [t.pk for t in again] == plain[start : start + 20], start
+        assert composed.call_count == 0
