@@ -32,42 +32,26 @@ def test_each_format_is_what_date_format_writes(language):
             )
 
 
-@pytest.mark.parametrize("language", ["en", "ar"])
-def test_the_day_time_filter_is_the_date_filter(language):
-    fast = Template("{% load portal %}{{ when|day_time }}|{{ missing|day_time }}")
-    stock = Template('{{ when|date:"D j M, H:i" }}|{{ missing|date:"D j M, H:i" }}')
-    with translation.override(language):
-        for moment in MOMENTS:
-            context = {"when": moment, "missing": None}
-            assert fast.render(Context(context)) == stock.render(Context(context))
+# Each fast filter beside the `date` format it writes: (filter, its argument, the format).
+FILTERS = [
+    ("day_time", "", "D j M, H:i"),
+    ("day_month_time", "", "j M H:i"),
+    ("day_month_time", "seconds", "j M H:i:s"),
+    ("month_abbr", "", "M"),
+    ("day_of_month", "", "j"),
+]
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
-def test_the_day_month_time_filter_is_the_date_filter(language):
-    fast = Template(
-        '{% load portal %}{{ when|day_month_time }}|{{ when|day_month_time:"seconds" }}|'
-        "{{ missing|day_month_time }}"
-    )
-    stock = Template(
-        '{{ when|date:"j M H:i" }}|{{ when|date:"j M H:i:s" }}|{{ missing|date:"j M H:i" }}'
-    )
+@pytest.mark.parametrize(("name", "argument", "date_format"), FILTERS)
+def test_each_fast_filter_is_the_date_filter(language, name, argument, date_format):
+    """In a template, with a moment and with nothing, as `|date` writes them."""
+    called = f'{name}:"{argument}"' if argument else name
+    fast = Template(f"{{% load portal %}}{{{{ when|{called} }}}}|{{{{ missing|{called} }}}}")
+    stock = Template(f'{{{{ when|date:"{date_format}" }}}}|{{{{ missing|date:"{date_format}" }}}}')
+    # Late in the day in UTC: the local day (and month, on the 1st) may differ.
+    moments = [*MOMENTS, datetime(2026, 2, 28, 23, 30, 42, tzinfo=UTC)]
     with translation.override(language):
-        for moment in MOMENTS:
+        for moment in moments:
             context = {"when": moment.replace(second=42), "missing": None}
-            assert fast.render(Context(context)) == stock.render(Context(context))
-
-
-@pytest.mark.parametrize("language", ["en", "ar"])
-def test_the_event_tile_filters_are_the_date_filter(language):
-    fast = Template(
-        "{% load portal %}{{ when|month_abbr }}|{{ when|day_of_month }}|"
-        "{{ missing|month_abbr }}{{ missing|day_of_month }}"
-    )
-    stock = Template(
-        '{{ when|date:"M" }}|{{ when|date:"j" }}|{{ missing|date:"M" }}{{ missing|date:"j" }}'
-    )
-    with translation.override(language):
-        # Late in the day in UTC: the local day (and month, on the 1st) may differ.
-        for moment in [*MOMENTS, datetime(2026, 2, 28, 23, 30, tzinfo=UTC)]:
-            context = {"when": moment, "missing": None}
             assert fast.render(Context(context)) == stock.render(Context(context))
