@@ -84,7 +84,6 @@ class _Statement:
 
     sql: str | None  # None: the query can match nothing (Django's EmptyResultSet)
     params: tuple[Any, ...]
-    compiler: SQLCompiler | None
     converters: dict
     names: list[str] | None = None  # a `.values()` query: each row as a dict of these
     instances: _Instances | None = None  # otherwise: model instances
@@ -97,9 +96,9 @@ class _Statement:
         try:
             sql, params = compiler.as_sql()  # also fills compiler.select and klass_info
         except EmptyResultSet:
-            return cls(None, (), None, {}, names=[])
+            return cls(None, (), {}, names=[])
         fields = [s[0] for s in compiler.select[: compiler.col_count]]
-        statement = cls(sql, tuple(params), compiler, compiler.get_converters(fields))
+        statement = cls(sql, tuple(params), compiler.get_converters(fields))
         if queryset._iterable_class is ValuesIterable:
             if query.selected:
                 names = list(query.selected)
@@ -116,7 +115,7 @@ class _Statement:
             cursor.execute(self.sql, self.params if params is None else params)
             rows = cursor.fetchall()
         if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
+            rows = _converted(rows, self.converters, connections[db])
         if self.names is not None:
             names = self.names
             for row in rows:  # past the names: ordering columns DISTINCT added, as Django drops
@@ -124,6 +123,19 @@ class _Statement:
             return
         for row in rows:
             yield self.instances.build(db, row)
+
+
+def _converted(rows: list[Any], converters: dict, connection: Any) -> Iterator[list[Any]]:
+    """`SQLCompiler.apply_converters`, with the connection of the thread running the statement
+    (the composing compiler's belongs to the thread that composed it)."""
+    converters = list(converters.items())
+    for row in map(list, rows):
+        for position, (row_converters, expression) in converters:
+            value = row[position]
+            for converter in row_converters:
+                value = converter(value, expression, connection)
+            row[position] = value
+        yield row
 
 
 @dataclass(frozen=True)
@@ -210,13 +222,16 @@ class Prepared:
             queryset = self._build(*stand_ins)
             # The rows' ids, counted in an outer query (as Django counts a union or a sliced
             # queryset), composed without running anything.
+            if queryset.query.distinct or queryset.query.is_sliced:
+                # DISTINCT over chosen columns, or a LIMIT, is not a count of the rows' ids.
+                raise ValueError("Prepared counts querysets without DISTINCT or a slice.")
             rows = queryset.order_by()
             if not rows.query.combinator:
                 rows = rows.values("pk")
             inner = _Statement.of(rows)
             counted = f"SELECT COUNT(*) FROM ({inner.sql}) counted"  # noqa: S608 (Django's SQL)
             sql = None if inner.sql is None else counted
-            statement = _Statement(sql, inner.params, None, {}, names=["n"])
+            statement = _Statement(sql, inner.params, {}, names=["n"])
             self._count = _slotted(statement, stand_ins, queryset.db)
         return self._count
 

@@ -87,6 +87,13 @@ def test_what_it_cannot_rebuild_is_refused():
         )
     with pytest.raises(TypeError):
         Prepared(lambda name: Event.objects.filter(title=name), takes=(str,))
+    # A count of DISTINCT chosen columns, or of a slice, is not a count of the rows' ids.
+    with pytest.raises(ValueError, match="without DISTINCT or a slice"):
+        Prepared(lambda pk: Event.objects.filter(organiser_id=pk).values("title").distinct()).count(
+            1
+        )
+    with pytest.raises(ValueError, match="without DISTINCT or a slice"):
+        Prepared(lambda pk: Event.objects.filter(organiser_id=pk)[:5]).count(1)
 
 
 def test_a_list_with_annotations_is_what_the_queryset_gives_for_each_id(faculty, category):

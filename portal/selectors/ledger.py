@@ -306,9 +306,13 @@ class HistoryQuerySet(ComposedOnce, TransactionQuerySet):
         deep = isinstance(k, slice) and k.step is None and (k.start or 0) >= self.DEEP_OFFSET
         if deep and self._fields is None and not self.query.is_sliced:
             page = self.filter(pk__in=self.values("pk")[k])
-            # The page's SQL depends on the shape, the ordering (kept by the filter) and the
-            # slice: composed once per process for each, as a shallow page is.
-            shape = None if self.shape is None else (self.shape, "deep", k.start, k.stop)
+            # The page's SQL depends on the shape, the ordering its ids were picked in and the
+            # slice: composed once per process for each, as a shallow page is. (The page can be
+            # ordered again, unlike a sliced queryset: the outer ordering is in the key too.)
+            query = self.query
+            picked = (*map(str, query.order_by), *map(str, query.extra_order_by))
+            picked += (query.default_ordering, query.standard_ordering)
+            shape = None if self.shape is None else (self.shape, "deep", picked, k.start, k.stop)
             return self._keeping_shape(page, shape)
         return super().__getitem__(k)
 

@@ -36,12 +36,12 @@ def current_assignment(profile: StudentProfile) -> TaskAssignment | None:
     return _current_assignment.first(profile.pk)
 
 
+# At most one row (the one_unfinished_task_per_student constraint), in the model's ordering as
+# `.first()` reads it.
 _current_assignment = Prepared(
-    lambda student_id: (
-        TaskAssignment.objects.filter(student_id=student_id, status__in=TaskAssignment.UNFINISHED)
-        .select_related("task__category")
-        .order_by("pk")[:1]
-    )  # what .first() asks for
+    lambda student_id: TaskAssignment.objects.filter(
+        student_id=student_id, status__in=TaskAssignment.UNFINISHED
+    ).select_related("task__category")[:1]
 )
 
 

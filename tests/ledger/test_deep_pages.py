@@ -105,3 +105,17 @@ def test_a_deep_page_of_a_shaped_history_is_composed_once_per_slice(
             again = shaped.order_by(*ordering)[start : start + 20]
             assert [t.pk for t in again] == plain[start : start + 20], start
         assert composed.call_count == 0
+
+
+def test_a_deep_page_ordered_again_is_not_served_another_orderings_rows(admin, long_ledger):
+    """A deep page stays a queryset that can be ordered again: the ids picked in one ordering
+    and then shown in another must not come from the SQL of ids picked in the second."""
+    shaped = list_history(admin).shaped(("test deep reorder",))
+    start = HistoryQuerySet.DEEP_OFFSET
+    by_amount = shaped.order_by("amount", "id")[start : start + 10].order_by("created_at", "id")
+    by_date = shaped.order_by("created_at", "id")[start : start + 10]
+    picked_by_amount = Transaction.objects.order_by("amount", "id")[start : start + 10]
+    expected = sorted(picked_by_amount, key=lambda t: (t.created_at, t.pk))
+    assert [t.pk for t in by_amount] == [t.pk for t in expected]
+    plain = Transaction.objects.order_by("created_at", "id")[start : start + 10]
+    assert [t.pk for t in by_date] == [t.pk for t in plain]
