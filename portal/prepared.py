@@ -193,19 +193,19 @@ class Prepared:
                 raise TypeError("expected an aware datetime")
             values.append(value)
         read = composed()
-        ops = connections[read.db].ops
         params = list(read.statement.params)
         for position, index in read.slots:
-            value = values[index]
-            params[position] = (
-                ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
-            )
+            params[position] = _bound(values[index], read.db)
         return read.statement.run(read.db, params)
+
+    def _built(self) -> tuple[list[Any], models.QuerySet]:
+        """Fresh stand-ins, and the queryset built with them."""
+        stand_ins = [_stand_in(kind) for kind in self._takes]
+        return stand_ins, self._build(*stand_ins)
 
     def _read(self) -> _Composed:
         if self._composed is None:
-            stand_ins = [_stand_in(kind) for kind in self._takes]
-            queryset = self._build(*stand_ins)
+            stand_ins, queryset = self._built()
             if queryset._prefetch_related_lookups or queryset._iterable_class not in (
                 ModelIterable,
                 ValuesIterable,
@@ -218,8 +218,7 @@ class Prepared:
 
     def _counted(self) -> _Composed:
         if self._count is None:
-            stand_ins = [_stand_in(kind) for kind in self._takes]
-            queryset = self._build(*stand_ins)
+            stand_ins, queryset = self._built()
             # The rows' ids, counted in an outer query (as Django counts a union or a sliced
             # queryset), composed without running anything.
             if queryset.query.distinct or queryset.query.is_sliced:
@@ -239,10 +238,7 @@ class Prepared:
 def _slotted(statement: _Statement, stand_ins: list[Any], db: str) -> _Composed:
     """`statement` with where each stand-in landed among its parameters (a datetime as the
     backend adapts it): each must land somewhere, as itself."""
-    ops = connections[db].ops
-    reached = [
-        ops.adapt_datetimefield_value(s) if isinstance(s, datetime) else s for s in stand_ins
-    ]
+    reached = [_bound(stand_in, db) for stand_in in stand_ins]
     slots = tuple(
         (position, reached.index(value))
         for position, value in enumerate(statement.params)
@@ -251,6 +247,13 @@ def _slotted(statement: _Statement, stand_ins: list[Any], db: str) -> _Composed:
     if {index for _position, index in slots} != set(range(len(stand_ins))):
         raise ValueError("Every argument must reach the SQL as a parameter of its own.")
     return _Composed(statement, slots, db)
+
+
+def _bound(value: Any, db: str) -> Any:
+    """An argument as it is bound: a datetime as the backend adapts it (text on SQLite)."""
+    if isinstance(value, datetime):
+        return connections[db].ops.adapt_datetimefield_value(value)
+    return value
 
 
 def _stand_in(kind: type) -> Any:
