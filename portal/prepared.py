@@ -308,15 +308,14 @@ class ComposedOnce(models.QuerySet):
     def __getitem__(self, k: int | slice) -> Any:
         return self._keeping_shape(super().__getitem__(k), self.shape)
 
-    def _key(self, what: str) -> tuple:
-        def cut(query: Any) -> tuple:
-            order = (*map(str, query.order_by), *map(str, query.extra_order_by))
-            flags = (query.default_ordering, query.standard_ordering)
-            return (order, flags, query.low_mark, query.high_mark)
+    def cut(self) -> tuple:
+        """This queryset's ordering and slice, as the key of its composed SQL holds them."""
+        return _cut(self.query)
 
+    def _key(self, what: str) -> tuple:
         query = self.query
-        sides = tuple(cut(side) for side in query.combined_queries)
-        return (what, self.db, self.model, self.shape, self._iterable_class, cut(query), sides)
+        sides = tuple(_cut(side) for side in query.combined_queries)
+        return (what, self.db, self.model, self.shape, self._iterable_class, _cut(query), sides)
 
     def count(self) -> int:
         if self.shape is None or self._result_cache is not None:
@@ -349,6 +348,12 @@ class ComposedOnce(models.QuerySet):
         if statement is None:
             statement = _remember(key, _Statement.of(self))
         self._result_cache = list(statement.run(self.db))
+
+
+def _cut(query: Any) -> tuple:
+    order = (*map(str, query.order_by), *map(str, query.extra_order_by))
+    flags = (query.default_ordering, query.standard_ordering)
+    return (order, flags, query.low_mark, query.high_mark)
 
 
 def composed_once(queryset: models.QuerySet, shape: Hashable) -> ComposedOnce:

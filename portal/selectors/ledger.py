@@ -198,10 +198,9 @@ def get_leaderboard(
         scored = [(p, p.lifetime_points) for p in top_profiles]
     else:
         period_totals = _period_totals(period, start, department)
-        if department is None:
-            totals = _period_top(period, top, in_department=False).all(start)
-        else:
-            totals = _period_top(period, top, in_department=True).all(start, department.pk)
+        department_ids = (department.pk,) if department is not None else ()
+        top_rows = _period_top(period, top, in_department=bool(department_ids))
+        totals = top_rows.all(start, *department_ids)
         scored = [(row.student, row.points) for row in totals]
 
     ranks = _competition_ranks([points for _p, points in scored])
@@ -309,11 +308,8 @@ class HistoryQuerySet(ComposedOnce, TransactionQuerySet):
             # The page's SQL depends on the shape, the ordering its ids were picked in and the
             # slice: composed once per process for each, as a shallow page is. (The page can be
             # ordered again, unlike a sliced queryset: the outer ordering is in the key too.)
-            query = self.query
-            picked = (*map(str, query.order_by), *map(str, query.extra_order_by))
-            picked += (query.default_ordering, query.standard_ordering)
-            shape = None if self.shape is None else (self.shape, "deep", picked, k.start, k.stop)
-            return self._keeping_shape(page, shape)
+            picked = (self.shape, "deep", self.cut(), k.start, k.stop)
+            return self._keeping_shape(page, None if self.shape is None else picked)
         return super().__getitem__(k)
 
 
