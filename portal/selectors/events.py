@@ -117,17 +117,19 @@ def recent_arrivals(event: Event, *, limit: int) -> list[tuple[str, datetime]]:
 def upcoming_for_student(viewer: User, *, limit: int = 4) -> list[Event]:
     """The student dashboard's next events, composed once per process (`portal.prepared`)."""
     if not is_student(viewer):
-        events = list_events(viewer, related=(), with_counts=False)
-        return list(events.filter(status=Status.PUBLISHED)[:limit])
+        return list(_upcoming(viewer, timezone.now(), limit))
     return _upcoming_for_student(limit).all(viewer.pk, timezone.now())
+
+
+def _upcoming(viewer: User, now: datetime, limit: int) -> QuerySet[Event]:
+    events = list_events(viewer, related=(), with_counts=False, now=now)
+    return events.filter(status=Status.PUBLISHED)[:limit]
 
 
 @cache
 def _upcoming_for_student(limit: int) -> Prepared:
     def build(viewer_id: int, now: datetime) -> QuerySet[Event]:
-        viewer = User(pk=viewer_id, role=Role.STUDENT, is_active=True)
-        events = list_events(viewer, related=(), with_counts=False, now=now)
-        return events.filter(status=Status.PUBLISHED)[:limit]
+        return _upcoming(User(pk=viewer_id, role=Role.STUDENT, is_active=True), now, limit)
 
     return Prepared(build, takes=(int, datetime))
 
