@@ -1,6 +1,7 @@
 """The background worker's periodic jobs (django-tasks). Each is a thin call into a service;
 `portal.services.schedule` queues them when they are due, and `manage.py run_worker` runs them.
-Notification emails are their own task, `services.notifications.deliver_email`."""
+Notification emails are sent by the worker's email thread
+(`services.notifications.send_queued_emails`); `deliver_email` retries a failed one."""
 
 from __future__ import annotations
 

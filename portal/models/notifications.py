@@ -1,4 +1,4 @@
-"""In-app notifications, with an optional email sent after the change commits."""
+"""In-app notifications, with an optional email the background worker sends."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ChoiceLabels
+
+# The email_error of a notification whose email the worker has still to send.
+EMAIL_QUEUED = "queued"
 
 
 class Notification(ChoiceLabels, models.Model):
@@ -35,7 +38,7 @@ class Notification(ChoiceLabels, models.Model):
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    # Email delivery, recorded after the commit: when it was sent, or why it failed.
+    # Email delivery: queued when written, then when it was sent, or why it failed.
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_error = models.CharField(max_length=300, blank=True)
 
@@ -45,6 +48,12 @@ class Notification(ChoiceLabels, models.Model):
             models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
             models.Index(
                 fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread_idx"
+            ),
+            # The worker's email queue (`notifications.send_queued_emails`), oldest first.
+            models.Index(
+                fields=["id"],
+                condition=Q(email_error=EMAIL_QUEUED, emailed_at__isnull=True),
+                name="notification_email_queue_idx",
             ),
         ]
 

@@ -1,39 +1,40 @@
 """Telling people what happened to them. `notify` writes the in-app notification inside the
-caller's transaction (so it exists exactly when the change does) and queues its email for the
-background worker (`manage.py run_worker`, django-tasks with the database backend): no web
-worker ever talks to the mail server. On PostgreSQL the notification and its task row are one
-statement in the caller's transaction, so the email is queued exactly when the change commits;
-elsewhere the email is queued after the commit. The worker retries a failure with
-back-off; what a worker never got to (killed mid-task) is picked up again by the scheduled
-retry, since the notification itself says the email is still owed."""
+caller's transaction, so it exists exactly when the change does; one that should be emailed is
+written as queued (`email_error="queued"`), and nothing else happens in the request: no web
+worker ever talks to the mail server, and no task row is written per email.
+
+The background worker (`manage.py run_worker`) sends queued emails in batches
+(`send_queued_emails`): it takes the oldest queued notifications (SKIP LOCKED, so workers on
+several machines share the queue) and sends them over one connection to the mail server. A
+failure is recorded on the notification and tried again by a task after a wait (`deliver_email`,
+django-tasks with the database backend); what a worker never got to (killed mid-batch) is still
+queued, or picked up by the scheduled retry, since the notification itself says the email is
+still owed. With another task backend (the tests' immediate one) each email is a task queued
+after the commit."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
-from functools import cache
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import connection, transaction
-from django.db.models.signals import pre_save
+from django.core.mail import get_connection, send_mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
-from django_tasks.signals import task_enqueued
 from django_tasks_db import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
 
 from portal.models import Notification, User
-from portal.services import rows
+from portal.models.notifications import EMAIL_QUEUED
 from portal.site import site_url
 
 log = logging.getLogger(__name__)
 
 Kind = Notification.Kind
-
-# The email state of a notification that should be emailed and has not gone out yet.
-EMAIL_QUEUED = "queued"
 
 
 def wants_email(user: User, kind: str) -> bool:
@@ -47,7 +48,7 @@ def in_language_of(user: User) -> translation.override:
 
 
 def notify(user: User, *, kind: str, message: str, link: str = "") -> Notification:
-    """Record a notification for `user` and, if they want it by email, send one after commit."""
+    """Record a notification for `user`; if they want it by email, it is queued for the worker."""
     emailed = wants_email(user, kind)
     notification = Notification(
         user=user,
@@ -56,71 +57,69 @@ def notify(user: User, *, kind: str, message: str, link: str = "") -> Notificati
         link=link[:300],
         email_error=EMAIL_QUEUED if emailed else "",
     )
-    backend = deliver_email.get_backend()
-    if emailed and isinstance(backend, DatabaseBackend) and connection.vendor == "postgresql":
-        _save_with_email_task(notification, backend)
-        return notification
     notification.save(force_insert=True)
-    if emailed:
+    if emailed and not isinstance(deliver_email.get_backend(), DatabaseBackend):
         transaction.on_commit(lambda: deliver_email.enqueue(notification.pk))
     return notification
 
 
-def _save_with_email_task(notification: Notification, backend: DatabaseBackend) -> None:
-    """Write the notification and the task row that emails it in one statement: the row
-    django-tasks-db's `enqueue` writes (same fields, same pre_save hook), with its arguments
-    naming the new notification. Half the round trips and none of the ORM's work of an
-    `enqueue` after the commit, on every award, redemption and check-in."""
-    backend.validate_task(deliver_email)
-    task_row = DBTaskResult(
-        id=backend._get_id(),  # as enqueue: the backend's id function, if it has one
-        priority=deliver_email.priority,
-        task_path=deliver_email.module_path,
-        queue_name=deliver_email.queue_name,
-        run_after=deliver_email.run_after,
-        backend_name=backend.alias,
-    )
-    # django-tasks-db's own receiver turns "no run_after" into its "any time" date.
-    pre_save.send(
-        DBTaskResult, instance=task_row, raw=False, using=connection.alias, update_fields=None
-    )
-    note_values = rows.insert_values(notification)
-    task_values = [
-        (f, v) for f, v in rows.insert_values(task_row, with_pk=True) if f.name != "args_kwargs"
-    ]
-    sql = _notification_and_task_sql(
-        tuple(f.column for f, _v in note_values), tuple(f.column for f, _v in task_values)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [v for _f, v in note_values] + [v for _f, v in task_values])
-        (pk,) = cursor.fetchone()
-    rows.mark_written(notification, pk)
-    task_row.args_kwargs = {"args": [pk], "kwargs": {}}
-    rows.mark_written(task_row, task_row.id)
-    transaction.on_commit(
-        lambda: task_enqueued.send(type(backend), task_result=task_row.task_result)
-    )
+# Queued emails one worker sends in one go (and one transaction: the rows stay locked while
+# they are sent, so a second worker skips them and a retry never sends one twice).
+EMAIL_BATCH = 25
 
 
-@cache
-def _notification_and_task_sql(note_columns: tuple[str, ...], task_columns: tuple[str, ...]) -> str:
-    """The statement of `_save_with_email_task`, composed once per shape and process (PostgreSQL:
-    a data-modifying WITH). The task's arguments are `{"args": [notification id], "kwargs": {}}`,
-    what `deliver_email.enqueue(notification_id)` stores."""
-    quote = connection.ops.quote_name
-    pk = quote(Notification._meta.pk.column)
-    args = quote(DBTaskResult._meta.get_field("args_kwargs").column)
-    return (
-        f"WITH note AS (INSERT INTO {quote(Notification._meta.db_table)} "  # noqa: S608
-        f"({', '.join(map(quote, note_columns))}) "
-        f"VALUES ({', '.join(['%s'] * len(note_columns))}) RETURNING {pk}), "
-        f"task AS (INSERT INTO {quote(DBTaskResult._meta.db_table)} "
-        f"({', '.join(map(quote, task_columns))}, {args}) "
-        f"SELECT {', '.join(['%s'] * len(task_columns))}, "
-        f"jsonb_build_object('args', jsonb_build_array(note.{pk}), 'kwargs', '{{}}'::jsonb) "
-        f"FROM note) "
-        f"SELECT {pk} FROM note"
-    )
+def send_queued_emails(*, limit: int = EMAIL_BATCH) -> int:
+    """The worker's email pump: send the oldest queued notification emails, up to `limit`, over
+    one connection to the mail server, and record each outcome; returns how many it took.
+    Notifications locked by another worker are skipped (SKIP LOCKED). A failed email keeps its
+    error and is tried again by `deliver_email` after a wait."""
+    with transaction.atomic():
+        batch = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("user")
+            .filter(email_error=EMAIL_QUEUED, emailed_at__isnull=True)
+            .order_by("pk")[:limit]
+        )
+        if not batch:
+            return 0
+        sent, unwanted, failed = [], [], []
+        with _mail_connection() as (mail, refused):
+            for notification in batch:
+                if not wants_email(notification.user, notification.kind):
+                    unwanted.append(notification.pk)
+                    continue
+                error = refused or _send_email(notification, mail)
+                if error:
+                    failed.append((notification.pk, error))
+                else:
+                    sent.append(notification.pk)
+        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now(), email_error="")
+        Notification.objects.filter(pk__in=unwanted).update(email_error="")
+        for pk, error in failed:
+            Notification.objects.filter(pk=pk).update(email_error=error)
+    for pk, _error in failed:
+        _try_again(pk, attempt=1)
+    return len(batch)
+
+
+@contextmanager
+def _mail_connection() -> Iterator[tuple[BaseEmailBackend | None, str]]:
+    """One connection to the mail server for a batch: (connection, "") when it opened, or
+    (None, why not) when it did not, so every email of the batch records that error."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:  # the mail server is down: recorded per email, retried later
+        log.warning("opening the mail connection failed: %s", exc)
+        yield None, _error_text(exc)
+        return
+    try:
+        yield connection, ""
+    finally:
+        try:
+            connection.close()
+        except Exception as exc:  # a connection that broke while sending closes badly
+            log.warning("closing the mail connection failed: %s", exc)
 
 
 # Attempts of one email before it waits for the scheduled retry, and the wait after each.
@@ -130,12 +129,13 @@ EMAIL_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=3
 
 @task(queue_name="email")
 def deliver_email(notification_id: int, attempt: int = 1) -> str:
-    """The worker's job for one notification email: send it unless it went out already (a
-    retry and the first try may both be queued), record the outcome, and on failure queue
-    another try after a wait. Returns what happened, for the task's result row."""
+    """One notification email, as a task: a retry after a failure (and every email with a task
+    backend other than the database's). Sends it unless it went out already (a retry and the
+    pump may both try), records the outcome, and on failure queues another try after a wait.
+    Returns what happened, for the task's result row."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()
@@ -145,41 +145,51 @@ def deliver_email(notification_id: int, attempt: int = 1) -> str:
         if not wants_email(notification.user, notification.kind):
             Notification.objects.filter(pk=notification_id).update(email_error="")
             return "not wanted"
-        sent = _send_email(notification)
-    if not sent and attempt < EMAIL_ATTEMPTS:
+        error = _send_email(notification)
+        if error:
+            Notification.objects.filter(pk=notification_id).update(email_error=error)
+        else:
+            Notification.objects.filter(pk=notification_id).update(
+                emailed_at=timezone.now(), email_error=""
+            )
+    if error:
+        _try_again(notification_id, attempt=attempt)
+    return "failed" if error else "sent"
+
+
+def _try_again(notification_id: int, *, attempt: int) -> None:
+    """Queue the next try of a failed email after a wait; after the last, the scheduled retry
+    (`retry_unsent_emails`) takes it."""
+    if attempt < EMAIL_ATTEMPTS:
         wait = EMAIL_BACKOFF[min(attempt, len(EMAIL_BACKOFF)) - 1]
         deliver_email.using(run_after=timezone.now() + wait).enqueue(notification_id, attempt + 1)
-    return "sent" if sent else "failed"
 
 
-def _send_email(notification: Notification) -> bool:
-    """Send the email of a notification read with its user, in their language, and record the
-    outcome."""
+def _send_email(notification: Notification, connection: BaseEmailBackend | None = None) -> str:
+    """Send the email of a notification read with its user, in their language: "" when it
+    went, or why it did not."""
     with translation.override(notification.user.language or settings.LANGUAGE_CODE):
-        return _send_email_now(notification)
+        body = notification.message
+        if notification.link:
+            body += f"\n\n{site_url(notification.link)}"
+        body += "\n\n" + _("You can choose which emails you get in your settings.")
+        try:
+            send_mail(
+                subject=_("[UPAS] %(message)s") % {"message": notification.message[:70]},
+                message=body,
+                from_email=None,
+                recipient_list=[notification.user.email],
+                connection=connection,
+            )
+        except Exception as exc:  # any transport error is recorded, not raised
+            log.warning("notification email %s failed: %s", notification.pk, exc)
+            return _error_text(exc)
+    return ""
 
 
-def _send_email_now(notification: Notification) -> bool:
-    notification_id = notification.pk
-    body = notification.message
-    if notification.link:
-        body += f"\n\n{site_url(notification.link)}"
-    body += "\n\n" + _("You can choose which emails you get in your settings.")
-    try:
-        send_mail(
-            subject=_("[UPAS] %(message)s") % {"message": notification.message[:70]},
-            message=body,
-            from_email=None,
-            recipient_list=[notification.user.email],
-        )
-    except Exception as exc:  # any transport error is recorded, not raised
-        log.warning("notification email %s failed: %s", notification_id, exc)
-        Notification.objects.filter(pk=notification_id).update(email_error=str(exc)[:300])
-        return False
-    Notification.objects.filter(pk=notification_id).update(
-        emailed_at=timezone.now(), email_error=""
-    )
-    return True
+def _error_text(exc: Exception) -> str:
+    """What is recorded of a failure: never empty, since an empty error means "nothing owed"."""
+    return (str(exc) or type(exc).__name__)[:300]
 
 
 def retry_unsent_emails(*, older_than: timedelta = timedelta(minutes=5), limit: int = 500) -> int:

@@ -1,22 +1,35 @@
-"""Notification emails leave the web workers: the request queues them (django-tasks, database
-backend) after the commit, and the background worker (`manage.py run_worker`) sends them, with
-retries; an email owed when a worker dies is sent by the next one. The worker here is the real
-django-tasks-db worker loop, run in the test's process against the test database."""
+"""Notification emails leave the web workers: the request writes the notification as queued
+and nothing else; the background worker (`manage.py run_worker`) sends queued emails in batches
+over one mail connection, retries failures with a task after a wait, and an email owed when a
+worker dies is sent by the next one. The worker here is the real command (its batch mode: the
+email queue, then the django-tasks-db worker loop), run in the test's process against the test
+database."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from portal.management.commands.run_worker import Command as WorkerCommand
 from portal.models import Notification
-from portal.services.notifications import EMAIL_QUEUED, deliver_email, notify, retry_unsent_emails
+from portal.services.notifications import (
+    EMAIL_BATCH,
+    EMAIL_QUEUED,
+    deliver_email,
+    notify,
+    retry_unsent_emails,
+    send_queued_emails,
+)
 from portal.services.schedule import queue_due_jobs
 from tests.helpers import award_data
 
@@ -25,12 +38,27 @@ DATABASE_TASKS = {
 }
 
 
-class BrokenBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
+class BrokenBackend(BaseEmailBackend):
     def send_messages(self, messages):
         raise TimeoutError("SMTP server timed out")
+
+
+class DownBackend(BaseEmailBackend):
+    def open(self):
+        raise ConnectionRefusedError("Connection refused by the mail server")
+
+    def send_messages(self, messages):
+        raise AssertionError("nothing is sent over a connection that did not open")
+
+
+class CountingBackend(LocmemBackend):
+    """The test outbox, counting the connections opened to it."""
+
+    opened = 0
+
+    def open(self):
+        type(self).opened += 1
+        return super().open()
 
 
 @pytest.fixture
@@ -59,7 +87,7 @@ def test_the_award_request_only_queues_the_email(client_as, student, faculty, ca
     n = Notification.objects.get(user=student.user, kind=Notification.Kind.POINTS)
     assert (n.emailed_at, n.email_error) == (None, EMAIL_QUEUED)
     assert mail.outbox == []  # no web worker talked to the mail server
-    assert [n.pk] in [t.args_kwargs["args"] for t in email_tasks()]
+    assert email_tasks() == []  # and wrote no task: the worker reads the queue itself
     run_worker()
     n.refresh_from_db()
     assert n.emailed_at is not None and n.email_error == ""
@@ -82,18 +110,63 @@ def test_a_failed_email_is_recorded_and_tried_again_later(student, settings, que
 def test_a_queued_email_survives_a_worker_restart(student, queue):
     """Queued while no worker runs (it was restarting): the next worker sends it."""
     n = notify(student.user, kind="draw", message="You won!")
-    assert mail.outbox == [] and len(email_tasks()) == 1
+    assert mail.outbox == []
+    assert Notification.objects.get(pk=n.pk).email_error == EMAIL_QUEUED
     run_worker()  # the worker comes back
     n.refresh_from_db()
     assert n.emailed_at is not None
     assert len(mail.outbox) == 1
 
 
+def held_by_another_worker(notification_id: int, release: threading.Event, held: threading.Event):
+    """A second worker in the middle of sending: it holds the notification's row lock (its own
+    connection, as a worker on another machine) until `release`, then dies (rolls back)."""
+
+    def run():
+        try:
+            with transaction.atomic():
+                Notification.objects.select_for_update().get(pk=notification_id)
+                held.set()
+                release.wait(10)
+                raise RuntimeError("killed")
+        except RuntimeError:
+            pass
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_an_email_lost_with_a_worker_that_died_mid_task_is_sent_by_the_next(student, queue):
-    """A worker killed after claiming the task leaves it 'running' for ever; the notification
-    still says the email is owed, so the scheduled retry queues it again, and it goes once."""
+def test_an_email_held_by_a_worker_that_died_mid_batch_is_sent_by_the_next(student, queue):
+    """A worker that is sending an email holds its row; another worker skips it rather than
+    waiting or sending it twice. Killed before its commit, the first worker leaves the email
+    queued, and the next run sends it, once."""
     n = notify(student.user, kind="draw", message="You won!")
+    other = notify(student.user, kind="draw", message="Another one")
+    release, held = threading.Event(), threading.Event()
+    thread = held_by_another_worker(n.pk, release, held)
+    thread.start()
+    assert held.wait(10)
+    run_worker()  # does not wait for the held row, and sends the other one
+    assert [m.body.splitlines()[0] for m in mail.outbox] == ["Another one"]
+    release.set()
+    thread.join(10)
+    run_worker()
+    assert [m.body.splitlines()[0] for m in mail.outbox] == ["Another one", "You won!"]
+    owed = Notification.objects.filter(pk__in=[n.pk, other.pk], emailed_at__isnull=True)
+    assert not owed.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_lost_with_a_worker_that_died_mid_task_is_sent_by_the_next(student, queue):
+    """A worker killed after claiming a retry's task leaves it 'running' for ever; the
+    notification still says the email is owed, so the scheduled retry queues it again, and it
+    goes once."""
+    n = notify(student.user, kind="draw", message="You won!")
+    Notification.objects.filter(pk=n.pk).update(email_error="refused")  # the first try failed
+    deliver_email.enqueue(n.pk, 2)
     [task] = email_tasks()
     task.claim("a-worker-that-died")
     run_worker()  # the claimed task is not run again (and the email is too recent to retry)
@@ -108,33 +181,122 @@ def test_an_email_lost_with_a_worker_that_died_mid_task_is_sent_by_the_next(stud
     assert len(mail.outbox) == 1
 
 
-TASK_FIELDS = (
-    "status", "args_kwargs", "priority", "task_path", "queue_name", "backend_name",
-    "run_after", "return_value", "exception_class_path", "traceback", "worker_ids",
-)  # fmt: skip
+@pytest.mark.django_db(transaction=True)
+def test_queued_emails_go_in_batches_over_one_connection_each(
+    student, other_student, settings, queue
+):
+    settings.EMAIL_BACKEND = "tests.notifications.test_email_delivery.CountingBackend"
+    CountingBackend.opened = 0
+    other_student.user.language = "ar"
+    other_student.user.save()
+    count = EMAIL_BATCH + 5
+    for i in range(count):
+        notify(student.user, kind="draw", message=f"Email {i}")
+    notify(other_student.user, kind="draw", message="Arabic")
+    run_worker()
+    mine = [m.body.splitlines()[0] for m in mail.outbox if m.to == [student.user.email]]
+    assert sorted(mine) == sorted(f"Email {i}" for i in range(count))
+    assert CountingBackend.opened == 2  # the first 25, then the other 6
+    [arabic] = [m for m in mail.outbox if m.to == [other_student.user.email]]
+    assert "settings" not in arabic.body  # written in the reader's language
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+    assert send_queued_emails() == 0  # nothing left
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_email_task_is_the_row_the_backend_writes_and_commits_with_the_notification(
+def test_an_email_no_longer_wanted_when_its_turn_comes_is_not_sent(student, queue):
+    n = notify(student.user, kind="draw", message="You won!")
+    student.user.email_opt_outs = ["draw"]
+    student.user.save()
+    run_worker()
+    n.refresh_from_db()
+    assert mail.outbox == [] and (n.emailed_at, n.email_error) == (None, "")
+    assert email_tasks() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_server_that_is_down_fails_each_email_of_the_batch_for_a_retry(
+    student, settings, queue
+):
+    settings.EMAIL_BACKEND = "tests.notifications.test_email_delivery.DownBackend"
+    sent = [notify(student.user, kind="draw", message=f"Email {i}") for i in range(3)]
+    run_worker()
+    for n in sent:
+        n.refresh_from_db()
+        assert n.emailed_at is None and "refused" in n.email_error
+    assert sorted(t.args_kwargs["args"] for t in email_tasks()) == sorted([n.pk, 2] for n in sent)
+    assert all(t.run_after > timezone.now() for t in email_tasks())  # after a wait
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_email_once(student, queue):
+    """Workers on two machines share the queue: SKIP LOCKED hands each batch to one of them."""
+    count = 4 * EMAIL_BATCH
+    for i in range(count):
+        notify(student.user, kind="draw", message=f"Email {i}")
+    start = threading.Barrier(2)
+
+    def worker():
+        try:
+            start.wait(10)
+            while send_queued_emails():
+                pass
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    bodies = [m.body.splitlines()[0] for m in mail.outbox]
+    assert sorted(bodies) == sorted(f"Email {i}" for i in range(count))  # each exactly once
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_running_worker_sends_a_queued_email_within_its_interval(student, queue):
+    """The email thread of the long-running worker (not its batch mode): it looks at the queue
+    every `--email-every` seconds and stops with the worker."""
+    stop = threading.Event()
+
+    def pump():
+        try:
+            WorkerCommand._send_emails(stop, 0.05)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=pump)
+    thread.start()
+    try:
+        notify(student.user, kind="draw", message="You won!")
+        for _ in range(200):
+            if mail.outbox:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert [m.subject for m in mail.outbox] == ["[UPAS] You won!"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_notification_is_one_insert_and_a_rollback_queues_nothing(
     student, queue, django_assert_num_queries
 ):
-    """On PostgreSQL the notification and its task row are one statement in the caller's
-    transaction: the row is the one `deliver_email.enqueue` writes, and a rollback takes both."""
-    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
-        n = notify(student.user, kind="draw", message="You won!")
-    by_enqueue = DBTaskResult.objects.get(pk=deliver_email.enqueue(n.pk).id)
-    [written] = [t for t in email_tasks() if t.pk != by_enqueue.pk]
-    assert [getattr(written, f) for f in TASK_FIELDS] == [
-        getattr(by_enqueue, f) for f in TASK_FIELDS
-    ]
-    assert written.enqueued_at <= by_enqueue.enqueued_at
+    """Inside the caller's transaction the notification is the only write: a rolled-back
+    change emails nobody, and a committed one is sent once."""
+    with django_assert_num_queries(1):
+        notify(student.user, kind="draw", message="You won!")
     try:
         with transaction.atomic():
             notify(student.user, kind="draw", message="Rolled back")
             raise RuntimeError
     except RuntimeError:
         pass
-    assert len(email_tasks()) == 2
+    assert email_tasks() == []
     assert not Notification.objects.filter(message="Rolled back").exists()
     run_worker()
     assert [m.subject for m in mail.outbox] == ["[UPAS] You won!"]  # sent once

@@ -1,6 +1,7 @@
-"""The background worker: runs queued tasks (emails, periodic jobs) and queues the periodic
-jobs when they are due. Run one next to the web server (`make run` does); run more on other
-machines against the same database to share the work."""
+"""The background worker: sends queued notification emails in batches, runs queued tasks
+(email retries, periodic jobs, bulk work) and queues the periodic jobs when they are due. Run
+one next to the web server (`make run` does); run more on other machines against the same
+database to share the work."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from portal.services.notifications import EMAIL_BATCH, send_queued_emails
 from portal.services.schedule import queue_due_jobs
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,12 @@ class Command(BaseCommand):
             "--schedule-every", type=float, default=30.0, help="Seconds between schedule checks."
         )
         parser.add_argument(
+            "--email-every",
+            type=float,
+            default=1.0,
+            help="Seconds between looks at the email queue when it is empty.",
+        )
+        parser.add_argument(
             "--batch", action="store_true", help="Run what is queued (and due) now, then exit."
         )
 
@@ -34,11 +42,18 @@ class Command(BaseCommand):
         stop = threading.Event()
         if options["batch"]:
             queue_due_jobs()
+            _send_all_queued_emails()
         else:
             threading.Thread(
                 target=self._schedule,
                 args=(stop, options["schedule_every"]),
                 name="upas-schedule",
+                daemon=True,
+            ).start()
+            threading.Thread(
+                target=self._send_emails,
+                args=(stop, options["email_every"]),
+                name="upas-email",
                 daemon=True,
             ).start()
         worker = Worker(
@@ -55,6 +70,8 @@ class Command(BaseCommand):
             worker.configure_signals()
         try:
             worker.run()
+            if options["batch"]:
+                _send_all_queued_emails()  # those the tasks just run have queued
         finally:
             stop.set()
 
@@ -68,3 +85,22 @@ class Command(BaseCommand):
             finally:
                 close_old_connections()
             stop.wait(every)
+
+    @staticmethod
+    def _send_emails(stop: threading.Event, every: float) -> None:
+        """The email pump: a full batch is followed at once by the next; an empty queue is
+        looked at again after `every` seconds (one indexed query)."""
+        while not stop.is_set():
+            try:
+                if send_queued_emails() == EMAIL_BATCH:
+                    continue
+            except Exception:  # a database hiccup must not stop the emails for good
+                log.exception("sending the queued emails failed")
+            finally:
+                close_old_connections()
+            stop.wait(every)
+
+
+def _send_all_queued_emails() -> None:
+    while send_queued_emails() == EMAIL_BATCH:
+        pass
