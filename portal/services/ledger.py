@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -38,9 +39,9 @@ from portal.models import (
 from portal.permissions import can_award, is_admin, require, within_reversal_window
 
 from . import milestones, period_points, webhooks
-from .notifications import in_language_of, notify
+from .notifications import in_language_of, notification_for, written
 from .profile_lock import locked_profile
-from .rows import insert_once, insert_once_sql, mark_written
+from .rows import insert_once, insert_once_sql, insert_values, mark_written
 
 Kind = Transaction.Kind
 
@@ -188,9 +189,11 @@ def post_entry(
     task_assignment: TaskAssignment | None = None,
     draw_winner: DrawWinner | None = None,
     at: datetime | None = None,
+    tell: bool = False,
 ) -> Transaction:
     """Insert the entry and move the cached totals. Caller holds the profile lock (through
-    `lock_profile`); other services (rewards, events, draws) post through here too."""
+    `lock_profile`); other services (rewards, events, draws) post through here too. `tell`:
+    notify the student of the entry (as `tell_student`) in the statement that writes it."""
     if profile.balance + amount < 0:
         raise LedgerError(
             "insufficient_balance",
@@ -225,7 +228,8 @@ def post_entry(
     if counts_for_lifetime:
         profile.lifetime_points += amount
     reached = milestones.reached_by(profile, entry)  # no query: arithmetic and cached codes
-    if not _write_entry_and_totals(profile, entry):
+    notice = points_notification(profile, entry) if tell else None
+    if not _write_entry_and_totals(profile, entry, notice):
         _restore_totals(profile, totals_before)
         # A unique constraint, the last line behind the checks made under the lock: the key
         # was used (a replay, which the caller may recognise) or the entry was reversed.
@@ -235,6 +239,8 @@ def post_entry(
     # A new entry has no reversal yet: say so on the object, so that `can_reverse` (the reverse
     # button) need not ask the database.
     Transaction.reversed_by.related.set_cached_value(entry, None)
+    if notice is not None:
+        written(notice)
     if reached:
         milestones.record_reached(profile, reached, entry.created_at)
     return entry
@@ -248,12 +254,15 @@ def _restore_totals(profile: StudentProfile, totals: tuple[int, int, list[str], 
     profile.balance, profile.lifetime_points, profile.milestones, profile.checkins_count = totals
 
 
-def _write_entry_and_totals(profile: StudentProfile, entry: Transaction) -> bool:
+def _write_entry_and_totals(
+    profile: StudentProfile, entry: Transaction, notice: Notification | None = None
+) -> bool:
     """Insert `entry` unless a unique constraint refuses it and, only if it was written, save
-    the profile's totals as they stand in memory; returns whether it was written. On
-    PostgreSQL one round trip under the lock: the insert, then the period upsert and the
-    UPDATE as data-modifying CTEs that act only if the insert returned a row (before, three
-    round trips). Elsewhere the same three statements one after the other."""
+    the profile's totals as they stand in memory and write `notice` (the student's
+    notification, if any); returns whether the entry was written. On PostgreSQL one round trip
+    under the lock: the insert, then the period upsert, the UPDATE and the notification as
+    data-modifying CTEs that act only if the insert returned a row (before, four round trips).
+    Elsewhere the same statements one after the other."""
     update_sql, update_params = _totals_update_sql(profile)
     if connection.vendor != "postgresql":
         if not insert_once(entry):
@@ -262,6 +271,8 @@ def _write_entry_and_totals(profile: StudentProfile, entry: Transaction) -> bool
             period_points.add(profile.pk, entry.created_at, entry.amount)
         with connection.cursor() as cursor:
             cursor.execute(update_sql, update_params)
+        if notice is not None:
+            notice.save(force_insert=True)
         return True
     insert_sql, insert_params = insert_once_sql(entry)
     ctes, params = [f"entry AS ({insert_sql})"], [*insert_params]
@@ -273,13 +284,34 @@ def _write_entry_and_totals(profile: StudentProfile, entry: Transaction) -> bool
         params += upsert_params
     ctes.append(f"totals AS ({update_sql} AND EXISTS (SELECT 1 FROM entry))")  # noqa: S608
     params += update_params
+    answer = "SELECT * FROM entry"
+    if notice is not None:
+        values = insert_values(notice)
+        ctes.append(f"note AS ({_notice_sql(tuple(f.column for f, _v in values))})")
+        params += [v for _f, v in values]
+        answer = "SELECT *, (SELECT id FROM note) FROM entry"
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} SELECT * FROM entry", params)  # noqa: S608
-        written = cursor.fetchone()
-    if written is None:
+        cursor.execute(f"WITH {', '.join(ctes)} {answer}", params)
+        written_row = cursor.fetchone()
+    if written_row is None:
         return False
-    mark_written(entry, written[0])
+    mark_written(entry, written_row[0])
+    if notice is not None:
+        mark_written(notice, written_row[1])
     return True
+
+
+@cache
+def _notice_sql(columns: tuple[str, ...]) -> str:
+    """The notification's INSERT in `_write_entry_and_totals`, composed once per shape and
+    process: it writes a row only if the entry was written."""
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(Notification._meta.db_table)} "  # noqa: S608 (names from the model)
+        f"({', '.join(map(quote, columns))}) "
+        f"SELECT {', '.join(['%s'] * len(columns))} WHERE EXISTS (SELECT 1 FROM entry) "
+        f"RETURNING {quote(Notification._meta.pk.column)} AS id"
+    )
 
 
 def _totals_update_sql(profile: StudentProfile) -> tuple[str, list[object]]:
@@ -303,12 +335,24 @@ def _totals_update_sql(profile: StudentProfile) -> tuple[str, list[object]]:
 def tell_student(profile: StudentProfile, entry: Transaction) -> None:
     """Notify the student, in their language, of points staff moved for or against them
     (awards, deductions, reversals). Check-ins, redemptions and claims have their own messages
-    in their services."""
+    in their services. (Awards and deductions write it with the entry: `post_entry(tell=)`.)"""
+    notice = points_notification(profile, entry)
+    notice.save(force_insert=True)
+    written(notice)
+
+
+def points_notification(profile: StudentProfile, entry: Transaction) -> Notification:
+    """The student's notification of `entry`, in their language, not written yet."""
     with in_language_of(profile.user):
-        _tell_student(profile, entry)
+        return notification_for(
+            profile.user,
+            kind=Notification.Kind.POINTS,
+            message=_points_message(entry),
+            link=reverse("portal:history"),
+        )
 
 
-def _tell_student(profile: StudentProfile, entry: Transaction) -> None:
+def _points_message(entry: Transaction) -> str:
     points = abs(entry.amount)
     # The reason is the staff member's own words, stored on the entry: shown as written.
     values = {"points": points, "reason": entry.reason}
@@ -345,12 +389,7 @@ def _tell_student(profile: StudentProfile, entry: Transaction) -> None:
             )
             % values
         )
-    notify(
-        profile.user,
-        kind=Notification.Kind.POINTS,
-        message=message,
-        link=reverse("portal:history"),
-    )
+    return message
 
 
 def _clean_reason(reason: str) -> str:
@@ -410,11 +449,11 @@ def award_points(
             idempotency_key=idempotency_key,
             counts_for_lifetime=True,
             at=at,
+            tell=True,
         )
     except LedgerError as exc:
         expected = {"student_id": profile.pk, "amount": amount, "category_id": category_id}
         return _replay_or_raise(exc, idempotency_key, actor, **expected)
-    tell_student(profile, entry)
     webhooks.announce_entries([(profile, entry)])
     return entry
 
@@ -458,11 +497,11 @@ def deduct_points(
             idempotency_key=idempotency_key,
             counts_for_lifetime=True,
             at=at,
+            tell=True,
         )
     except LedgerError as exc:
         expected = {"student_id": profile.pk, "amount": -amount, "category_id": category_id}
         return _replay_or_raise(exc, idempotency_key, actor, **expected)
-    tell_student(profile, entry)
     webhooks.announce_entries([(profile, entry)])
     return entry
 

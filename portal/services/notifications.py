@@ -49,18 +49,32 @@ def in_language_of(user: User) -> translation.override:
 
 def notify(user: User, *, kind: str, message: str, link: str = "") -> Notification:
     """Record a notification for `user`; if they want it by email, it is queued for the worker."""
-    emailed = wants_email(user, kind)
-    notification = Notification(
+    notification = notification_for(user, kind=kind, message=message, link=link)
+    notification.save(force_insert=True)
+    written(notification)
+    return notification
+
+
+def notification_for(user: User, *, kind: str, message: str, link: str = "") -> Notification:
+    """The notification `notify` writes, not written yet: for a caller that writes it in a
+    statement of its own (the ledger's), and then calls `written`."""
+    return Notification(
         user=user,
         kind=kind,
         message=message[:300],
         link=link[:300],
-        email_error=EMAIL_QUEUED if emailed else "",
+        email_error=EMAIL_QUEUED if wants_email(user, kind) else "",
     )
-    notification.save(force_insert=True)
-    if emailed and not isinstance(deliver_email.get_backend(), DatabaseBackend):
+
+
+def written(notification: Notification) -> None:
+    """After a notification's row is written: with the database's task backend its email
+    waits in the queue for the worker; with another (the tests' immediate one, Redis) it is
+    a task of its own, queued after the commit."""
+    if notification.email_error == EMAIL_QUEUED and not isinstance(
+        deliver_email.get_backend(), DatabaseBackend
+    ):
         transaction.on_commit(lambda: deliver_email.enqueue(notification.pk))
-    return notification
 
 
 # Queued emails one worker sends in one go (and one transaction: the rows stay locked while

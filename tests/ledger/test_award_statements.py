@@ -1,7 +1,7 @@
 """The award's write does no more database work than it needs (issue 17): the category the
 form validated is the one the service uses, the active categories come from the shared cache,
-which a change to a category clears when it commits, and the entry, its periods and the
-balance are written in one statement on PostgreSQL."""
+which a change to a category clears when it commits, and the entry, its periods, the
+balance and the student's notification are written in one statement on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from portal.exceptions import LedgerError
-from portal.models import PeriodPoints, Transaction
+from portal.models import Notification, PeriodPoints, Transaction
 from portal.services import ledger
 from tests.cast import award, key
 
@@ -106,9 +106,11 @@ def period_rows(student) -> list[tuple[str, int]]:
     return sorted(PeriodPoints.objects.filter(student=student).values_list("period", "points"))
 
 
-def test_the_entry_the_periods_and_the_totals_are_written_together(faculty, student, category):
+def test_the_entry_the_periods_the_totals_and_the_notification_are_written_together(
+    faculty, student, category
+):
     """On PostgreSQL one statement under the lock writes the entry, adds it to its week, month
-    and term and saves the balance; elsewhere three. Either way all three land."""
+    and term, saves the balance and tells the student; elsewhere four. Either way all land."""
     with CaptureQueriesContext(connection) as queries:
         entry = award(faculty, student, category, 20)
     writes = [q["sql"] for q in queries if not q["sql"].startswith(("SELECT", "SAVEPOINT"))]
@@ -118,19 +120,27 @@ def test_the_entry_the_periods_and_the_totals_are_written_together(faculty, stud
         [statement] = ledger_writes
         assert 'INTO "portal_periodpoints"' in statement
         assert 'UPDATE "portal_studentprofile"' in statement
+        assert 'INTO "portal_notification"' in statement
         assert not any(sql.startswith('UPDATE "portal_studentprofile"') for sql in writes)
+        # Only a level reached (a notification of its own) is written apart.
+        apart = [sql for sql in writes if sql.startswith('INSERT INTO "portal_notification"')]
+        assert all("'milestone'" in sql for sql in apart)
     student.refresh_from_db()
     assert entry.pk and (student.balance, student.lifetime_points) == (20, 20)
     assert period_rows(student) == [("month", 20), ("term", 20), ("week", 20)]
+    [told] = Notification.objects.filter(user=student.user, kind=Notification.Kind.POINTS)
+    assert told.link == "/history/"
+    assert told.message == f"You received 20 points for {category.name}: Great work"
 
 
 @pytest.mark.parametrize("counts_for_lifetime", [True, False])
 def test_a_refused_entry_moves_no_total_in_the_database_or_in_memory(
     faculty, student, category, counts_for_lifetime
 ):
-    """A key used before: the insert writes nothing, so neither do the period upsert and the
-    UPDATE in the same statement, and the locked profile's totals are put back as they were
-    (a caller that catches the refusal and goes on must not see them moved)."""
+    """A key used before: the insert writes nothing, so neither do the period upsert, the
+    UPDATE and the notification in the same statement, and the locked profile's totals are put
+    back as they were (a caller that catches the refusal and goes on must not see them
+    moved)."""
     used = key()
     award(faculty, student, category, 20, idempotency_key=used)
     with transaction.atomic():
@@ -146,6 +156,7 @@ def test_a_refused_entry_moves_no_total_in_the_database_or_in_memory(
                 reason="Replayed",
                 idempotency_key=used,
                 counts_for_lifetime=counts_for_lifetime,
+                tell=True,
             )
         assert exc.value.code == "key_conflict"
         assert (profile.balance, profile.lifetime_points, profile.milestones) == before
@@ -153,3 +164,5 @@ def test_a_refused_entry_moves_no_total_in_the_database_or_in_memory(
     assert (student.balance, student.lifetime_points) == (20, 20)
     assert period_rows(student) == [("month", 20), ("term", 20), ("week", 20)]
     assert Transaction.objects.filter(student=student).count() == 1
+    told = Notification.objects.filter(user=student.user, kind=Notification.Kind.POINTS)
+    assert told.count() == 1  # the first award's
