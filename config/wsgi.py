@@ -6,6 +6,11 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from config.warmup import warm_up
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 application = get_wsgi_application()
+# gunicorn imports this module once in its master (`preload_app`) and forks the workers from
+# it: what Django would do at each worker's first requests is done here once (config/warmup.py).
+warm_up()
