@@ -4,7 +4,6 @@ must not touch the database, whose connection the forked workers would share."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 from django.template import engines
@@ -23,9 +22,3 @@ def test_warming_up_imports_the_views_loads_the_catalogues_and_compiles_the_temp
     while not hasattr(loader, "get_template_cache"):  # the partials loader wraps the cached one
         [loader] = loader.loaders
     assert "portal/ledger/award.html" in loader.get_template_cache
-
-
-def test_the_wsgi_module_warms_up_when_gunicorn_imports_it():
-    wsgi = importlib.import_module("config.wsgi")
-    assert callable(wsgi.application)
-    assert "portal.views.certificates" in sys.modules
