@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from config.warmup import warm_up
 from portal.models import (
     Category,
     Draw,
@@ -316,6 +317,10 @@ def measure_pages(
     """Every page in turn; first and last, the reference page for the student (every page's
     ratio divides by it) and for each other role among the pages (its two halves pooled, so a
     machine that got busier or quieter meanwhile weighs on both)."""
+    # Production serves pages from gunicorn workers forked from a master that warmed up and
+    # froze its objects (config/wsgi.py); this process is made the same before it times them.
+    warm_up()
+    gc.freeze()
     by_role = clients(cast)
     roles = list(dict.fromkeys(["student", *(p.role for p in pages)]))
     references = reference_pages(roles)
