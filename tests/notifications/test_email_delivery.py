@@ -31,6 +31,7 @@ from portal.services.notifications import (
     send_queued_emails,
 )
 from portal.services.schedule import queue_due_jobs
+from tests.concurrency.threads import run_at_once
 from tests.helpers import award_data
 
 DATABASE_TASKS = {
@@ -235,21 +236,12 @@ def test_two_workers_at_once_send_each_email_once(student, queue):
     count = 4 * EMAIL_BATCH
     for i in range(count):
         notify(student.user, kind="draw", message=f"Email {i}")
-    start = threading.Barrier(2)
 
-    def worker():
-        try:
-            start.wait(10)
-            while send_queued_emails():
-                pass
-        finally:
-            connections.close_all()
+    def drain():
+        while send_queued_emails():
+            pass
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    assert run_at_once([drain, drain]) == {"ok": 2}
     bodies = [m.body.splitlines()[0] for m in mail.outbox]
     assert sorted(bodies) == sorted(f"Email {i}" for i in range(count))  # each exactly once
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()

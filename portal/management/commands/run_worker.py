@@ -44,18 +44,11 @@ class Command(BaseCommand):
             queue_due_jobs()
             _send_all_queued_emails()
         else:
-            threading.Thread(
-                target=self._schedule,
-                args=(stop, options["schedule_every"]),
-                name="upas-schedule",
-                daemon=True,
-            ).start()
-            threading.Thread(
-                target=self._send_emails,
-                args=(stop, options["email_every"]),
-                name="upas-email",
-                daemon=True,
-            ).start()
+            for name, loop, every in (
+                ("upas-schedule", self._schedule, options["schedule_every"]),
+                ("upas-email", self._send_emails, options["email_every"]),
+            ):
+                threading.Thread(target=loop, args=(stop, every), name=name, daemon=True).start()
         worker = Worker(
             queue_names=["*"],
             interval=options["interval"],
