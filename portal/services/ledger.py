@@ -38,7 +38,7 @@ from portal.models import (
 )
 from portal.permissions import can_award, is_admin, require, within_reversal_window
 
-from . import milestones, period_points, webhooks
+from . import milestones, notifications, period_points, webhooks
 from .notifications import in_language_of, notification_for, written
 from .profile_lock import locked_profile
 from .rows import insert_once, insert_once_sql, insert_values, mark_written
@@ -336,9 +336,7 @@ def tell_student(profile: StudentProfile, entry: Transaction) -> None:
     """Notify the student, in their language, of points staff moved for or against them
     (awards, deductions, reversals). Check-ins, redemptions and claims have their own messages
     in their services. (Awards and deductions write it with the entry: `post_entry(tell=)`.)"""
-    notice = points_notification(profile, entry)
-    notice.save(force_insert=True)
-    written(notice)
+    notifications.save(points_notification(profile, entry))
 
 
 def points_notification(profile: StudentProfile, entry: Transaction) -> Notification:

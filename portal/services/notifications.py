@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.mail import get_connection, send_mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -49,10 +50,7 @@ def in_language_of(user: User) -> translation.override:
 
 def notify(user: User, *, kind: str, message: str, link: str = "") -> Notification:
     """Record a notification for `user`; if they want it by email, it is queued for the worker."""
-    notification = notification_for(user, kind=kind, message=message, link=link)
-    notification.save(force_insert=True)
-    written(notification)
-    return notification
+    return save(notification_for(user, kind=kind, message=message, link=link))
 
 
 def notification_for(user: User, *, kind: str, message: str, link: str = "") -> Notification:
@@ -65,6 +63,13 @@ def notification_for(user: User, *, kind: str, message: str, link: str = "") -> 
         link=link[:300],
         email_error=EMAIL_QUEUED if wants_email(user, kind) else "",
     )
+
+
+def save(notification: Notification) -> Notification:
+    """Write a notification built by `notification_for` on its own (`notify`'s write)."""
+    notification.save(force_insert=True)
+    written(notification)
+    return notification
 
 
 def written(notification: Notification) -> None:
@@ -88,32 +93,47 @@ def send_queued_emails(*, limit: int = EMAIL_BATCH) -> int:
     Notifications locked by another worker are skipped (SKIP LOCKED). A failed email keeps its
     error and is tried again by `deliver_email` after a wait."""
     with transaction.atomic():
-        batch = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("user")
-            .filter(email_error=EMAIL_QUEUED, emailed_at__isnull=True)
-            .order_by("pk")[:limit]
-        )
+        batch = list(_owed_emails().filter(email_error=EMAIL_QUEUED).order_by("pk")[:limit])
         if not batch:
             return 0
-        sent, unwanted, failed = [], [], []
-        with _mail_connection() as (mail, refused):
-            for notification in batch:
-                if not wants_email(notification.user, notification.kind):
-                    unwanted.append(notification.pk)
-                    continue
-                error = refused or _send_email(notification, mail)
-                if error:
-                    failed.append((notification.pk, error))
-                else:
-                    sent.append(notification.pk)
-        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now(), email_error="")
-        Notification.objects.filter(pk__in=unwanted).update(email_error="")
-        for pk, error in failed:
-            Notification.objects.filter(pk=pk).update(email_error=error)
+        _sent, _unwanted, failed = _send_and_record(batch)
     for pk, _error in failed:
         _try_again(pk, attempt=1)
     return len(batch)
+
+
+def _owed_emails() -> QuerySet[Notification]:
+    """Notifications whose email has not gone out, with their users, locked as they are read;
+    those another worker holds are skipped (SKIP LOCKED)."""
+    return (
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("user")
+        .filter(emailed_at__isnull=True)
+    )
+
+
+def _send_and_record(
+    notifications: list[Notification],
+) -> tuple[list[int], list[int], list[tuple[int, str]]]:
+    """Send the email of each notification (locked, read with its user) over one connection
+    to the mail server, unless it is no longer wanted, and record each outcome; returns the
+    ids sent, the ids no longer wanted and the failures (id, error)."""
+    sent, unwanted, failed = [], [], []
+    with _mail_connection() as (mail, refused):
+        for notification in notifications:
+            if not wants_email(notification.user, notification.kind):
+                unwanted.append(notification.pk)
+                continue
+            error = refused or _send_email(notification, mail)
+            if error:
+                failed.append((notification.pk, error))
+            else:
+                sent.append(notification.pk)
+    Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now(), email_error="")
+    Notification.objects.filter(pk__in=unwanted).update(email_error="")
+    for pk, error in failed:
+        Notification.objects.filter(pk=pk).update(email_error=error)
+    return sent, unwanted, failed
 
 
 @contextmanager
@@ -148,27 +168,14 @@ def deliver_email(notification_id: int, attempt: int = 1) -> str:
     pump may both try), records the outcome, and on failure queues another try after a wait.
     Returns what happened, for the task's result row."""
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("user")
-            .filter(pk=notification_id, emailed_at__isnull=True)
-            .first()
-        )
+        notification = _owed_emails().filter(pk=notification_id).first()
         if notification is None:  # sent already, or being sent by another worker
             return "skipped"
-        if not wants_email(notification.user, notification.kind):
-            Notification.objects.filter(pk=notification_id).update(email_error="")
-            return "not wanted"
-        error = _send_email(notification)
-        if error:
-            Notification.objects.filter(pk=notification_id).update(email_error=error)
-        else:
-            Notification.objects.filter(pk=notification_id).update(
-                emailed_at=timezone.now(), email_error=""
-            )
-    if error:
+        sent, _unwanted, failed = _send_and_record([notification])
+    if failed:
         _try_again(notification_id, attempt=attempt)
-    return "failed" if error else "sent"
+        return "failed"
+    return "sent" if sent else "not wanted"
 
 
 def _try_again(notification_id: int, *, attempt: int) -> None:

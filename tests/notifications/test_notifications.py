@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.urls import reverse
 
@@ -18,11 +19,8 @@ from tests.html import find_all, text
 pytestmark = pytest.mark.django_db
 
 
-class BrokenBackend:
+class BrokenBackend(BaseEmailBackend):
     """A mail server that is down."""
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP server refused the connection")
