@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -70,27 +71,32 @@ class Command(BaseCommand):
 
     @staticmethod
     def _schedule(stop: threading.Event, every: float) -> None:
-        while not stop.is_set():
-            try:
-                queue_due_jobs()
-            except Exception:  # a database hiccup must not stop the schedule for good
-                log.exception("queueing the periodic jobs failed")
-            finally:
-                close_old_connections()
-            stop.wait(every)
+        _repeat(stop, every, queue_due_jobs, "queueing the periodic jobs failed")
 
     @staticmethod
     def _send_emails(stop: threading.Event, every: float) -> None:
         """The email pump: a full batch is followed at once by the next; an empty queue is
         looked at again after `every` seconds (one indexed query)."""
-        while not stop.is_set():
-            try:
-                if send_queued_emails() == EMAIL_BATCH:
-                    continue
-            except Exception:  # a database hiccup must not stop the emails for good
-                log.exception("sending the queued emails failed")
-            finally:
-                close_old_connections()
+        _repeat(
+            stop,
+            every,
+            lambda: send_queued_emails() == EMAIL_BATCH,
+            "sending the queued emails failed",
+        )
+
+
+def _repeat(stop: threading.Event, every: float, job: Callable[[], object], failed: str) -> None:
+    """Run `job` until `stop`, waiting `every` seconds after each run unless it returned True
+    (more to do at once). A failure (a database hiccup) is logged, never the loop's end."""
+    while not stop.is_set():
+        again = False
+        try:
+            again = job() is True
+        except Exception:
+            log.exception(failed)
+        finally:
+            close_old_connections()
+        if not again:
             stop.wait(every)
 
 
