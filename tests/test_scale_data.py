@@ -178,6 +178,15 @@ def test_leaderboards_leave_out_deactivated_and_promoted_students(ranking):
         assert (board.viewer_row.rank, board.viewer_row.points) == (4, 10), period
         board = get_leaderboard(viewer=last.user, period=period, department=last.department)
         assert [r.points for r in board.rows] == [30, 20, 10], period
+        # Outside a department's top: behind 30 and 20, not the gone 50 or the promoted 40.
+        board = get_leaderboard(viewer=last.user, period=period, department=last.department, top=1)
+        assert (board.viewer_row.rank, board.viewer_row.points) == (3, 10), period
+    # A student with nothing this week stands behind every ranked student who has something.
+    idle = StudentFactory(department=last.department)
+    board = get_leaderboard(viewer=idle.user, period=Period.WEEK, top=2)
+    assert (board.viewer_row.rank, board.viewer_row.points) == (5, 0)
+    board = get_leaderboard(viewer=idle.user, period=Period.WEEK, department=idle.department, top=1)
+    assert (board.viewer_row.rank, board.viewer_row.points) == (4, 0)
 
 
 # --- the benchmark, smoke-tested ------------------------------------------------------------------
