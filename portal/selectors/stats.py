@@ -115,8 +115,9 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
 def _trends_sql(vendor: str, for_organiser: bool) -> tuple[str, dict[str, object]]:
     """`get_trends`' statement, written out, with the values of the rules it takes from the
     models: three one-row aggregates side by side, each over both windows (`span`, on the
-    table's created_at index) and split by FILTER. Composing the two ORM aggregates it
-    replaces cost 3 ms of CPU on every staff dashboard (issue 17). Points issued are
+    table's created_at index; for the ledger, the merit index tx_merit_recent_idx, which holds
+    every column "issued" reads, migration 0036) and split by FILTER. Composing the two ORM
+    aggregates it replaces cost 3 ms of CPU on every staff dashboard (issue 17). Points issued are
     `reports.ISSUED` and check-ins `standing()`, compiled here once from those very
     definitions; a prize handed over is not a redemption anyone chose (left out in the count,
     not the WHERE: SQLite reads "prize IS NULL" as a one-row lookup on the prize's unique

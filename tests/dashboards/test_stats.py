@@ -586,3 +586,30 @@ def test_get_trends_leaves_out_reversals_and_annulled_check_ins(student, faculty
     assert figures_now[0] == (20, 0)  # the award only
     assert figures_now[1] == (1, 0)
     assert figures_now[3] == (1, 0) and kept.pk
+
+
+@pytest.mark.django_db
+def test_the_ledger_merit_index_holds_every_column_the_issued_figures_read():
+    """Migration 0036: the trend figures read points issued from the merit index alone, so it
+    carries the entry's kind (on PostgreSQL as an INCLUDE column) and replaces the index
+    without it rather than joining it on every ledger write."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "portal_transaction")
+        assert "tx_merit_recent_idx" in indexes
+        assert "tx_period_points_idx" not in indexes
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'tx_merit_recent_idx'"
+            )
+            [definition] = cursor.fetchone()
+            assert "(created_at, student_id, amount) INCLUDE (kind)" in definition
+            assert definition.endswith("WHERE counts_for_lifetime")
+        else:
+            assert indexes["tx_merit_recent_idx"]["columns"] == [
+                "created_at",
+                "student_id",
+                "amount",
+                "kind",
+            ]
