@@ -243,11 +243,11 @@ class FrozenEntrant:
     is_viewer: bool
 
 
-def frozen_entrants(draw: Draw, viewer: User | None) -> list[FrozenEntrant]:
-    """The entrant list in sorted order: entry ids for everyone, the viewer's own name beside
-    their entry. One query, and no names of others ever leave the server."""
+def frozen_entrants(draw: Draw, viewer: User | None, entry_ids: list[int]) -> list[FrozenEntrant]:
+    """The entrant list in `entry_ids`' order (the draw's entries as `verify_draw` read them,
+    sorted): entry ids for everyone, the viewer's own name beside their entry. At most one
+    query, and no names of others ever leave the server."""
     viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
-    entry_ids = DrawEntry.objects.filter(draw=draw).order_by("pk").values_list("pk", flat=True)
     own: dict[int, str] = {}
     if viewer_id is not None:
         own = dict(

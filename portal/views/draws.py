@@ -184,7 +184,7 @@ def draw_verify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         {
             "draw": draw,
             "verification": verification,
-            "entrants": draw_selectors.frozen_entrants(draw, request.user),
+            "entrants": draw_selectors.frozen_entrants(draw, request.user, verification.entry_ids),
             "snippet": draw_services.verification_snippet(draw, verification.entry_ids),
             "picks_count": draw.winners_count + draw.alternates_count,
         },

@@ -883,3 +883,25 @@ def test_the_worker_offers_an_expired_prize_to_the_next_alternate(admin, make_dr
     assert Notification.objects.filter(
         user=alternate.entry.student.user, message__contains="passed to you"
     ).exists()
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 60, 2000])
+def test_the_snippet_wraps_entry_ids_as_textwrap_would(count):
+    """The verification program's entrant list is laid out by a plain loop (textwrap.fill was
+    2 ms of the verify page); it must write exactly what textwrap wrote."""
+    import random
+    import textwrap
+
+    from portal.services.draws import _wrapped_ids
+
+    rng = random.Random(count)
+    for _ in range(20):
+        ids = sorted(rng.sample(range(1, 10 ** rng.randint(1, 7) + count + 1), count))
+        expected = textwrap.fill(
+            ", ".join(map(str, ids)) + ",",
+            width=96,
+            initial_indent="    ",
+            subsequent_indent="    ",
+        )
+        assert _wrapped_ids(ids) == expected
+        assert max(len(line) for line in expected.splitlines()) <= 96
