@@ -3,6 +3,7 @@ choice field for short lists of objects."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import django_filters
@@ -128,8 +129,9 @@ class _ListedChoices(ModelChoiceIterator):
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        label_from_values = self.field.label_from_values
         for obj in self.field.listed():
-            yield self.choice(obj)
+            yield (obj["pk"], label_from_values(obj)) if label_from_values else self.choice(obj)
 
     def __len__(self) -> int:
         return len(self.field.listed()) + (self.field.empty_label is not None)
@@ -144,12 +146,27 @@ class ListedModelChoiceField(forms.ModelChoiceField):
     iterator = _ListedChoices
     widget = QuickSelect
 
-    def __init__(self, queryset: QuerySet | None, *, shape: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        queryset: QuerySet | None,
+        *,
+        shape: str = "",
+        values: tuple[str, ...] = (),
+        label_from_values: Callable[[dict[str, Any]], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         """`shape` names a queryset fixed where the field is declared (no clock, no request):
         its SQL is then composed once per process (`portal.prepared.composed_once`), not on
-        every form (about 0.45 ms a list)."""
+        every form (about 0.45 ms a list).
+
+        `values`, with `label_from_values`: the columns the options need, read as plain values
+        rather than as model rows, each option labelled from its values. The chosen option is
+        then a model instance holding only those columns. For a long list: the ledger's 250
+        staff at 50,000 students took 3.6 ms as rows and 1.2 ms as values (issue 17)."""
         super().__init__(queryset, **kwargs)
         self._shape = shape
+        self._values = ("pk", *values) if values else ()
+        self.label_from_values = label_from_values if values else None
 
     def _set_queryset(self, queryset: QuerySet | None) -> None:
         self._listed: list[Model] | None = None
@@ -167,17 +184,24 @@ class ListedModelChoiceField(forms.ModelChoiceField):
         if self._listed is None:
             queryset = self.queryset
             if self._shape:
-                queryset = composed_once(queryset, ("listed choices", self._shape))
+                shape = ("listed choices", self._shape, self._values)
+                queryset = composed_once(queryset, shape)
+                if self._values:
+                    queryset = queryset.values(*self._values).shaped(shape)
+            elif self._values:
+                queryset = queryset.values(*self._values)
             self._listed = list(queryset)
         return self._listed
 
     def to_python(self, value: Any) -> Model | None:
         if value in self.empty_values:
             return None
-        key = self.to_field_name or "pk"
-        for obj in self.listed():
-            if str(getattr(obj, key)) == str(value):
-                return obj
+        for option in self.listed():
+            if not self._values:
+                if str(getattr(option, self.to_field_name or "pk")) == str(value):
+                    return option
+            elif str(option["pk"]) == str(value):
+                return self.queryset.model(**option)
         raise ValidationError(
             self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
         )

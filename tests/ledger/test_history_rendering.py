@@ -12,8 +12,10 @@ from django_tables2.rows import BoundRow
 
 from portal.filters.common import QuickSelect
 from portal.filters.ledger import HistoryFilter
-from portal.models import Transaction
+from portal.models import Role, Transaction, User
+from portal.permissions import STAFF
 from portal.tables.ledger import HistoryTable
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +109,26 @@ def test_the_quick_select_matches_django_on_groups_escaping_and_selection(value)
     assert [line.strip() for line in quick.splitlines() if line.strip()] == [
         line.strip() for line in stock.splitlines() if line.strip()
     ]
+
+
+def test_the_staff_list_is_read_as_values_and_labelled_as_users_are(faculty, other_faculty):
+    """The "By" list reads (id, name, email) values, not User rows: its options are still each
+    staff member by name, their email when they have none (User.__str__), and the chosen one
+    cleans to a User for the filter."""
+    nameless = UserFactory(role=Role.ADMIN, name="")
+    form = HistoryFilter(
+        {"actor": str(nameless.pk)}, queryset=Transaction.objects.none(), viewer=faculty
+    ).form
+    staff = User.objects.filter(role__in=STAFF).order_by("name")
+    assert list(form.fields["actor"].choices) == [("", "Anyone")] + [
+        (user.pk, str(user)) for user in staff
+    ]
+    assert (nameless.pk, nameless.email) in form.fields["actor"].choices
+    assert form.is_valid()
+    chosen = form.cleaned_data["actor"]
+    assert isinstance(chosen, User)
+    assert (chosen.pk, chosen.name, chosen.email) == (nameless.pk, "", nameless.email)
+    unknown = HistoryFilter(
+        {"actor": "999999"}, queryset=Transaction.objects.none(), viewer=faculty
+    )
+    assert not unknown.form.is_valid() and "actor" in unknown.form.errors
