@@ -207,6 +207,15 @@ class ListedModelChoiceField(forms.ModelChoiceField):
         )
 
 
+# A long list of users read as values (`ListedModelChoiceField(values=...)`): the columns
+# User.__str__ shows, and its label from them.
+USER_LABEL_VALUES = ("name", "email")
+
+
+def user_label(values: dict[str, Any]) -> str:
+    return values["name"] or values["email"]
+
+
 class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 

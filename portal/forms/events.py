@@ -6,7 +6,12 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from portal.filters.common import ListedModelChoiceField, QuickSelect
+from portal.filters.common import (
+    USER_LABEL_VALUES,
+    ListedModelChoiceField,
+    QuickSelect,
+    user_label,
+)
 from portal.forms import check_points, points_field
 from portal.models import Category, Club, Event, User
 from portal.permissions import clubs_run_by, is_staff
@@ -208,7 +213,9 @@ class EventFilterForm(forms.Form):
                     organiser=OuterRef("pk"), status__in=["published", "completed"]
                 )
             )
-        ).only("pk", "name", "email"),  # what __str__ shows
+        ),
+        values=USER_LABEL_VALUES,  # read as values, not rows (ListedModelChoiceField)
+        label_from_values=user_label,
         shape="public organisers",
         required=False,
         empty_label=_("Any organiser"),
