@@ -169,7 +169,7 @@ class ListedModelChoiceField(forms.ModelChoiceField):
         self.label_from_values = label_from_values if values else None
 
     def _set_queryset(self, queryset: QuerySet | None) -> None:
-        self._listed: list[Model] | None = None
+        self._listed: list[Any] | None = None  # model rows, or dicts with `values`
         self._shape = ""  # another queryset than the declared one: composed as Django does
         super()._set_queryset(queryset)
 
@@ -180,7 +180,7 @@ class ListedModelChoiceField(forms.ModelChoiceField):
         copied._shape = self._shape
         return copied
 
-    def listed(self) -> list[Model]:
+    def listed(self) -> list[Any]:
         if self._listed is None:
             queryset = self.queryset
             if self._shape:
