@@ -131,8 +131,12 @@ def _send_and_record(
                 sent.append(notification.pk)
     Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now(), email_error="")
     Notification.objects.filter(pk__in=unwanted).update(email_error="")
+    # One UPDATE per distinct error: a mail server that is down fails the whole batch alike.
+    failed_by_error: dict[str, list[int]] = {}
     for pk, error in failed:
-        Notification.objects.filter(pk=pk).update(email_error=error)
+        failed_by_error.setdefault(error, []).append(pk)
+    for error, pks in failed_by_error.items():
+        Notification.objects.filter(pk__in=pks).update(email_error=error)
     return sent, unwanted, failed
 
 
