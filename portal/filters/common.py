@@ -197,11 +197,10 @@ class ListedModelChoiceField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         for option in self.listed():
-            if not self._values:
-                if str(getattr(option, self.to_field_name or "pk")) == str(value):
-                    return option
-            elif str(option["pk"]) == str(value):
-                return self.queryset.model(**option)
+            if self._values and str(option["pk"]) == str(value):
+                return self.queryset.model(**option)  # a row holding the listed columns
+            if not self._values and str(getattr(option, self.to_field_name or "pk")) == str(value):
+                return option
         raise ValidationError(
             self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
         )
