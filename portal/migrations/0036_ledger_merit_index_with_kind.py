@@ -21,13 +21,14 @@ def _concurrently(schema_editor) -> str:
 
 
 def _create(schema_editor, name: str, with_kind: bool) -> None:
-    columns = "created_at, student_id, amount"
-    if with_kind:
-        postgresql = schema_editor.connection.vendor == "postgresql"
-        columns = f"{columns}) INCLUDE (kind" if postgresql else f"{columns}, kind"
+    columns, include = "created_at, student_id, amount", ""
+    if with_kind and schema_editor.connection.vendor == "postgresql":
+        include = " INCLUDE (kind)"
+    elif with_kind:
+        columns += ", kind"
     schema_editor.execute(
         f"CREATE INDEX {_concurrently(schema_editor)}IF NOT EXISTS {name} "
-        f"ON portal_transaction ({columns}) WHERE counts_for_lifetime"
+        f"ON portal_transaction ({columns}){include} WHERE counts_for_lifetime"
     )
 
 
