@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from portal.models import Category, Draw, Redemption, Reward, StudentProfile
 from portal.selectors.ledger import find_ledger_mismatches, find_period_points_mismatches
@@ -72,3 +73,9 @@ def passes_since(student: StudentProfile, since: datetime) -> list[Any]:
     over (every 30 seconds), and a page shows the code of its own moment."""
     student.refresh_from_db()
     return [current_pass(student, now=since), current_pass(student)]
+
+
+def email_tasks() -> list[DBTaskResult]:
+    """The queued tries of notification emails (`deliver_email` tasks), oldest first."""
+    tasks = DBTaskResult.objects.filter(task_path__endswith="deliver_email")
+    return list(tasks.order_by("enqueued_at"))  # ids are UUIDs: not in order

@@ -18,7 +18,6 @@ from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from portal.management.commands.run_worker import Command as WorkerCommand
 from portal.models import Notification
@@ -32,11 +31,7 @@ from portal.services.notifications import (
 )
 from portal.services.schedule import queue_due_jobs
 from tests.concurrency.threads import run_at_once
-from tests.helpers import award_data
-
-DATABASE_TASKS = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]}
-}
+from tests.helpers import award_data, email_tasks
 
 
 class BrokenBackend(BaseEmailBackend):
@@ -62,21 +57,9 @@ class CountingBackend(LocmemBackend):
         return super().open()
 
 
-@pytest.fixture
-def queue(settings):
-    """Tasks go to the database queue, as in production, until a worker runs them."""
-    settings.TASKS = DATABASE_TASKS
-    return DBTaskResult.objects
-
-
 def run_worker() -> None:
     """One run of the background worker: everything queued and due, then it exits."""
     call_command("run_worker", batch=True, verbosity=0)
-
-
-def email_tasks() -> list[DBTaskResult]:
-    tasks = DBTaskResult.objects.filter(task_path__endswith="deliver_email")
-    return list(tasks.order_by("enqueued_at"))  # ids are UUIDs: not in order
 
 
 @pytest.mark.django_db(transaction=True)

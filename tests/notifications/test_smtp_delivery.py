@@ -22,8 +22,7 @@ from portal.services.notifications import (
     send_queued_emails,
 )
 from tests.factories import StudentFactory
-
-from .test_email_delivery import email_tasks, queue  # noqa: F401 (the fixture)
+from tests.helpers import email_tasks
 
 REFUSED = "refused@upas.test"
 
@@ -77,7 +76,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_reaches_a_real_mail_server_over_one_connection(mailbox, queue):  # noqa: F811
+def test_a_batch_reaches_a_real_mail_server_over_one_connection(mailbox, queue):
     readers = [StudentFactory(user__language="en").user for _ in range(EMAIL_BATCH + 5)]
     arabic = StudentFactory(user__language="ar").user
     for n, user in enumerate([*readers, arabic]):
@@ -109,7 +108,7 @@ def test_a_batch_reaches_a_real_mail_server_over_one_connection(mailbox, queue):
 @pytest.mark.django_db(transaction=True)
 def test_a_recipient_the_server_refuses_is_retried_and_the_rest_of_the_batch_goes(
     mailbox,
-    queue,  # noqa: F811
+    queue,
 ):
     refused = StudentFactory(user__email=REFUSED).user
     others = [StudentFactory().user for _ in range(3)]
@@ -133,7 +132,7 @@ def test_a_recipient_the_server_refuses_is_retried_and_the_rest_of_the_batch_goe
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_mail_server_not_listening_fails_the_batch_for_a_later_try(settings, queue):  # noqa: F811
+def test_a_mail_server_not_listening_fails_the_batch_for_a_later_try(settings, queue):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nothing listens
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
