@@ -144,11 +144,30 @@ def _minutes(seconds: int) -> str:
 
 def _check_code(event: Event, student: User, code: str) -> None:
     """A typed code, within the wrong-code limits (per student account and per event).
-    Raises EventError: rate_limited, bad_code."""
-    usage = ratelimit.first_full(
-        ("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT),
-        ("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT),
-    )
+    Raises EventError: rate_limited, bad_code.
+
+    A wrong code is counted before it is answered, and answered from the count it made: the
+    cache's increment is atomic, so a student's wrong codes sent at once are each counted, and
+    only the first ten are told "wrong" (checking the limit, then counting, would let every
+    request in flight past a check made before any had counted). The event's limit counts only
+    the wrong codes the student's own limit let through, so one student cannot use up an
+    event's limit for everyone. A right code only looks at both limits: while either is full,
+    it is refused like a wrong one, so a full limit says nothing about the code."""
+    if code_is_valid(event, code):
+        usage = ratelimit.first_full(
+            ("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT),
+            ("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT),
+        )
+    else:
+        usage = ratelimit.consume("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT)
+        if not usage.limited:
+            usage = ratelimit.consume("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT)
+        if not usage.limited:
+            raise EventError(
+                "bad_code",
+                _("That code is wrong or has expired; type the code now on the screen."),
+                field="code",
+            )
     if usage.limited:
         raise EventError(
             "rate_limited",
@@ -157,14 +176,6 @@ def _check_code(event: Event, student: User, code: str) -> None:
                 "screen instead."
             )
             % {"wait": _minutes(usage.seconds_left)},
-            field="code",
-        )
-    if not code_is_valid(event, code):
-        ratelimit.consume("checkin-code:user", str(student.pk), WRONG_CODES_PER_STUDENT)
-        ratelimit.consume("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT)
-        raise EventError(
-            "bad_code",
-            _("That code is wrong or has expired; type the code now on the screen."),
             field="code",
         )
 

@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
@@ -101,6 +102,59 @@ def test_twenty_students_into_an_event_without_a_capacity(faculty):
     assert CheckIn.objects.filter(event=event).count() == 20
     assert Transaction.objects.filter(kind="attendance").count() == 20
     assert_ledger_consistent()
+
+
+def test_wrong_codes_sent_at_once_are_each_counted_against_the_limit(faculty, monkeypatch):
+    """Thirty wrong codes from one student at once: only the first ten are told "wrong" (the
+    limit is ten in ten minutes); the rest are refused by the limit, and so is a right code
+    sent after them. Checking the code is slowed down so that every request is in flight at
+    once: a limit looked at before the code is checked, and counted after, lets all thirty
+    through."""
+    from portal.services import events as event_services
+
+    event = live_event(faculty)
+    student = StudentFactory()
+    wrong = "ZZZZZZ" if current_code(event) != "ZZZZZZ" else "YYYYYY"
+    check_code = event_services.code_is_valid
+
+    def slow_check(*args, **kwargs):
+        time.sleep(0.1)
+        return check_code(*args, **kwargs)
+
+    monkeypatch.setattr(event_services, "code_is_valid", slow_check)
+    # The limit's ten-minute window does not roll over (and reset the count) midway.
+    now = time.time()
+    frozen_clock = SimpleNamespace(time=lambda: now)
+    monkeypatch.setattr("django_ratelimit.core.time", frozen_clock)
+    monkeypatch.setattr("portal.ratelimit.time", frozen_clock)
+
+    outcomes = run_at_once(
+        [lambda: check_in(actor=student.user, event_id=event.pk, code=wrong)] * 30
+    )
+
+    assert outcomes == Counter({"bad_code": 10, "rate_limited": 20})
+    with pytest.raises(PortalError) as refused:
+        check_in(actor=student.user, event_id=event.pk, code=current_code(event))
+    assert refused.value.code == "rate_limited"
+    assert not CheckIn.objects.exists()
+
+
+def test_one_student_cannot_use_up_the_events_wrong_code_limit(faculty, monkeypatch):
+    """Once a student's own limit is full, their wrong codes no longer count for the event:
+    another student's right code still checks them in."""
+    from portal.services import events as event_services
+
+    monkeypatch.setattr(event_services, "WRONG_CODES_PER_EVENT", "12/m")
+    event = live_event(faculty)
+    spammer, other = StudentFactory(), StudentFactory()
+    wrong = "ZZZZZZ" if current_code(event) != "ZZZZZZ" else "YYYYYY"
+
+    outcomes = run_at_once(
+        [lambda: check_in(actor=spammer.user, event_id=event.pk, code=wrong)] * 20
+    )
+
+    assert outcomes == Counter({"bad_code": 10, "rate_limited": 10})
+    assert check_in(actor=other.user, event_id=event.pk, code=current_code(event)).pk
 
 
 # --- the event changed while a check-in waited for the student's lock --------------------------
