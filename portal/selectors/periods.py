@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import models
@@ -23,12 +24,20 @@ def _midnight(moment: datetime) -> datetime:
 
 def term_start(now: datetime) -> datetime:
     """The latest configured term start (UPAS_TERM_STARTS, "MM-DD") on or before `now`."""
+    return _term_start_on(now.date(), now.tzinfo, tuple(settings.UPAS_TERM_STARTS))
+
+
+@lru_cache(maxsize=64)
+def _term_start_on(day: date, zone: tzinfo | None, term_starts: tuple[str, ...]) -> datetime:
+    """`term_start` for any moment of `day`: a term starts at a midnight, which is on or
+    before every moment of the days from its own. Kept per day (and settings), as every
+    ledger entry that counts for the term asks it."""
     starts = []
-    for year in (now.year - 1, now.year):
-        for month_day in settings.UPAS_TERM_STARTS:
-            month, day = (int(p) for p in month_day.split("-"))
-            starts.append(_midnight(now.replace(year=year, month=month, day=day)))
-    return max(s for s in starts if s <= now)
+    for year in (day.year - 1, day.year):
+        for month_day in term_starts:
+            month, month_day_number = (int(p) for p in month_day.split("-"))
+            starts.append(datetime(year, month, month_day_number, tzinfo=zone))
+    return max(s for s in starts if s.date() <= day)
 
 
 def period_start(period: str, now: datetime | None = None) -> datetime | None:

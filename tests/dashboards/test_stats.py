@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from portal.models import Event, Role
+from portal.selectors.periods import term_start
 from portal.selectors.stats import (
     Chart,
     Series,
@@ -152,6 +153,18 @@ def test_term_window_follows_the_configured_term_starts(settings):
     w = trend_window("term", local(2026, 3, 15, 12, 0))
     assert (w.start, w.previous_start) == (local(2026, 2, 1), local(2025, 10, 1))
     assert w.previous_end == local(2025, 11, 12, 12, 0)  # 42 days and 12 hours in
+
+
+def test_a_term_begins_at_its_first_local_midnight(settings):
+    """The term's start is kept per day: the last moment before a term's first midnight is
+    still in the previous term, whatever was asked earlier that day or the one before."""
+    settings.UPAS_TERM_STARTS = ["01-06", "04-20", "09-21"]
+    start = local(2026, 4, 20)
+    assert term_start(timezone.localtime(start)) == start
+    assert term_start(timezone.localtime(start - timedelta(microseconds=1))) == local(2026, 1, 6)
+    assert term_start(timezone.localtime(start + timedelta(hours=23, minutes=59))) == start
+    settings.UPAS_TERM_STARTS = ["04-21"]
+    assert term_start(timezone.localtime(start)) == local(2025, 4, 21)
 
 
 def test_week_window_in_new_york_after_its_clocks_went_forward(settings):
