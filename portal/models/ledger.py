@@ -205,6 +205,8 @@ class Transaction(ChoiceLabels, models.Model):
         ]
         indexes = [
             models.Index(fields=["student", "-created_at"], name="tx_student_recent_idx"),
+            # On PostgreSQL it also INCLUDEs amount, kind, student and counts_for_lifetime
+            # (migration 0037), for the faculty dashboard's trend figures.
             models.Index(fields=["actor", "-created_at"], name="tx_actor_recent_idx"),
             models.Index(fields=["kind", "-created_at"], name="tx_kind_recent_idx"),
             models.Index(fields=["category", "-created_at"], name="tx_category_recent_idx"),

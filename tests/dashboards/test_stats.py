@@ -626,3 +626,24 @@ def test_the_ledger_merit_index_holds_every_column_the_issued_figures_read():
                 "amount",
                 "kind",
             ]
+
+
+@pytest.mark.django_db
+def test_the_actor_index_holds_every_column_a_faculty_members_figures_read():
+    """Migration 0037: a faculty member's trend figures read their two weeks of entries from
+    the actor index alone on PostgreSQL (INCLUDE columns); the keys, which the history's "by
+    actor" filter reads, are those the model declares on both databases."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "portal_transaction")
+        # (PostgreSQL's introspection lists the INCLUDE columns after the keys.)
+        assert indexes["tx_actor_recent_idx"]["columns"][:2] == ["actor_id", "created_at"]
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'tx_actor_recent_idx'"
+            )
+            [definition] = cursor.fetchone()
+            included = "amount, kind, student_id, counts_for_lifetime"
+            assert definition.endswith(f"(actor_id, created_at DESC) INCLUDE ({included})")
+        assert "tx_actor_recent_cover_idx" not in indexes
