@@ -6,25 +6,21 @@ from __future__ import annotations
 from functools import cache
 
 from django.db import connection, models
-from django.db.models.constants import OnConflict
 
 
 def insert_once(obj: models.Model) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: write `obj` unless a unique constraint
     refuses it, in one round trip and with no savepoint (an IntegrityError would need one to
     keep the transaction usable). Returns whether the row was written (then `obj.pk` is set).
-    Django's own `Model.save()` goes through the same `QuerySet._insert`; this adds only the
-    conflict clause, which PostgreSQL and SQLite (3.35+, for RETURNING) both take. (A statement
-    composed once per shape measured no cheaper here: preparing the values dominates.)"""
-    model = type(obj)
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    rows = model._default_manager._insert(
-        [obj], fields=fields, returning_fields=[meta.pk], on_conflict=OnConflict.IGNORE
-    )
-    if not rows or rows[0] is None:
+    The statement is `insert_once_sql`'s, which PostgreSQL and SQLite (3.35+, for RETURNING)
+    both take."""
+    sql, params = insert_once_sql(obj)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = cursor.fetchone()
+    if written is None:
         return False
-    mark_written(obj, rows[0][0])
+    mark_written(obj, written[0])
     return True
 
 
