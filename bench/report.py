@@ -239,6 +239,8 @@ def write_figures(writes: dict) -> dict:
             if any(s["hold_p50_ms"] is not None for s in rounds)
             else None,
             "hold_ms": opened["hold_p50_ms"] if opened else None,
+            "open_cpu_ms": opened["worker_cpu_ms"] if opened else None,
+            "open_db_cpu_ms": opened["db_cpu_ms"] if opened else None,
             "p99_ms": opened["p99_ms"] if opened and opened["ok"] else None,
             "open_rate": opened["rate"] if opened else None,
             "open_achieved": opened["per_second"] if opened else None,
@@ -378,6 +380,7 @@ def write_section(run: dict) -> list[str]:
         "",
         f"All write targets met: {_ok(everything)}.",
         "",
+        *cpu_by_load(fig, cfg),
         "### Saturation, round by round",
         "",
         "| path | variant | round | ok/s | p50 ms | p99 ms | worker CPU ms/req | DB CPU "
@@ -443,6 +446,43 @@ def write_section(run: dict) -> list[str]:
             "over the whole HTTP part (not in the per-request figures).",
         ]
     return lines
+
+
+def cpu_by_load(fig: dict, cfg: dict) -> list[str]:
+    """Each path's CPU per request saturated (what the target is judged on) beside the same
+    figure at the open loop's fixed load, both against the bare view's. Shown, not judged:
+    on a host whose cores the workers share with PostgreSQL and the clients, a saturated
+    request costs more CPU than the same request at a steady load, and not by the same factor
+    for every path (bench/README.md, "Fourteenth pass")."""
+    bare = fig.get("bare")
+    if bare is None:
+        return []
+
+    def against(value: float | None, reference: float | None) -> str:
+        return f"{value / reference:.2f}x" if value and reference else ""
+
+    lines = [
+        "### Worker CPU per request, saturated and at a steady load",
+        "",
+        f"Saturated: the pooled rounds above ({cfg['clients']} clients). Steady: the open "
+        f"loop's {cfg['rate']:g} requests/s. Not judged; the target is the saturated ratio.",
+        "",
+        f"| path | saturated ms | vs bare | DB ms | at {cfg['rate']:g}/s ms | vs bare | DB ms |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for path in PATHS:
+        f = fig.get(path)
+        if f is None:
+            continue
+        reference = path == "bare"
+        lines.append(
+            f"| {path} | {_num(f['cpu_ms'], '.2f')} | "
+            f"{'' if reference else against(f['cpu_ms'], bare['cpu_ms'])} | "
+            f"{_num(f['db_cpu_ms'], '.2f')} | {_num(f['open_cpu_ms'], '.2f')} | "
+            f"{'' if reference else against(f['open_cpu_ms'], bare['open_cpu_ms'])} | "
+            f"{_num(f['open_db_cpu_ms'], '.2f')} |"
+        )
+    return [*lines, ""]
 
 
 def _counts(counter: dict) -> str:

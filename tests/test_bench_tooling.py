@@ -145,3 +145,22 @@ def test_write_targets_are_marked_against_the_bare_view():
     assert "1.31x **no**" in rows["redeem"] and rows["redeem"].endswith("| **no** |")
     assert "1 **no**" in rows["check-in"]
     assert not everything
+
+
+def test_cpu_is_shown_saturated_and_at_the_steady_load_against_the_bare_view():
+    def both(path, saturated, steady):
+        return [
+            segment(path, cpu=saturated, per_second=300, hold=2.0, p99=20),
+            segment(path, cpu=steady, per_second=50, hold=2.0, p99=20, mode="open loop"),
+        ]
+
+    writes = {
+        "config": {"rate": 50.0, "clients": 16},
+        "segments": [*both("bare", 5.0, 6.0), *both("award", 7.0, 6.6)],
+        "pgbench": [],
+    }
+    lines = report.cpu_by_load(report.write_figures(writes), writes["config"])
+    rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| ")}
+    assert rows["bare"] == "| bare | 5.00 |  | 1.00 | 6.00 |  | 1.00 |"
+    assert rows["award"] == "| award | 7.00 | 1.40x | 1.00 | 6.60 | 1.10x | 1.00 |"
+    assert "at 50/s ms" in lines[4]
