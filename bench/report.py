@@ -263,6 +263,11 @@ def write_figures(writes: dict) -> dict:
     return figures
 
 
+def _ratio(value: float | None, reference: float | None) -> float | None:
+    """`value` over `reference`, or None when either is missing or zero."""
+    return value / reference if value and reference else None
+
+
 def _verdict(value: float | None, limit: float, *, at_most: bool, suffix: str = "x") -> str:
     if value is None:
         return "n/a"
@@ -294,7 +299,7 @@ def write_targets(run: dict) -> tuple[list[str], bool]:
         f = fig.get(path)
         if f is None:
             continue
-        share_pg = f["per_second"] / pg["tps"] if f["per_second"] and pg["tps"] else None
+        share_pg = _ratio(f["per_second"], pg["tps"])
         errors = f["errors"] + f["row_mismatches"]
         p99_text = _num(f["p99_ms"])
         if path == "bare" or bare is None:
@@ -305,11 +310,9 @@ def write_targets(run: dict) -> tuple[list[str], bool]:
                 f"{errors} | |"
             )
             continue
-        cpu = f["cpu_ms"] / bare["cpu_ms"] if f["cpu_ms"] and bare["cpu_ms"] else None
-        share = (
-            f["per_second"] / bare["per_second"] if f["per_second"] and bare["per_second"] else None
-        )
-        hold = f["hold_ms"] / bare["hold_ms"] if f["hold_ms"] and bare["hold_ms"] else None
+        cpu = _ratio(f["cpu_ms"], bare["cpu_ms"])
+        share = _ratio(f["per_second"], bare["per_second"])
+        hold = _ratio(f["hold_ms"], bare["hold_ms"])
         p99_ok = f["p99_ms"] is not None and f["p99_ms"] < OPEN_P99_MS
         met = (
             cpu is not None
@@ -459,7 +462,8 @@ def cpu_by_load(fig: dict, cfg: dict) -> list[str]:
         return []
 
     def against(value: float | None, reference: float | None) -> str:
-        return f"{value / reference:.2f}x" if value and reference else ""
+        ratio = _ratio(value, reference)
+        return "" if ratio is None else f"{ratio:.2f}x"
 
     lines = [
         "### Worker CPU per request, saturated and at a steady load",
