@@ -54,6 +54,8 @@ class PageResult:
     sql_ms: float  # summed query time of the counted request
     times_ms: list[float]
     slowest: list[tuple[float, str]] = field(default_factory=list)  # (ms, sql), slowest first
+    # The student's reference page, timed alternately with this page, request by request.
+    paired_ref_ms: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -76,7 +78,11 @@ class PageResult:
             "p95_ms": round(self.p95, 2),
             "runs": len(self.times_ms),
             "slowest": [(round(ms, 2), sql) for ms, sql in self.slowest],
-        }
+        } | (
+            {"paired_ref_ms": round(statistics.median(self.paired_ref_ms), 2)}
+            if self.paired_ref_ms
+            else {}
+        )
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -263,10 +269,19 @@ def clients(cast: Cast) -> dict[str, Client]:
 
 
 def measure_page(
-    client: Client, page: Page, *, runs: int, warmup: int = 2, budget_s: float = 20.0
+    client: Client,
+    page: Page,
+    *,
+    runs: int,
+    warmup: int = 2,
+    budget_s: float = 20.0,
+    paired: tuple[Client, Page] | None = None,
 ) -> PageResult:
     """Warm up, count the queries of one request (keeping the slowest three), then time
-    `runs` requests (fewer if the page uses up `budget_s`, but at least five)."""
+    `runs` requests (fewer if the page uses up `budget_s`, but at least five). With `paired`
+    (a client and the reference page), each timed request of the page is followed or preceded
+    (in turn, so neither always runs second) by one of the reference, timed too: the page's
+    ratio then divides by a reference measured in the same seconds."""
     headers = {**PROXY, "HTTP_HX_REQUEST": "true"} if page.htmx else PROXY
     for _ in range(warmup):
         client.get(page.url, **headers)
@@ -286,13 +301,22 @@ def measure_page(
     with connection.execute_wrapper(timer):
         response = client.get(page.url, **headers)
     slowest = sorted(timed, key=lambda t: t[0], reverse=True)[:3]
-    times = []
+    times: list[float] = []
+    paired_times: list[float] = []
+
+    def timed_get(into: list[float], a_client: Client, url: str, **extra: str) -> None:
+        begin = time.perf_counter()
+        a_client.get(url, **extra)
+        into.append((time.perf_counter() - begin) * 1000)
+
     gc.collect()
     started = time.perf_counter()
     for i in range(runs):
-        begin = time.perf_counter()
-        client.get(page.url, **headers)
-        times.append((time.perf_counter() - begin) * 1000)
+        if paired and i % 2:
+            timed_get(paired_times, paired[0], paired[1].url, **PROXY)
+        timed_get(times, client, page.url, **headers)
+        if paired and not i % 2:
+            timed_get(paired_times, paired[0], paired[1].url, **PROXY)
         if i >= 4 and time.perf_counter() - started > budget_s:
             break
     return PageResult(
@@ -302,6 +326,7 @@ def measure_page(
         sql_ms=sum(ms for ms, _sql in timed),
         times_ms=times,
         slowest=slowest,
+        paired_ref_ms=paired_times,
     )
 
 
@@ -314,9 +339,11 @@ def measure_pages(
     budget_s: float = 20.0,
     log=print,
 ) -> list[PageResult]:
-    """Every page in turn; first and last, the reference page for the student (every page's
-    ratio divides by it) and for each other role among the pages (its two halves pooled, so a
-    machine that got busier or quieter meanwhile weighs on both)."""
+    """Every page in turn, each timed alternately with the student's reference page (every
+    page's ratio divides by it: a reference timed minutes earlier moved by a third between
+    runs on this host, and the verdicts with it). First and last, the reference page for
+    each role among the pages, shown as the frame each role's pages start from (its two
+    halves pooled)."""
     # Production serves pages from gunicorn workers forked from a master that warmed up and
     # froze its objects (config/wsgi.py); this process is made the same before it times them.
     warm_up()
@@ -326,8 +353,12 @@ def measure_pages(
     references = reference_pages(roles)
     before = [measure_page(by_role[p.role], p, runs=runs, warmup=warmup) for p in references]
     results = []
+    student_reference = next((p for p in references if p.role == "student"), None)
+    paired = (by_role["student"], student_reference) if student_reference else None
     for page in pages:
-        result = measure_page(by_role[page.role], page, runs=runs, warmup=warmup, budget_s=budget_s)
+        result = measure_page(
+            by_role[page.role], page, runs=runs, warmup=warmup, budget_s=budget_s, paired=paired
+        )
         log_page(result, log)
         results.append(result)
     pooled = []

@@ -164,3 +164,51 @@ def test_cpu_is_shown_saturated_and_at_the_steady_load_against_the_bare_view():
     assert rows["bare"] == "| bare | 5.00 |  | 1.00 | 6.00 |  | 1.00 |"
     assert rows["award"] == "| award | 7.00 | 1.40x | 1.00 | 6.60 | 1.10x | 1.00 |"
     assert "at 50/s ms" in lines[4]
+
+
+def page_row(name, median, paired=None, reference=False, role="student"):
+    row = {"name": name, "role": role, "url": "/", "status": 200, "reference": reference}
+    row |= {"queries": 3, "sql_ms": 1.0, "median_ms": median, "p95_ms": median, "runs": 30}
+    row |= {"slowest": []}
+    return row | ({"paired_ref_ms": paired} if paired else {})
+
+
+def test_a_page_divides_by_the_reference_timed_alternately_with_it(tmp_path):
+    """The run's reference rows (timed before and after the pages) judged an earlier page; a
+    page timed request by request beside the reference divides by that pairing instead."""
+    refs = {"student": 8.0}
+    paired = page_row("History", 30.0, paired=6.0)
+    unpaired = page_row("History", 30.0)
+    assert report.page_ratio(paired, refs) == 5.0
+    assert report.page_ratio(unpaired, refs) == 3.75
+    assert not report.page_meets(paired, refs)
+    assert report.page_meets(unpaired, refs)
+
+    meta = {"vendor": "postgresql", "database": "PostgreSQL", "students": 10, "entries": 1}
+    meta |= {"when": "now", "commit": "c", "argv": "", "cpus": 2, "runs": 30, "budget_s": 20}
+    meta |= {"load_before": 0.0, "load_after": 0.0, "load_note": ""}
+    pages = [page_row("Reference: base template", 8.0, reference=True), paired]
+    text = report.markdown({"meta": meta, "pages": pages})
+    row = "| History | student | 200 | 3 | 30.0 | 30.0 | **5.0x** | 6.0 | 1.0 | 30 | **no** |"
+    assert row in text
+    assert "timed alternately with the page" in text
+    text = report.markdown({"meta": meta, "pages": [pages[0], unpaired]})
+    assert "| History | student | 200 | 3 | 30.0 | 30.0 | 3.8x | 1.0 | 30 | yes |" in text
+    assert "before and after the pages" in text
+
+
+@pytest.mark.django_db
+def test_a_paired_page_times_the_reference_once_per_request_of_its_own():
+    from django.test import Client
+
+    from bench.pages import Page, measure_page
+
+    client = Client()
+    page = Page("Sign-in", "anonymous", "/accounts/login/")
+    reference = Page("Health", "anonymous", "/healthz", reference=True)
+    result = measure_page(client, page, runs=7, warmup=1, paired=(client, reference))
+    assert result.status == 200
+    assert len(result.times_ms) == len(result.paired_ref_ms) == 7
+    assert result.as_dict()["paired_ref_ms"] > 0
+    alone = measure_page(client, page, runs=3, warmup=0)
+    assert alone.paired_ref_ms == [] and "paired_ref_ms" not in alone.as_dict()
