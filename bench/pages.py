@@ -54,7 +54,7 @@ class PageResult:
     sql_ms: float  # summed query time of the counted request
     times_ms: list[float]
     slowest: list[tuple[float, str]] = field(default_factory=list)  # (ms, sql), slowest first
-    # The student's reference page, timed alternately with this page, request by request.
+    # The student's reference page, timed just before this page (`measure_page`'s `paired`).
     paired_ref_ms: list[float] = field(default_factory=list)
 
     @property
@@ -279,9 +279,21 @@ def measure_page(
 ) -> PageResult:
     """Warm up, count the queries of one request (keeping the slowest three), then time
     `runs` requests (fewer if the page uses up `budget_s`, but at least five). With `paired`
-    (a client and the reference page), each timed request of the page is followed or preceded
-    (in turn, so neither always runs second) by one of the reference, timed too: the page's
-    ratio then divides by a reference measured in the same seconds."""
+    (a client and the reference page), the reference is timed `runs` times just before, so
+    the page's ratio divides by a reference measured in the same half minute. (Timed
+    alternately with the page, request by request or five at a time, the reference took
+    10-25% longer than in a run of its own: each request after the other page's starts cold.
+    That would have flattered every ratio; the page, timed in a run of its own, is not.)"""
+    paired_times: list[float] = []
+    if paired:
+        ref_client, ref_page = paired
+        for _ in range(warmup):
+            ref_client.get(ref_page.url, **PROXY)
+        gc.collect()
+        for _ in range(runs):
+            begin = time.perf_counter()
+            ref_client.get(ref_page.url, **PROXY)
+            paired_times.append((time.perf_counter() - begin) * 1000)
     headers = {**PROXY, "HTTP_HX_REQUEST": "true"} if page.htmx else PROXY
     for _ in range(warmup):
         client.get(page.url, **headers)
@@ -301,22 +313,13 @@ def measure_page(
     with connection.execute_wrapper(timer):
         response = client.get(page.url, **headers)
     slowest = sorted(timed, key=lambda t: t[0], reverse=True)[:3]
-    times: list[float] = []
-    paired_times: list[float] = []
-
-    def timed_get(into: list[float], a_client: Client, url: str, **extra: str) -> None:
-        begin = time.perf_counter()
-        a_client.get(url, **extra)
-        into.append((time.perf_counter() - begin) * 1000)
-
+    times = []
     gc.collect()
     started = time.perf_counter()
     for i in range(runs):
-        if paired and i % 2:
-            timed_get(paired_times, paired[0], paired[1].url, **PROXY)
-        timed_get(times, client, page.url, **headers)
-        if paired and not i % 2:
-            timed_get(paired_times, paired[0], paired[1].url, **PROXY)
+        begin = time.perf_counter()
+        client.get(page.url, **headers)
+        times.append((time.perf_counter() - begin) * 1000)
         if i >= 4 and time.perf_counter() - started > budget_s:
             break
     return PageResult(
@@ -339,11 +342,11 @@ def measure_pages(
     budget_s: float = 20.0,
     log=print,
 ) -> list[PageResult]:
-    """Every page in turn, each timed alternately with the student's reference page (every
-    page's ratio divides by it: a reference timed minutes earlier moved by a third between
-    runs on this host, and the verdicts with it). First and last, the reference page for
-    each role among the pages, shown as the frame each role's pages start from (its two
-    halves pooled)."""
+    """Every page in turn, each just after the student's reference page (every page's ratio
+    divides by that one: a reference timed minutes earlier moved by a third between runs on
+    this host, and the verdicts with it). First and last, the reference page for each role
+    among the pages, shown as the frame each role's pages start from (its two halves
+    pooled)."""
     # Production serves pages from gunicorn workers forked from a master that warmed up and
     # froze its objects (config/wsgi.py); this process is made the same before it times them.
     warm_up()

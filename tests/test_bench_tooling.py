@@ -173,9 +173,9 @@ def page_row(name, median, paired=None, reference=False, role="student"):
     return row | ({"paired_ref_ms": paired} if paired else {})
 
 
-def test_a_page_divides_by_the_reference_timed_alternately_with_it(tmp_path):
-    """The run's reference rows (timed before and after the pages) judged an earlier page; a
-    page timed request by request beside the reference divides by that pairing instead."""
+def test_a_page_divides_by_the_reference_timed_just_before_it(tmp_path):
+    """The run's reference rows (timed before and after all the pages) judged an earlier run's
+    pages; a page timed just after a run of the reference divides by that one instead."""
     refs = {"student": 8.0}
     paired = page_row("History", 30.0, paired=6.0)
     unpaired = page_row("History", 30.0)
@@ -191,14 +191,14 @@ def test_a_page_divides_by_the_reference_timed_alternately_with_it(tmp_path):
     text = report.markdown({"meta": meta, "pages": pages})
     row = "| History | student | 200 | 3 | 30.0 | 30.0 | **5.0x** | 6.0 | 1.0 | 30 | **no** |"
     assert row in text
-    assert "timed alternately with the page" in text
+    assert "timed just before the page" in text
     text = report.markdown({"meta": meta, "pages": [pages[0], unpaired]})
     assert "| History | student | 200 | 3 | 30.0 | 30.0 | 3.8x | 1.0 | 30 | yes |" in text
     assert "before and after the pages" in text
 
 
 @pytest.mark.django_db
-def test_a_paired_page_times_the_reference_once_per_request_of_its_own():
+def test_a_paired_page_times_the_reference_as_often_as_itself():
     from django.test import Client
 
     from bench.pages import Page, measure_page
