@@ -54,7 +54,7 @@ class PageResult:
     sql_ms: float  # summed query time of the counted request
     times_ms: list[float]
     slowest: list[tuple[float, str]] = field(default_factory=list)  # (ms, sql), slowest first
-    # The student's reference page, timed just before this page (`measure_page`'s `paired`).
+    # The student's reference page, timed in turns with this page (`measure_page`'s `paired`).
     paired_ref_ms: list[float] = field(default_factory=list)
 
     @property
@@ -268,6 +268,11 @@ def clients(cast: Cast) -> dict[str, Client]:
     return signed_in
 
 
+# With a paired reference, the page and the reference take turns in blocks of this many timed
+# requests, each block after one untimed request (`measure_page`).
+PAIRED_BLOCK = 5
+
+
 def measure_page(
     client: Client,
     page: Page,
@@ -278,25 +283,18 @@ def measure_page(
     paired: tuple[Client, Page] | None = None,
 ) -> PageResult:
     """Warm up, count the queries of one request (keeping the slowest three), then time
-    `runs` requests (fewer if the page uses up `budget_s`, but at least five). With `paired`
-    (a client and the reference page), the reference is timed `runs` times just before, so
-    the page's ratio divides by a reference measured in the same half minute. (Timed
-    alternately with the page, request by request or five at a time, the reference took
-    10-25% longer than in a run of its own: each request after the other page's starts cold.
-    That would have flattered every ratio; the page, timed in a run of its own, is not.)"""
-    paired_times: list[float] = []
-    if paired:
-        ref_client, ref_page = paired
-        for _ in range(warmup):
-            ref_client.get(ref_page.url, **PROXY)
-        gc.collect()
-        for _ in range(runs):
-            begin = time.perf_counter()
-            ref_client.get(ref_page.url, **PROXY)
-            paired_times.append((time.perf_counter() - begin) * 1000)
+    `runs` requests (fewer if the page uses up `budget_s`, but at least five).
+
+    With `paired` (a client and the reference page), the reference is timed as often, the two
+    taking turns in blocks of `PAIRED_BLOCK`, so that the page's ratio divides by a reference
+    measured in the same second or two. Each block starts with one untimed request: the first
+    request after the other page's ran about 10% slower (the other page's objects and code in
+    the caches), and counting it would flatter the ratio of every page."""
     headers = {**PROXY, "HTTP_HX_REQUEST": "true"} if page.htmx else PROXY
     for _ in range(warmup):
         client.get(page.url, **headers)
+        if paired:
+            paired[0].get(paired[1].url, **PROXY)
     timed: list[tuple[float, str]] = []
 
     def timer(execute, sql, params, many, context):
@@ -313,14 +311,27 @@ def measure_page(
     with connection.execute_wrapper(timer):
         response = client.get(page.url, **headers)
     slowest = sorted(timed, key=lambda t: t[0], reverse=True)[:3]
-    times = []
+
+    def time_block(a_client: Client, url: str, count: int, into: list[float], **extra) -> None:
+        for _ in range(count):
+            begin = time.perf_counter()
+            a_client.get(url, **extra)
+            into.append((time.perf_counter() - begin) * 1000)
+
+    times: list[float] = []
+    paired_times: list[float] = []
+    block = PAIRED_BLOCK if paired else 1
     gc.collect()
     started = time.perf_counter()
-    for i in range(runs):
-        begin = time.perf_counter()
-        client.get(page.url, **headers)
-        times.append((time.perf_counter() - begin) * 1000)
-        if i >= 4 and time.perf_counter() - started > budget_s:
+    while len(times) < runs:
+        count = min(block, runs - len(times))
+        if paired:
+            ref_client, ref_page = paired
+            ref_client.get(ref_page.url, **PROXY)
+            time_block(ref_client, ref_page.url, count, paired_times, **PROXY)
+            client.get(page.url, **headers)
+        time_block(client, page.url, count, times, **headers)
+        if len(times) >= 5 and time.perf_counter() - started > budget_s:
             break
     return PageResult(
         page=page,
@@ -342,8 +353,8 @@ def measure_pages(
     budget_s: float = 20.0,
     log=print,
 ) -> list[PageResult]:
-    """Every page in turn, each just after the student's reference page (every page's ratio
-    divides by that one: a reference timed minutes earlier moved by a third between runs on
+    """Every page in turn, each taking turns with the student's reference page (every page's
+    ratio divides by that one: a reference timed minutes earlier moved by a third between runs on
     this host, and the verdicts with it). First and last, the reference page for each role
     among the pages, shown as the frame each role's pages start from (its two halves
     pooled)."""

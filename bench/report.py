@@ -46,7 +46,7 @@ def references(run: dict) -> dict[str, float]:
 
 
 def page_ratio(p: dict, refs: dict[str, float]) -> float | None:
-    """The page's median over the student's reference page's: the one timed just before this
+    """The page's median over the student's reference page's: the one timed in turns with this
     page where the run did that (`paired_ref_ms`), else the run's (earlier runs)."""
     ref = p.get("paired_ref_ms") or refs.get(REFERENCE_ROLE)
     return p["median_ms"] / ref if ref else None
@@ -160,9 +160,9 @@ def page_section(run: dict, refs: dict[str, float], production: bool) -> list[st
             "`× ref` is the page's median over the median of the bare reference page (the "
             "base template alone, bench/views.py) signed in as a student"
             + (
-                ", timed just before the page as many times (`ref ms`): the reference's "
-                "own rows, timed before and after all the pages, moved by a third between "
-                "runs on a shared host"
+                ", timed as many times as the page, the two taking turns in blocks of five "
+                "(`ref ms`): the reference's own rows, timed before and after all the pages, "
+                "moved by a third between runs on a shared host"
                 if paired
                 else ", timed in the same run before and after the pages"
             )

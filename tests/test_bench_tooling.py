@@ -173,9 +173,9 @@ def page_row(name, median, paired=None, reference=False, role="student"):
     return row | ({"paired_ref_ms": paired} if paired else {})
 
 
-def test_a_page_divides_by_the_reference_timed_just_before_it(tmp_path):
+def test_a_page_divides_by_the_reference_timed_in_turns_with_it(tmp_path):
     """The run's reference rows (timed before and after all the pages) judged an earlier run's
-    pages; a page timed just after a run of the reference divides by that one instead."""
+    pages; a page timed in turns with the reference divides by that one instead."""
     refs = {"student": 8.0}
     paired = page_row("History", 30.0, paired=6.0)
     unpaired = page_row("History", 30.0)
@@ -191,7 +191,7 @@ def test_a_page_divides_by_the_reference_timed_just_before_it(tmp_path):
     text = report.markdown({"meta": meta, "pages": pages})
     row = "| History | student | 200 | 3 | 30.0 | 30.0 | **5.0x** | 6.0 | 1.0 | 30 | **no** |"
     assert row in text
-    assert "timed just before the page" in text
+    assert "taking turns in blocks of five" in text
     text = report.markdown({"meta": meta, "pages": [pages[0], unpaired]})
     assert "| History | student | 200 | 3 | 30.0 | 30.0 | 3.8x | 1.0 | 30 | yes |" in text
     assert "before and after the pages" in text
