@@ -630,7 +630,8 @@ def summary(directory: Path) -> Path:
     lines = ["# Benchmark summary over data sizes", ""]
     lines.append(
         "Median server time (ms), query count and, where the run timed the bare reference "
-        "page, the median as a multiple of the reference's (`x ref`) per page at each size; "
+        "page, the median as a multiple of the reference's (`x ref`: the one timed in turns "
+        "with the page, where the run did so) per page at each size; "
         "generated from the JSON files beside this one by `python bench/run.py --summary`. "
         "Per run details, the machine, conditions and targets are in each "
         "`<database>-<students>.md`."
