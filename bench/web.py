@@ -108,12 +108,21 @@ def start_server(port: int, log_path: Path) -> subprocess.Popen:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz", headers=PROXY_HEADERS)
             if conn.getresponse().status == 200:
+                wait_for_workers(server.pid, gunicorn_config()["workers"])
                 return server
         except OSError:
             pass
         time.sleep(0.5)
     server.terminate()
     raise SystemExit(f"gunicorn did not answer /healthz; its log: {log_path}")
+
+
+def wait_for_workers(master: int, workers: int, timeout_s: float = 15.0) -> None:
+    """Until gunicorn has forked every worker: /healthz answers as soon as the first is up,
+    and a run once counted (and warmed up) three of its five."""
+    deadline = time.monotonic() + timeout_s
+    while len(children(master)) < workers and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def gunicorn_config() -> dict:
