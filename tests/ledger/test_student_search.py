@@ -53,8 +53,19 @@ def test_a_blank_search_leaves_the_rows_alone(ledger):
 
 def test_a_broad_search_over_the_cap_still_finds_the_same_rows(monkeypatch, ledger):
     monkeypatch.setattr(common, "STUDENT_MATCH_CAP", 1)
-    assert reasons(filter_by_student(Transaction.objects.all(), "alice")) == {"Alice essay"}
+    assert common.matching_student_ids("student") is None  # two match: over the cap
+    assert reasons(filter_by_student(Transaction.objects.all(), "student")) == {
+        "Alice essay",
+        "Bob chess",
+    }
     assert reasons(filter_by_student(Transaction.objects.all(), "cs001")) == {"Alice essay"}
+
+
+def test_a_search_under_the_cap_narrows_by_the_students_ids(ledger):
+    queryset = filter_by_student(Transaction.objects.all(), "student")
+    assert " IN (" in str(queryset.query)
+    assert "LIKE" not in str(queryset.query)
+    assert reasons(queryset) == {"Alice essay", "Bob chess"}
 
 
 def test_the_history_page_filters_by_a_lower_case_enrollment_number(client_as, faculty, ledger):
