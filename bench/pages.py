@@ -36,6 +36,8 @@ from portal.models import (
     User,
 )
 
+from .report import PAIRED_BLOCK, REFERENCE_ROLE
+
 
 @dataclass(frozen=True)
 class Page:
@@ -268,11 +270,6 @@ def clients(cast: Cast) -> dict[str, Client]:
     return signed_in
 
 
-# With a paired reference, the page and the reference take turns in blocks of this many timed
-# requests, each block after one untimed request (`measure_page`).
-PAIRED_BLOCK = 5
-
-
 def measure_page(
     client: Client,
     page: Page,
@@ -286,7 +283,7 @@ def measure_page(
     `runs` requests (fewer if the page uses up `budget_s`, but at least five).
 
     With `paired` (a client and the reference page), the reference is timed as often, the two
-    taking turns in blocks of `PAIRED_BLOCK`, so that the page's ratio divides by a reference
+    taking turns in blocks of `report.PAIRED_BLOCK`, so that the page's ratio divides by a reference
     measured in the same second or two. Each block starts with one untimed request: the first
     request after the other page's ran about 10% slower (the other page's objects and code in
     the caches), and counting it would flatter the ratio of every page."""
@@ -353,7 +350,8 @@ def measure_pages(
     budget_s: float = 20.0,
     log=print,
 ) -> list[PageResult]:
-    """Every page in turn, each taking turns with the student's reference page (every page's
+    """Every page in turn, each taking turns with the student's reference page
+    (`report.REFERENCE_ROLE`; every page's
     ratio divides by that one: a reference timed minutes earlier moved by a third between runs on
     this host, and the verdicts with it). First and last, the reference page for each role
     among the pages, shown as the frame each role's pages start from (its two halves
@@ -367,8 +365,8 @@ def measure_pages(
     references = reference_pages(roles)
     before = [measure_page(by_role[p.role], p, runs=runs, warmup=warmup) for p in references]
     results = []
-    student_reference = next((p for p in references if p.role == "student"), None)
-    paired = (by_role["student"], student_reference) if student_reference else None
+    divisor = next((p for p in references if p.role == REFERENCE_ROLE), None)
+    paired = (by_role[REFERENCE_ROLE], divisor) if divisor else None
     for page in pages:
         result = measure_page(
             by_role[page.role], page, runs=runs, warmup=warmup, budget_s=budget_s, paired=paired

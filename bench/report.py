@@ -38,6 +38,9 @@ def _num(value: float | None, fmt: str = ".1f", missing: str = "n/a") -> str:
 # but not divided by: the anonymous one reads no session and costs next to nothing, which would
 # make "4x the reference" a budget of a few milliseconds for public pages.
 REFERENCE_ROLE = "student"
+# Pages and that reference take turns in blocks of this many timed requests
+# (`pages.measure_page`; `page_section` says "five").
+PAIRED_BLOCK = 5
 
 
 def references(run: dict) -> dict[str, float]:
