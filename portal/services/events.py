@@ -51,11 +51,11 @@ from portal.permissions import (
 
 from . import certificates, halls, webhooks
 from .audit import record_audit, save_audited
-from .ledger import lock_own_profile, lock_profile, post_entry
+from .ledger import RowFirst, lock_own_profile, lock_profile, post
 from .passes import pass_holder
 from .registrations import promote_waitlisted, registered_count
 from .reminders import MOVE_FIELDS, tell_cancelled, tell_moved
-from .rows import insert_once, insert_while_unchanged
+from .rows import insert_once, insert_while_unchanged_sql
 
 STEP_SECONDS = 30
 CODE_LENGTH = 6
@@ -343,9 +343,17 @@ def credit_checkin(
 
 def _credit(checkin: CheckIn, *, annulled: int) -> CheckIn:
     """Post the attendance points of a check-in just written, and announce it."""
+    _post_attendance(checkin, annulled=annulled)
+    return checkin
+
+
+def _post_attendance(checkin: CheckIn, *, annulled: int, first: RowFirst | None = None) -> bool:
+    """The check-in's points in the ledger, then its announcements. With `first` (the check-in
+    row itself, not written yet), both rows are written in one statement: False when the
+    check-in row was not, and then nothing was."""
     event, profile, by = checkin.event, checkin.student, checkin.checked_in_by
-    entry = post_entry(
-        profile,
+    entry = Transaction(
+        student=profile,
         checkin=checkin,
         amount=event.attendance_points,
         kind=Transaction.Kind.ATTENDANCE,
@@ -354,20 +362,24 @@ def _credit(checkin: CheckIn, *, annulled: int) -> CheckIn:
         reason=f"Attended: {event.title}",
         idempotency_key=checkin_key(event.pk, profile.pk, annulled),
         counts_for_lifetime=True,
+        created_at=timezone.now(),
     )
+    if not post(profile, entry, first=first):
+        return False
     webhooks.announce_checkin(checkin, entry)
     if event.offers_certificate:
         certificates.issue_for_checkin(checkin, by=by)
-    return checkin
+    return True
 
 
 def _checked_in_on_copy(event: Event, profile: StudentProfile, method: str) -> CheckIn | None:
-    """The student's own check-in, written in one statement on the event as read before the
-    profile lock, if its rules hold on that copy and the event's row still equals it (nothing
-    changed while the check-in waited for the lock). None otherwise, with nothing written: the
-    caller reads the event again under the lock and says why. Not for an event with a capacity
-    or registration, whose places are counted under the event's own lock, nor for one with a
-    certificate, which copies its category's name (a row the statement does not compare)."""
+    """The student's own check-in and its points, written in one statement on the event as
+    read before the profile lock, if its rules hold on that copy and the event's row still
+    equals it (nothing changed while the check-in waited for the lock). None otherwise, with
+    nothing written: the caller reads the event again under the lock and says why. Not for an
+    event with a capacity or registration, whose places are counted under the event's own
+    lock, nor for one with a certificate, which copies its category's name (a row the
+    statement does not compare). Raises LedgerError key_conflict as `_credit` does."""
     if event.capacity is not None or event.requires_registration or event.offers_certificate:
         return None
     try:
@@ -375,7 +387,10 @@ def _checked_in_on_copy(event: Event, profile: StudentProfile, method: str) -> C
     except EventError:
         return None
     checkin = CheckIn(event=event, student=profile, method=method)
-    return checkin if insert_while_unchanged(checkin, event) else None
+    # The check-in row is written only while the event is unchanged, and the entry only if
+    # the check-in row was: one round trip under the lock for both (`ledger.post`).
+    first = RowFirst(checkin, "checkin", *insert_while_unchanged_sql(checkin, event))
+    return checkin if _post_attendance(checkin, annulled=0, first=first) else None
 
 
 def lock_event(event_id: int) -> Event:
@@ -627,7 +642,7 @@ def _check_in(
     try:
         checkin = _checked_in_on_copy(code_event, profile, method)
         if checkin is not None:
-            return _credit(checkin, annulled=0)
+            return checkin
         event = event_for_checkin(event_id)
         _check_can_attend(event, profile, self_service=True)
         return credit_checkin(event, profile, method=method, by=None, annulled=0)

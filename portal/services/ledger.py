@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +41,7 @@ from portal.permissions import can_award, is_admin, require, within_reversal_win
 from . import milestones, notifications, period_points, webhooks
 from .notifications import in_language_of, notification_for, written
 from .profile_lock import locked_profile
-from .rows import insert_once, insert_once_sql, insert_values, mark_written
+from .rows import insert_after_sql, insert_once, insert_once_sql, insert_values, mark_written
 
 Kind = Transaction.Kind
 
@@ -194,17 +194,6 @@ def post_entry(
     """Insert the entry and move the cached totals. Caller holds the profile lock (through
     `lock_profile`); other services (rewards, events, draws) post through here too. `tell`:
     notify the student of the entry (as `tell_student`) in the statement that writes it."""
-    if profile.balance + amount < 0:
-        raise LedgerError(
-            "insufficient_balance",
-            ngettext(
-                "%(student)s has only %(balance)s point; %(amount)s cannot be taken.",
-                "%(student)s has only %(balance)s points; %(amount)s cannot be taken.",
-                profile.balance,
-            )
-            % {"student": profile.user.name, "balance": profile.balance, "amount": -amount},
-            field="points",
-        )
     entry = Transaction(
         student=profile,
         amount=amount,
@@ -222,17 +211,64 @@ def post_entry(
         draw_winner=draw_winner,
         created_at=at or timezone.now(),
     )
+    post(profile, entry, tell=tell)
+    return entry
+
+
+@dataclass(frozen=True)
+class RowFirst:
+    """A row the entry points to, written by the entry's own statement just before it (`post`):
+    `sql` inserts `obj` and returns its id, or returns no row (the row it depends on changed,
+    a unique constraint refused it), and then nothing at all is written. `field`: the entry's
+    foreign key to it, which `post` fills in."""
+
+    obj: models.Model
+    field: str
+    sql: str
+    params: list[object]
+
+
+def post(
+    profile: StudentProfile,
+    entry: Transaction,
+    *,
+    tell: bool = False,
+    first: RowFirst | None = None,
+) -> bool:
+    """Write `entry` (unsaved, for `profile`) and move the cached totals: `post_entry`'s work,
+    for a caller that built the entry itself. With `first`, that row is written in the same
+    statement just before the entry, one round trip fewer under the lock (a student's own
+    check-in: the check-in row, then its points). Returns False only when `first` wrote no
+    row: nothing was written, the totals are as they were. Raises LedgerError:
+    insufficient_balance, already_reversed, key_conflict (then `first`'s row was written and
+    the caller's transaction must roll back, as an exception out of `atomic` does)."""
+    amount = entry.amount
+    if profile.balance + amount < 0:
+        raise LedgerError(
+            "insufficient_balance",
+            ngettext(
+                "%(student)s has only %(balance)s point; %(amount)s cannot be taken.",
+                "%(student)s has only %(balance)s points; %(amount)s cannot be taken.",
+                profile.balance,
+            )
+            % {"student": profile.user.name, "balance": profile.balance, "amount": -amount},
+            field="points",
+        )
     # The totals move in memory first: the statement that writes the entry saves them.
     totals_before = _totals(profile)
     profile.balance += amount
-    if counts_for_lifetime:
+    if entry.counts_for_lifetime:
         profile.lifetime_points += amount
     reached = milestones.reached_by(profile, entry)  # no query: arithmetic and cached codes
     notice = points_notification(profile, entry) if tell else None
-    if not _write_entry_and_totals(profile, entry, notice):
+    written_rows = _write_entry_and_totals(profile, entry, notice, first)
+    if written_rows is not True:
         _restore_totals(profile, totals_before)
+        if written_rows is None:
+            return False  # `first` wrote nothing, so nothing was written
         # A unique constraint, the last line behind the checks made under the lock: the key
         # was used (a replay, which the caller may recognise) or the entry was reversed.
+        reverses = entry.reverses
         if reverses is not None and Transaction.objects.filter(reverses=reverses).exists():
             raise LedgerError("already_reversed", _("This entry has already been reversed."))
         raise LedgerError("key_conflict", _KEY_CONFLICT)
@@ -243,7 +279,7 @@ def post_entry(
         written(notice)
     if reached:
         milestones.record_reached(profile, reached, entry.created_at)
-    return entry
+    return True
 
 
 def _totals(profile: StudentProfile) -> tuple[int, int, list[str], int]:
@@ -255,16 +291,28 @@ def _restore_totals(profile: StudentProfile, totals: tuple[int, int, list[str], 
 
 
 def _write_entry_and_totals(
-    profile: StudentProfile, entry: Transaction, notice: Notification | None = None
-) -> bool:
-    """Insert `entry` unless a unique constraint refuses it and, only if it was written, save
-    the profile's totals as they stand in memory and write `notice` (the student's
-    notification, if any); returns whether the entry was written. On PostgreSQL one round trip
-    under the lock: the insert, then the period upsert, the UPDATE and the notification as
-    data-modifying CTEs that act only if the insert returned a row (before, four round trips).
-    Elsewhere the same statements one after the other."""
+    profile: StudentProfile,
+    entry: Transaction,
+    notice: Notification | None = None,
+    first: RowFirst | None = None,
+) -> bool | None:
+    """Write `first` (if any), then insert `entry` unless a unique constraint refuses it and,
+    only if it was written, save the profile's totals as they stand in memory and write
+    `notice` (the student's notification, if any). Returns True when the entry was written,
+    False when a unique constraint refused it, None when `first` wrote no row (nor anything
+    else). On PostgreSQL one round trip under the lock: `first`, the insert, then the period
+    upsert, the UPDATE and the notification as data-modifying CTEs that act only if the rows
+    before them were written (before, four or five round trips). Elsewhere the same statements
+    one after the other."""
     update_sql, update_params = _totals_update_sql(profile)
     if connection.vendor != "postgresql":
+        if first is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(first.sql, first.params)
+                found = cursor.fetchone()
+            if found is None:
+                return None
+            _mark_first_written(entry, first, found[0])
         if not insert_once(entry):
             return False
         if entry.counts_for_lifetime:
@@ -274,8 +322,16 @@ def _write_entry_and_totals(
         if notice is not None:
             notice.save(force_insert=True)
         return True
-    insert_sql, insert_params = insert_once_sql(entry)
-    ctes, params = [f"entry AS ({insert_sql})"], [*insert_params]
+    ctes: list[str] = []
+    params: list[object] = []
+    if first is None:
+        insert_sql, insert_params = insert_once_sql(entry)
+    else:
+        ctes.append(f"first_row AS ({first.sql})")
+        params += first.params
+        insert_sql, insert_params = insert_after_sql(entry, first.field, "first_row")
+    ctes.append(f"entry AS ({insert_sql})")
+    params += insert_params
     if entry.counts_for_lifetime:
         upsert_sql, upsert_params = period_points.upsert_sql(
             profile.pk, entry.created_at, entry.amount, after="entry"
@@ -284,21 +340,33 @@ def _write_entry_and_totals(
         params += upsert_params
     ctes.append(f"totals AS ({update_sql} AND EXISTS (SELECT 1 FROM entry))")  # noqa: S608
     params += update_params
-    answer = "SELECT * FROM entry"
+    # One row whatever was written: the ids of the entry, the notification and `first`.
+    answer = "SELECT (SELECT id FROM entry)"
     if notice is not None:
         values = insert_values(notice)
         ctes.append(f"note AS ({_notice_sql(tuple(f.column for f, _v in values))})")
         params += [v for _f, v in values]
-        answer = "SELECT *, (SELECT id FROM note) FROM entry"
+        answer += ", (SELECT id FROM note)"
+    if first is not None:
+        answer += ", (SELECT id FROM first_row)"
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} {answer}", params)
-        written_row = cursor.fetchone()
-    if written_row is None:
+        row = cursor.fetchone()
+    if first is not None:
+        if row[-1] is None:
+            return None
+        _mark_first_written(entry, first, row[-1])
+    if row[0] is None:
         return False
-    mark_written(entry, written_row[0])
+    mark_written(entry, row[0])
     if notice is not None:
-        mark_written(notice, written_row[1])
+        mark_written(notice, row[1])
     return True
+
+
+def _mark_first_written(entry: Transaction, first: RowFirst, pk: object) -> None:
+    mark_written(first.obj, pk)
+    setattr(entry, first.field, first.obj)  # the entry now points to the saved row
 
 
 @cache

@@ -47,6 +47,29 @@ def _insert_once_sql(model: type[models.Model], columns: tuple[str, ...]) -> str
     )
 
 
+def insert_after_sql(obj: models.Model, field: str, after: str) -> tuple[str, tuple[object, ...]]:
+    """`insert_once_sql`'s statement for `obj` whose foreign key `field` takes the id that an
+    earlier data-modifying CTE of the same statement, named `after`, returned: it writes a row
+    only if `after` returned one (`ledger.post` with a `RowFirst`)."""
+    fk = type(obj)._meta.get_field(field)
+    values = [(f, v) for f, v in insert_values(obj) if f is not fk]
+    sql = _insert_after_sql(type(obj), tuple(f.column for f, _v in values), fk.column, after)
+    return sql, tuple(v for _f, v in values)
+
+
+@cache
+def _insert_after_sql(
+    model: type[models.Model], columns: tuple[str, ...], fk_column: str, after: str
+) -> str:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    return (
+        f"INSERT INTO {table} ({', '.join(map(quote, (*columns, fk_column)))}) "  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(columns))}, {after}.id FROM {after} "
+        f"ON CONFLICT DO NOTHING RETURNING {table}.{quote(model._meta.pk.column)}"
+    )
+
+
 def mark_written(obj: models.Model, pk: object) -> None:
     """Mark `obj` as the row just inserted with `pk`, as `Model.save()` does."""
     obj.pk = pk
@@ -62,6 +85,20 @@ def insert_while_unchanged(obj: models.Model, row: models.Model) -> bool:
 
     For a check made on a copy read before a lock: the write lands only if nothing the check
     read has moved since, without reading the row again under the lock."""
+    sql, params = insert_while_unchanged_sql(obj, row)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    mark_written(obj, found[0])
+    return True
+
+
+def insert_while_unchanged_sql(obj: models.Model, row: models.Model) -> tuple[str, list[object]]:
+    """The statement of `insert_while_unchanged`, as SQL and parameters, for a caller that
+    writes more in the same round trip (the ledger's `post_entry_after`). Its RETURNING gives
+    the new primary key, or no row."""
     values = insert_values(obj)
     compared = [(f, getattr(row, f.attname)) for f in type(row)._meta.concrete_fields]
     sql = _insert_while_unchanged_sql(
@@ -73,13 +110,7 @@ def insert_while_unchanged(obj: models.Model, row: models.Model) -> bool:
     params = [v for _f, v in values] + [
         f.get_db_prep_value(v, connection) for f, v in compared if v is not None
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None:
-        return False
-    mark_written(obj, found[0])
-    return True
+    return sql, params
 
 
 def insert_values(obj: models.Model, *, with_pk: bool = False) -> list[tuple[models.Field, object]]:

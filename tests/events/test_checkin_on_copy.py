@@ -2,22 +2,26 @@
 that holds only while the event's row still equals that copy (issue 17): nothing of the event
 is read again under the student's lock in the common case, and any change made meanwhile sends
 the check-in back to the event read again (the race itself is in
-tests/concurrency/test_event_concurrency.py)."""
+tests/concurrency/test_event_concurrency.py). On PostgreSQL that statement also writes the
+check-in's points (`ledger.post` with a `RowFirst`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal import signing_keys
 from portal.domain import signing
-from portal.models import CheckIn, Club, Event
-from portal.services.events import EventError, check_in, current_code
-from portal.services.rows import insert_while_unchanged
+from portal.exceptions import LedgerError
+from portal.models import CheckIn, Club, Event, PeriodPoints, StudentProfile, Transaction
+from portal.services import ledger
+from portal.services.events import EventError, check_in, checkin_key, current_code
+from portal.services.rows import insert_while_unchanged, insert_while_unchanged_sql
+from tests.cast import award
 from tests.conftest import ledger_total
 from tests.factories import EventFactory, StudentFactory
 
@@ -48,6 +52,95 @@ def test_a_check_in_on_an_unchanged_event_reads_nothing_of_it_again(student, eve
     assert sum(f'FROM "{EVENT_TABLE}" WHERE' in s for s in statements) == 1
     assert checkin.pk and checkin.event_id == event.pk and checkin.method == "code"
     assert ledger_total() == (1, 15)
+
+
+def test_the_check_in_and_its_points_are_one_statement_under_the_lock(student, event):
+    """After the profile lock: on PostgreSQL one statement writes the check-in row, the entry,
+    its periods and the totals (then COMMIT); elsewhere one after the other. Either way all
+    land, and the entry points to the check-in."""
+    copy = copy_of(event)
+    with CaptureQueriesContext(connection) as captured:
+        checkin = check_in(
+            actor=student.user, event_id=event.pk, code=current_code(copy), event=copy
+        )
+    statements = [q["sql"] for q in captured.captured_queries]
+    [locked_at] = [i for i, s in enumerate(statements) if "p.user_id = " in s]  # the lock
+    writes = [
+        s
+        for s in statements[locked_at + 1 :]
+        if any(table in s for table in ('"portal_checkin"', '"portal_transaction"'))
+        or "portal_studentprofile" in s
+    ]
+    # (A first check-in's badge and its notification are written after it, apart.)
+    if connection.vendor == "postgresql":
+        [statement] = writes
+        for table in ("portal_checkin", "portal_transaction", "portal_periodpoints"):
+            assert f'INTO "{table}"' in statement
+        assert 'UPDATE "portal_studentprofile"' in statement
+    else:
+        assert len(writes) == 3  # the check-in, the entry, the totals (periods apart)
+    entry = Transaction.objects.get(checkin=checkin)
+    assert (entry.amount, entry.kind, entry.student_id) == (15, "attendance", student.pk)
+    assert entry.idempotency_key == checkin_key(event.pk, student.pk, 0)
+    student.refresh_from_db()
+    assert (student.balance, student.lifetime_points, student.checkins_count) == (15, 15, 1)
+    periods = PeriodPoints.objects.filter(student=student).values_list("points", flat=True)
+    assert sorted(periods) == [15, 15, 15]  # its week, month and term
+
+
+def attendance_entry(checkin: CheckIn, key: str) -> Transaction:
+    return Transaction(
+        student=checkin.student,
+        checkin=checkin,
+        amount=checkin.event.attendance_points,
+        kind=Transaction.Kind.ATTENDANCE,
+        category=checkin.event.category,
+        actor=None,
+        reason="Attended",
+        idempotency_key=key,
+        counts_for_lifetime=True,
+        created_at=timezone.now(),
+    )
+
+
+def test_a_first_row_not_written_writes_nothing_and_moves_no_total(student, event):
+    """The event changed since the copy: the check-in row is not written, so neither is the
+    entry nor any total, in the database or on the locked profile in memory."""
+    copy = copy_of(event)
+    Event.objects.filter(pk=event.pk).update(title="Changed")
+    with transaction.atomic():
+        profile = ledger.lock_profile(student.pk)
+        checkin = CheckIn(event=copy, student=profile, method=CheckIn.Method.CODE)
+        first = ledger.RowFirst(checkin, "checkin", *insert_while_unchanged_sql(checkin, copy))
+        entry = attendance_entry(checkin, "first-not-written")
+        assert ledger.post(profile, entry, first=first) is False
+        assert (profile.balance, profile.lifetime_points, profile.checkins_count) == (0, 0, 0)
+        assert checkin.pk is None and entry.pk is None
+    assert ledger_total() == (0, 0) and not CheckIn.objects.exists()
+    assert not PeriodPoints.objects.exists()
+    assert StudentProfile.objects.get(pk=student.pk).balance == 0
+
+
+def test_an_entry_refused_after_its_first_row_raises_and_puts_the_totals_back(
+    student, event, faculty, category
+):
+    """The check-in row is written but the entry's key is taken (an annulled check-in's): the
+    refusal is raised, the totals in memory are put back, and the caller's transaction rolls
+    the check-in row back."""
+    taken = checkin_key(event.pk, student.pk, 0)
+    award(faculty, StudentFactory(), category, 10, idempotency_key=taken)
+    copy = copy_of(event)
+    with pytest.raises(LedgerError) as caught, transaction.atomic():
+        profile = ledger.lock_profile(student.pk)
+        checkin = CheckIn(event=copy, student=profile, method=CheckIn.Method.CODE)
+        first = ledger.RowFirst(checkin, "checkin", *insert_while_unchanged_sql(checkin, copy))
+        try:
+            ledger.post(profile, attendance_entry(checkin, taken), first=first)
+        finally:
+            assert (profile.balance, profile.checkins_count) == (0, 0)
+    assert caught.value.code == "key_conflict"
+    assert not CheckIn.objects.exists() and not PeriodPoints.objects.filter(student=student)
+    assert StudentProfile.objects.get(pk=student.pk).balance == 0
 
 
 def test_a_second_check_in_is_refused_on_the_event_read_again(student, event):
