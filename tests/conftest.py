@@ -20,6 +20,7 @@ from portal.models import (
     Transaction,
     User,
 )
+from portal.permissions.events import forget_checkin_copies
 from portal.services import webhooks
 
 from . import cast
@@ -30,9 +31,10 @@ from .cast import key  # noqa: F401  (tests import it from here)
 def _fresh_cache():
     """Rate-limit counters and spent scan tokens live in the cache: each test starts empty
     (ids are reused between tests, so a count could otherwise carry over). So does each
-    process's copy of the webhook routes."""
+    process's copy of the webhook routes and of the events checked into."""
     cache.clear()
     webhooks.forget_local_routes()
+    forget_checkin_copies()
     yield
 
 

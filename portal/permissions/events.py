@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import time
 from functools import cache
 
 from django.db.models import Q, QuerySet
@@ -109,6 +111,41 @@ def _event_read_for_admins(related: tuple[str, ...]) -> Prepared:
     """`visible_events_with` for an admin (every event)."""
     admin = User(role=Role.ADMIN, is_active=True)
     return Prepared(lambda pk: visible_events_with(admin, related).filter(pk=pk))
+
+
+def may_see_event(viewer: User, event: Event) -> bool:
+    """`visible_events`, asked of one event already read."""
+    return is_admin(viewer) or event.status != Event.Status.DRAFT or event.organiser_id == viewer.pk
+
+
+# The events the check-in's POST read lately in this process, by id: (read at, event with its
+# category). A hall checking in sends a burst of check-ins to one event; each reads the event
+# again only every CHECKIN_COPY_SECONDS per process. A copy can be that old: the check-in
+# writes only while the event's row still equals it, and reads the event again otherwise
+# (`services.events._checked_in_on_copy`).
+CHECKIN_COPY_SECONDS = 15.0
+CHECKIN_COPIES_KEPT = 256
+_checkin_copies: dict[int, tuple[float, Event]] = {}
+
+
+def access_event_for_checkin(viewer: User, pk: int) -> Event:
+    """`access_event` with the category, for the check-in's POST: from this process's copy
+    read in the last CHECKIN_COPY_SECONDS, else read (and kept). Not for showing the event:
+    only for a check-in, whose write compares the copy with the event's row."""
+    kept = _checkin_copies.get(pk)
+    fresh = kept is not None and time.monotonic() - kept[0] < CHECKIN_COPY_SECONDS
+    if fresh and may_see_event(viewer, kept[1]):
+        return copy.copy(kept[1])  # each request its own instance of the shared copy
+    event = access_event(viewer, pk, related=("category",))
+    if len(_checkin_copies) >= CHECKIN_COPIES_KEPT:
+        _checkin_copies.clear()
+    _checkin_copies[pk] = (time.monotonic(), copy.copy(event))
+    return event
+
+
+def forget_checkin_copies() -> None:
+    """Drop this process's copies (between tests)."""
+    _checkin_copies.clear()
 
 
 def access_event_for_organiser(viewer: User, pk: int) -> Event:

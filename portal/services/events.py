@@ -530,8 +530,9 @@ def check_in(
     annulled their check-in: only the organiser checks them in again), full; PassError:
     not_a_pass, pass_expired.
 
-    `event`: the event as the caller (the check-in view) read it, with its category, to check
-    the code against before the profile lock. The rules are checked on it after the lock only
+    `event`: the event as the caller (the check-in view) read it, with its category, perhaps
+    seconds ago (`access_event_for_checkin`), to check the code against before the profile
+    lock. The rules are checked on it after the lock, and the check-in written on it, only
     while the event's row still equals it; otherwise on the event read again under the lock.
     """
     if pass_code:
@@ -644,6 +645,14 @@ def _check_in(
         if checkin is not None:
             return checkin
         event = event_for_checkin(event_id)
+        if method == Method.CODE and event.secret != code_event.secret:
+            # The code was checked on the copy. No service changes an event's secret, but a
+            # copy without the secret the codes come from now proves nothing about the code.
+            raise EventError(
+                "bad_code",
+                _("That code is wrong or has expired; type the code now on the screen."),
+                field="code",
+            )
         _check_can_attend(event, profile, self_service=True)
         return credit_checkin(event, profile, method=method, by=None, annulled=0)
     except LedgerError as exc:

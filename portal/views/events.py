@@ -35,6 +35,7 @@ from portal.models import Event, Registration, Role
 from portal.permissions import (
     abilities_of,
     access_event,
+    access_event_for_checkin,
     access_event_for_organiser,
     can_check_in,
     can_manage_event,
@@ -325,10 +326,10 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         event = access_event(request.user, pk)
         token = request.GET.get("t", "") or _pending_scan_token(request, event)
         return render_page(request, "portal/events/scan.html", {"event": event, "token": token})
-    # The check-in's answer shows only the event itself; the service checks the code (and,
-    # while the event is unchanged, the rules) against the event as read here, with the
-    # category its points are posted under.
-    event = access_event(request.user, pk, related=("category",))
+    # The service checks the code (and, while the event is unchanged, the rules) against the
+    # event as read here, with the category its points are posted under: a copy this process
+    # read in the last few seconds, which the check-in's write compares with the event's row.
+    event = access_event_for_checkin(request.user, pk)
     token = request.POST.get("t", "")
     form = CodeForm(request.POST) if not token else None
     error = None
@@ -346,6 +347,8 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             )
         except PortalError as exc:
             error = exc.message
+    if checkin is not None:
+        event = checkin.event  # the event it was credited on (read again if the copy had aged)
     if not request.htmx:
         if checkin:
             messages.success(
@@ -367,6 +370,8 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             request, "portal/events/detail.html", context, partial="checkin-panel"
         )
         return trigger_client_event(response, "points-changed")
+    # A refusal shows the event as it is now, not as the copy had it.
+    event = access_event(request.user, pk, related=("category",))
     context = _detail_context(request, event, code_error=error, just_checked_in=False)
     if form is not None:
         context["code_form"] = form
