@@ -41,7 +41,14 @@ from portal.permissions import can_award, is_admin, require, within_reversal_win
 from . import milestones, notifications, period_points, webhooks
 from .notifications import in_language_of, notification_for, written
 from .profile_lock import locked_profile
-from .rows import insert_after_sql, insert_once, insert_once_sql, insert_values, mark_written
+from .rows import (
+    insert_after_sql,
+    insert_once,
+    insert_once_sql,
+    insert_values,
+    mark_written,
+    write_returning,
+)
 
 Kind = Transaction.Kind
 
@@ -307,12 +314,9 @@ def _write_entry_and_totals(
     update_sql, update_params = _totals_update_sql(profile)
     if connection.vendor != "postgresql":
         if first is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(first.sql, first.params)
-                found = cursor.fetchone()
-            if found is None:
+            if not write_returning(first.obj, first.sql, first.params):
                 return None
-            _mark_first_written(entry, first, found[0])
+            setattr(entry, first.field, first.obj)  # the entry now points to the saved row
         if not insert_once(entry):
             return False
         if entry.counts_for_lifetime:
@@ -355,18 +359,14 @@ def _write_entry_and_totals(
     if first is not None:
         if row[-1] is None:
             return None
-        _mark_first_written(entry, first, row[-1])
+        mark_written(first.obj, row[-1])
+        setattr(entry, first.field, first.obj)  # the entry now points to the saved row
     if row[0] is None:
         return False
     mark_written(entry, row[0])
     if notice is not None:
         mark_written(notice, row[1])
     return True
-
-
-def _mark_first_written(entry: Transaction, first: RowFirst, pk: object) -> None:
-    mark_written(first.obj, pk)
-    setattr(entry, first.field, first.obj)  # the entry now points to the saved row
 
 
 @cache

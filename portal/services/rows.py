@@ -3,6 +3,7 @@ unchanged, in one round trip."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from django.db import connection, models
@@ -14,14 +15,7 @@ def insert_once(obj: models.Model) -> bool:
     keep the transaction usable). Returns whether the row was written (then `obj.pk` is set).
     The statement is `insert_once_sql`'s, which PostgreSQL and SQLite (3.35+, for RETURNING)
     both take."""
-    sql, params = insert_once_sql(obj)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        written = cursor.fetchone()
-    if written is None:
-        return False
-    mark_written(obj, written[0])
-    return True
+    return write_returning(obj, *insert_once_sql(obj))
 
 
 def insert_once_sql(obj: models.Model) -> tuple[str, tuple[object, ...]]:
@@ -70,6 +64,18 @@ def _insert_after_sql(
     )
 
 
+def write_returning(obj: models.Model, sql: str, params: Sequence[object]) -> bool:
+    """Run an INSERT of `obj` that returns its new id or no row; mark `obj` written if it
+    returned one. Returns whether it did."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        written = cursor.fetchone()
+    if written is None:
+        return False
+    mark_written(obj, written[0])
+    return True
+
+
 def mark_written(obj: models.Model, pk: object) -> None:
     """Mark `obj` as the row just inserted with `pk`, as `Model.save()` does."""
     obj.pk = pk
@@ -85,19 +91,12 @@ def insert_while_unchanged(obj: models.Model, row: models.Model) -> bool:
 
     For a check made on a copy read before a lock: the write lands only if nothing the check
     read has moved since, without reading the row again under the lock."""
-    sql, params = insert_while_unchanged_sql(obj, row)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None:
-        return False
-    mark_written(obj, found[0])
-    return True
+    return write_returning(obj, *insert_while_unchanged_sql(obj, row))
 
 
 def insert_while_unchanged_sql(obj: models.Model, row: models.Model) -> tuple[str, list[object]]:
     """The statement of `insert_while_unchanged`, as SQL and parameters, for a caller that
-    writes more in the same round trip (the ledger's `post_entry_after`). Its RETURNING gives
+    writes more in the same round trip (`ledger.post` with a `RowFirst`). Its RETURNING gives
     the new primary key, or no row."""
     values = insert_values(obj)
     compared = [(f, getattr(row, f.attname)) for f in type(row)._meta.concrete_fields]
