@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import Transaction
-from portal.services.rows import insert_once, insert_once_sql
+from portal.services.rows import insert_once, insert_once_sql, prepared_cursor
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,24 @@ def test_the_statement_for_a_larger_one_writes_what_save_writes(student, faculty
     assert (second.actor_id, second.amount) == (None, 11)  # a column left out: NULL
     assert run(insert_once_sql(entry(student, faculty, category, "first", amount=9))) is None
     assert Transaction.objects.get(idempotency_key="first").amount == 7
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_the_write_paths_statements_are_prepared_once_per_connection(
+    student, faculty, category, settings
+):
+    """`prepared_cursor`: the profile lock and the ledger's statement are parsed and planned
+    once per connection (issue 17); the ORM's own queries are not prepared."""
+    from tests.cast import award
+
+    award(faculty, student, category, 10)
+    award(faculty, student, category, 10)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('INTO "portal_transaction"' in s and "$1" in s for s in prepared)
+    assert any("FOR NO KEY UPDATE OF p" in s for s in prepared)
+    assert not any(s.lstrip().startswith('SELECT "portal_user"') for s in prepared)
+    settings.PREPARED_WRITES = False  # behind a pooler in transaction mode
+    with prepared_cursor() as cursor:
+        assert type(cursor.cursor) is type(connection.cursor().cursor)

@@ -47,6 +47,7 @@ from .rows import (
     insert_once_sql,
     insert_values,
     mark_written,
+    prepared_cursor,
     write_returning,
 )
 
@@ -353,7 +354,7 @@ def _write_entry_and_totals(
         answer += ", (SELECT id FROM note)"
     if first is not None:
         answer += ", (SELECT id FROM first_row)"
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} {answer}", params)
         row = cursor.fetchone()
     if first is not None:

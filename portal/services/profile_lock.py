@@ -20,6 +20,8 @@ from django.db.models import Model
 
 from portal.models import Role, StudentProfile, User
 
+from .rows import prepared_cursor
+
 Converter = Callable[[Any, Any, Any], Any]
 
 
@@ -95,7 +97,7 @@ def locked_profile(
         return None  # no such row; SQLite would refuse the parameter (the ORM checks too)
     statement = _statement(connection.vendor, by_user, active_only)
     params: list[Any] = [user_id] if by_user else [profile_id, Role.STUDENT]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(statement.sql, params)
         row = cursor.fetchone()
     if row is None:
