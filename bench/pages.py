@@ -351,11 +351,10 @@ def measure_pages(
     log=print,
 ) -> list[PageResult]:
     """Every page in turn, each taking turns with the student's reference page
-    (`report.REFERENCE_ROLE`; every page's
-    ratio divides by that one: a reference timed minutes earlier moved by a third between runs on
-    this host, and the verdicts with it). First and last, the reference page for each role
-    among the pages, shown as the frame each role's pages start from (its two halves
-    pooled)."""
+    (`report.REFERENCE_ROLE`; every page's ratio divides by that one: a reference timed minutes
+    earlier moved by a third between runs on this host, and the verdicts with it). First and
+    last, the reference page for each role among the pages, shown as the frame each role's
+    pages start from (its two halves pooled)."""
     # Production serves pages from gunicorn workers forked from a master that warmed up and
     # froze its objects (config/wsgi.py); this process is made the same before it times them.
     warm_up()

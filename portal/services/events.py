@@ -142,6 +142,14 @@ def _minutes(seconds: int) -> str:
     return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
+def _bad_code() -> EventError:
+    return EventError(
+        "bad_code",
+        _("That code is wrong or has expired; type the code now on the screen."),
+        field="code",
+    )
+
+
 def _check_code(event: Event, student: User, code: str) -> None:
     """A typed code, within the wrong-code limits (per student account and per event).
     Raises EventError: rate_limited, bad_code.
@@ -163,11 +171,7 @@ def _check_code(event: Event, student: User, code: str) -> None:
         if not usage.limited:
             usage = ratelimit.consume("checkin-code:event", str(event.pk), WRONG_CODES_PER_EVENT)
         if not usage.limited:
-            raise EventError(
-                "bad_code",
-                _("That code is wrong or has expired; type the code now on the screen."),
-                field="code",
-            )
+            raise _bad_code()
     if usage.limited:
         raise EventError(
             "rate_limited",
@@ -338,19 +342,14 @@ def credit_checkin(
         raise EventError(
             "already_checked_in", _("Already checked in: the points were credited once.")
         )
-    return _credit(checkin, annulled=annulled)
-
-
-def _credit(checkin: CheckIn, *, annulled: int) -> CheckIn:
-    """Post the attendance points of a check-in just written, and announce it."""
-    _post_attendance(checkin, annulled=annulled)
+    _credit(checkin, annulled=annulled)
     return checkin
 
 
-def _post_attendance(checkin: CheckIn, *, annulled: int, first: RowFirst | None = None) -> bool:
-    """The check-in's points in the ledger, then its announcements. With `first` (the check-in
-    row itself, not written yet), both rows are written in one statement: False when the
-    check-in row was not, and then nothing was."""
+def _credit(checkin: CheckIn, *, annulled: int, first: RowFirst | None = None) -> bool:
+    """Post the attendance points of a check-in just written, then announce it. With `first`
+    (the check-in row itself, not written yet), both rows are written in one statement: False
+    when the check-in row was not, and then nothing was."""
     event, profile, by = checkin.event, checkin.student, checkin.checked_in_by
     entry = Transaction(
         student=profile,
@@ -362,7 +361,6 @@ def _post_attendance(checkin: CheckIn, *, annulled: int, first: RowFirst | None 
         reason=f"Attended: {event.title}",
         idempotency_key=checkin_key(event.pk, profile.pk, annulled),
         counts_for_lifetime=True,
-        created_at=timezone.now(),
     )
     if not post(profile, entry, first=first):
         return False
@@ -390,7 +388,7 @@ def _checked_in_on_copy(event: Event, profile: StudentProfile, method: str) -> C
     # The check-in row is written only while the event is unchanged, and the entry only if
     # the check-in row was: one round trip under the lock for both (`ledger.post`).
     first = RowFirst(checkin, "checkin", *insert_while_unchanged_sql(checkin, event))
-    return checkin if _post_attendance(checkin, annulled=0, first=first) else None
+    return checkin if _credit(checkin, annulled=0, first=first) else None
 
 
 def lock_event(event_id: int) -> Event:
@@ -648,11 +646,7 @@ def _check_in(
         if method == Method.CODE and event.secret != code_event.secret:
             # The code was checked on the copy. No service changes an event's secret, but a
             # copy without the secret the codes come from now proves nothing about the code.
-            raise EventError(
-                "bad_code",
-                _("That code is wrong or has expired; type the code now on the screen."),
-                field="code",
-            )
+            raise _bad_code()
         _check_can_attend(event, profile, self_service=True)
         return credit_checkin(event, profile, method=method, by=None, annulled=0)
     except LedgerError as exc:

@@ -32,23 +32,18 @@ def prepared_cursor() -> Iterator[Any]:
         with connection.cursor() as cursor:
             yield cursor
         return
+    from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg
+
     connection.ensure_connection()
     raw = connection.connection
     usual = raw.cursor_factory
-    raw.cursor_factory = _server_binding_cursor()
+    raw.cursor_factory = ServerBindingCursor
     try:
         cursor = connection.cursor()  # Django's wrapper: query logging and execute wrappers
     finally:
         raw.cursor_factory = usual
     with cursor:
         yield cursor
-
-
-@cache
-def _server_binding_cursor() -> type:
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    return ServerBindingCursor
 
 
 def insert_once(obj: models.Model) -> bool:
