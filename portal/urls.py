@@ -150,6 +150,7 @@ urlpatterns = [
     path("events/", events.event_list, name="events"),
     path("events/new/", events.event_edit, name="event-create"),
     path("events/<int:pk>/", events.event_detail, name="event-detail"),
+    path("events/<int:pk>/places/", events.event_places, name="event-places"),
     path("events/<int:pk>/edit/", events.event_edit, name="event-edit"),
     path("events/<int:pk>/status/", events.event_status, name="event-status"),
     path("events/<int:pk>/check-in/", events.event_checkin, name="event-checkin"),

@@ -411,6 +411,17 @@ TABLE: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
         "GET",
         {**signed_in(404), FACULTY: 200, ADMIN: 200, OTHER_FACULTY: 404},
     ),
+    # The "Places" line of the event page: anyone who sees the event, through htmx; a plain
+    # visit goes to the event.
+    ("event-places", {"pk": "event"}, "HX GET", {**signed_in(200), OTHER_FACULTY: 200}),
+    ("event-places", {"pk": "event"}, "GET", {**signed_in(302), OTHER_FACULTY: 302}),
+    ("event-places", {"pk": "event"}, "POST", signed_in(405)),
+    (
+        "event-places",
+        {"pk": "draft"},
+        "HX GET",
+        {**signed_in(404), FACULTY: 200, ADMIN: 200, OTHER_FACULTY: 404},
+    ),
     ("event-create", {}, "GET", {**staff_only(200), OFFICER: 200}),
     # A club officer organises the events of their club, and nobody else's.
     (
@@ -1255,6 +1266,7 @@ def test_another_faculty_members_screen_does_not_show_the_code(client_as, object
     ("name", "method"),
     [
         ("event-detail", "get"),
+        ("event-places", "get"),
         ("event-checkin", "post"),
         ("event-screen", "get"),
         ("event-attendance", "get"),

@@ -88,17 +88,21 @@ def _detail_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dic
         if checkin is None or checkin.is_annulled:
             context.update(dispute_context(request, event))
     context["checkin"] = checkin
+    context.update(_places_context(event, can_manage=can_manage, now=now))
+    if student and event.requires_registration:
+        context.update(_registration_context(request, event, figures=context["figures"]))
+    return {**context, **extra}
+
+
+def _places_context(event: Event, *, can_manage: bool, now: Any) -> dict[str, Any]:
+    """What the "Places" line counts: the registration figures where there are any (or, after
+    the event, for its organisers: who came, who did not and who was excused), else the
+    standing check-ins."""
     over = event.ends_at <= now or event.status == Event.Status.COMPLETED
     if event.requires_registration or (can_manage and over):
-        # After the event its organisers see who came, who did not and who was excused.
         figures = event_selectors.registration_figures(event)
-        context["figures"] = figures
-        context["checkin_count"] = figures.checked_in
-        if student and event.requires_registration:
-            context.update(_registration_context(request, event, figures=figures))
-    else:
-        context["checkin_count"] = event.checkins.standing().count()
-    return {**context, **extra}
+        return {"figures": figures, "checkin_count": figures.checked_in}
+    return {"checkin_count": event.checkins.standing().count()}
 
 
 def dispute_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dict[str, Any]:
@@ -189,6 +193,23 @@ def event_unregister(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     event = access_event(request.user, pk)
     return render_page(request, "portal/events/detail.html", _detail_context(request, event))
+
+
+@login_required
+@require_GET
+def event_places(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The event's "Places" line alone, which redraws itself after the student checks in
+    ("checked-in"), so that the check-in's answer stays small. A plain visit gets the event."""
+    event = access_event(request.user, pk)
+    if not request.htmx or request.htmx.boosted or request.htmx.history_restore_request:
+        return redirect("portal:event-detail", pk=event.pk)
+    now = timezone.now()
+    context = {
+        "event": event,
+        "now": now,
+        **_places_context(event, can_manage=can_manage_event(request.user, event), now=now),
+    }
+    return render_page(request, "portal/events/detail.html", context, partial="event-places")
 
 
 @login_required
@@ -369,7 +390,9 @@ def event_checkin(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response = render_page(
             request, "portal/events/detail.html", context, partial="checkin-panel"
         )
-        return trigger_client_event(response, "points-changed")
+        # The balance and the "Places" line redraw themselves; the panels a check-in makes
+        # moot (the reminder, "I was there") leave (static/js/app.js).
+        return trigger_client_event(trigger_client_event(response, "points-changed"), "checked-in")
     # A refusal shows the event as it is now, not as the copy had it.
     event = access_event(request.user, pk, related=("category",))
     context = _detail_context(request, event, code_error=error, just_checked_in=False)

@@ -160,6 +160,12 @@ document.addEventListener("click", function (evt) {
   button.disabled = true;
 });
 
+// After a check-in (the "checked-in" event its answer triggers) the panels it makes moot,
+// the reminder and "I was there", leave the event's page, as a reload would show it.
+document.body.addEventListener("checked-in", function () {
+  document.querySelectorAll("[data-leaves-on-check-in]").forEach(function (el) { el.remove(); });
+});
+
 // A header checkbox with data-select-all="NAME" ticks every checkbox called NAME.
 document.addEventListener("change", function (evt) {
   var box = evt.target;

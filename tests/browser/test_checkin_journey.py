@@ -70,6 +70,32 @@ def test_student_types_the_code_from_the_organisers_screen(
     assert organiser_errors == [] and student_errors == [], organiser_errors + student_errors
 
 
+def test_checking_in_before_the_start_updates_the_page_around_the_panel(
+    page: Page, live_server, event, shots
+):
+    """Check-in opens half an hour before the start: the page offers a reminder until then.
+    Checking in takes the reminder away and counts the student in "Places", without a reload,
+    while the focus stays on the success message."""
+    from portal.services.events import current_code
+
+    Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() + timedelta(minutes=20))
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    errors = collect_console_errors(page)
+    sign_in(page, base, "aisha@upas.test")
+    page.goto(f"{base}/events/{event.pk}/")
+    expect(page.locator("#reminder-panel")).to_be_visible()
+    expect(page.locator("#event-places")).to_have_text("0 checked in")
+    page.get_by_label("Code on the screen").fill(current_code(event))
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_role("status")).to_contain_text("You're checked in!")
+    expect(page.locator("#reminder-panel")).to_have_count(0)
+    expect(page.locator("#event-places")).to_have_text("1 checked in")
+    expect(page.locator("#checkin-panel [role=status]")).to_be_focused()
+    page.screenshot(path=shots / "checkin-before-start-phone.png", full_page=True, caret="initial")
+    assert errors == [], errors
+
+
 def test_a_wrong_code_is_refused_in_place(page: Page, live_server, event, shots):
     base = live_server.url
     page.set_viewport_size(PHONE)

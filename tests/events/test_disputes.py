@@ -275,6 +275,8 @@ def test_the_event_page_offers_the_dispute_after_a_refusal(client_as, student, e
     refuse_at_the_door(student, event)
     panel = find(client_as(student).get(url).content, id="dispute-panel")
     assert panel is not None and "Send to the organiser" in text(panel)
+    # A check-in after all makes it moot: static/js/app.js takes it away on "checked-in".
+    assert "data-leaves-on-check-in" in dict(panel.attributes)
 
 
 def test_filing_through_htmx_answers_the_panel(client_as, student, event):

@@ -89,6 +89,71 @@ def test_a_wrong_code_is_shown_in_the_panel_and_nothing_is_written(client_as, st
     assert written() == before
 
 
+def test_typing_the_code_via_htmx_tells_the_page_the_student_checked_in(client_as, student, event):
+    response = client_as(student).post(checkin_url(event), {"code": current_code(event)}, **HX)
+    assert "checked-in" in response["HX-Trigger"]
+
+
+def places_url(event: Event) -> str:
+    return reverse("portal:event-places", kwargs={"pk": event.pk})
+
+
+def test_the_places_line_redraws_itself_for_a_student_after_a_check_in(client_as, student, event):
+    client = client_as(student)
+    places = find(client.get(detail_url(event)).content, id="event-places")
+    assert "0 checked in" in text(places)
+    attributes = dict(places.attributes)
+    assert attributes["hx-get"] == places_url(event)
+    assert attributes["hx-trigger"] == "checked-in from:body"
+    client.post(checkin_url(event), {"code": current_code(event)}, **HX)
+    response = client.get(places_url(event), **HX)
+    assert b"<html" not in response.content
+    assert text(find(response.content, id="event-places")) == "1 checked in"
+
+
+def test_the_places_line_of_an_event_with_registration_counts_the_attendance(
+    client_as, student, event
+):
+    Event.objects.filter(pk=event.pk).update(
+        requires_registration=True,
+        capacity=30,
+        registration_closes_at=timezone.now() + timedelta(hours=1),
+    )
+    client = client_as(student)
+    client.post(reverse("portal:event-register", kwargs={"pk": event.pk}), **HX)
+    client.post(checkin_url(event), {"code": current_code(event)}, **HX)
+    places = text(find(client.get(places_url(event), **HX).content, id="event-places"))
+    assert places == "1 registered / 30 · 0 on the waitlist · 1 attended · 0 walk-ins"
+
+
+def test_the_places_line_asks_a_fixed_number_of_queries(
+    client_as, student, event, django_assert_num_queries
+):
+    client = client_as(student)
+    client.post(checkin_url(event), {"code": current_code(event)}, **HX)
+    with django_assert_num_queries(4):  # the session, the user, the event, the count
+        client.get(places_url(event), **HX)
+
+
+def test_a_plain_visit_to_the_places_line_goes_to_the_event(client_as, student, event):
+    response = client_as(student).get(places_url(event))
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(event)
+
+
+def test_staff_see_the_places_line_without_a_redraw(client_as, faculty, event):
+    places = find(client_as(faculty).get(detail_url(event)).content, id="event-places")
+    assert "hx-get" not in dict(places.attributes)
+
+
+def test_the_reminder_panel_leaves_the_page_on_a_check_in(client_as, student, category):
+    # static/js/app.js removes what is marked when the check-in's answer says "checked-in";
+    # the browser journey (tests/browser/test_checkin_journey.py) sees it go.
+    event = EventFactory(category=category, starts_at=timezone.now() + timedelta(days=2))
+    page = client_as(student).get(detail_url(event)).content
+    assert "data-leaves-on-check-in" in dict(find(page, id="reminder-panel").attributes)
+
+
 def test_a_wrong_code_does_not_tell_the_page_the_points_changed(client_as, student, event):
     response = client_as(student).post(checkin_url(event), {"code": wrong_code(event)}, **HX)
     assert "HX-Trigger" not in response
