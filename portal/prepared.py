@@ -11,20 +11,31 @@ read: `tests/test_prepared.py` checks both give the same objects.
 
 `ComposedOnce` does the same for a list whose SQL depends on nothing that changes between
 requests (the review queue, a filtered history, an event's attendance): its count and each
-page of it."""
+page of it.
+
+On PostgreSQL (with `PREPARED_READS`) both run as prepared statements, which PostgreSQL parses
+and plans once per connection (`prepared_cursor`): with its string parameters (a status, a
+role, a kind) written into the SQL as the values they are, and only numbers (ids) and moments
+left as parameters. A plan made once for a status not known yet walked the whole review queue
+or redemption table for a few pending rows (2.8 -> 82 ms, 1.2 -> 33 ms); with the strings
+written in, every composed read at 50,000 students took at most as long as unprepared, and
+most of them half (issue 17)."""
 
 from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable, Hashable, Iterator
+import re
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -111,9 +122,8 @@ class _Statement:
         """Each row the SQL reads, with these `params` or the composed ones."""
         if self.sql is None:
             return
-        with connections[db].cursor() as cursor:
-            cursor.execute(self.sql, self.params if params is None else params)
-            rows = cursor.fetchall()
+        with _reading(db) as execute:
+            rows = execute(self.sql, self.params if params is None else params).fetchall()
         if self.converters:
             rows = _converted(rows, self.converters, connections[db])
         if self.names is not None:
@@ -123,6 +133,100 @@ class _Statement:
             return
         for row in rows:
             yield self.instances.build(db, row)
+
+
+@contextmanager
+def prepared_cursor(db: str = DEFAULT_DB_ALIAS, *, reads: bool = False) -> Iterator[Any]:
+    """A cursor whose statements PostgreSQL parses and plans once per connection (server-side
+    parameters, prepared on first use) instead of on every request: for the write paths' own
+    statements (the profile lock, the ledger's statement, the inserts that return their id),
+    with `PREPARED_WRITES`, which run with the same text on every award, redemption and
+    check-in (about 0.6 ms of the database's 1.5 ms of CPU an award); with `reads`, for the
+    reads composed here, with `PREPARED_READS` (see `_reading`). Elsewhere, and with the setting
+    off (behind a pooler in transaction mode, which cannot keep prepared statements between
+    transactions), Django's cursor. The ORM's other queries are not prepared: a plan made once
+    for any parameters could suit a page's filters badly (issue 17)."""
+    connection = connections[db]
+    if not _prepares(db, reads=reads):
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    usual = raw.cursor_factory
+    raw.cursor_factory = ServerBindingCursor
+    try:
+        cursor = connection.cursor()  # Django's wrapper: query logging and execute wrappers
+    finally:
+        raw.cursor_factory = usual
+    with cursor:
+        yield cursor
+
+
+def _prepares(db: str, *, reads: bool) -> bool:
+    """Whether `prepared_cursor` prepares. Logged queries (DEBUG, a test capturing them) are
+    shown with their values in place, which Django composes only for its own cursor: those go
+    through it, unprepared."""
+    connection = connections[db]
+    enabled = settings.PREPARED_READS if reads else settings.PREPARED_WRITES
+    return connection.vendor == "postgresql" and enabled and not connection.queries_logged
+
+
+@contextmanager
+def _reading(db: str) -> Iterator[Callable[[str, Sequence[Any]], Any]]:
+    """`execute(sql, params)` for a composed read, returning the cursor. Prepared
+    (`prepared_cursor`), a statement is planned once for all its parameters' values, so its
+    string parameters are written into the SQL first (`_strings_written_in`): the plan then
+    knows which status or role it looks for, as Django's own client-side binding lets it. Ids
+    and moments stay parameters, so one statement serves every student and every request."""
+    prepares = _prepares(db, reads=True)
+    with prepared_cursor(db, reads=True) as cursor:
+        if not prepares:
+
+            def execute(sql: str, params: Sequence[Any]) -> Any:
+                cursor.execute(sql, params)
+                return cursor
+
+        else:
+
+            def execute(sql: str, params: Sequence[Any]) -> Any:
+                strings = tuple((i, p) for i, p in enumerate(params) if isinstance(p, str))
+                written, kept = _strings_written_in(sql, strings)
+                cursor.execute(written, [params[i] for i in kept] if strings else params)
+                return cursor
+
+        yield execute
+
+
+# A placeholder in Django's SQL, or an escaped percent sign.
+_PLACEHOLDER = re.compile(r"%[s%]")
+
+
+@lru_cache(maxsize=2048)
+def _strings_written_in(
+    sql: str, strings: tuple[tuple[int, str], ...]
+) -> tuple[str, tuple[int, ...]]:
+    """`sql` with the parameters at these positions written in as SQL string literals (quoted
+    as psycopg's client-side binding quotes them, which is what Django sends by default), and
+    the positions of the parameters left."""
+    from psycopg.sql import Literal  # needs psycopg, as prepared_cursor
+
+    values = dict(strings)
+    kept: list[int] = []
+    positions = itertools.count()
+
+    def swap(placeholder: re.Match) -> str:
+        if placeholder.group() == "%%":
+            return "%%"
+        position = next(positions)
+        if position in values:
+            return Literal(values[position]).as_string(None).replace("%", "%%")
+        kept.append(position)
+        return "%s"
+
+    return _PLACEHOLDER.sub(swap, sql), tuple(kept)
 
 
 def _converted(rows: list[Any], converters: dict, connection: Any) -> Iterator[list[Any]]:
@@ -329,9 +433,8 @@ class ComposedOnce(models.QuerySet):
                 _remember(key, ran[0])
             return number
         sql, params = statement
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
+        with _reading(self.db) as execute:
+            return execute(sql, params).fetchone()[0]
 
     def _fetch_all(self) -> None:
         if (

@@ -117,13 +117,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Only server-side-bound statements are prepared, and only the write paths' own use them
-    # (`portal.services.rows.prepared_cursor`): on first use, not after psycopg's default five.
+    # Only server-side-bound statements are prepared, and only the write paths' own and the
+    # composed reads use them (`portal.prepared.prepared_cursor`): on first use, not after
+    # psycopg's default five.
     DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 0}
-# The write paths' own statements prepared once per connection (PostgreSQL). Off behind a
-# connection pooler in transaction mode that does not keep prepared statements (PgBouncer
-# before 1.21, or without max_prepared_statements).
+# The write paths' own statements, and the reads composed once per process, prepared once per
+# connection (PostgreSQL). Both off behind a connection pooler in transaction mode that does
+# not keep prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
 PREPARED_WRITES = env.bool("PREPARED_WRITES", default=True)
+PREPARED_READS = env.bool("PREPARED_READS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "portal.User"

@@ -3,47 +3,13 @@ unchanged, in one round trip."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cache
-from typing import Any
 
-from django.conf import settings
 from django.db import connection, models
 
-
-@contextmanager
-def prepared_cursor() -> Iterator[Any]:
-    """A cursor for the write paths' own statements (the profile lock, the ledger's statement,
-    these inserts), which run with the same text on every award, redemption and check-in: on
-    PostgreSQL with `PREPARED_WRITES`, PostgreSQL parses and plans each once per connection
-    (server-side parameters, prepared on first use) instead of on every request; that was
-    about 0.6 ms of the database's 1.5 ms of CPU an award (issue 17). Elsewhere, and with the
-    setting off (behind a pooler in transaction mode, which cannot keep prepared statements
-    between transactions), Django's cursor. The ORM's queries are not prepared: a plan made
-    once for any parameters could suit a page's filters badly."""
-    # Logged queries (DEBUG, a test capturing them) are shown with their values in place, which
-    # Django composes only for its own cursor: those go through it, unprepared.
-    if (
-        connection.vendor != "postgresql"
-        or not settings.PREPARED_WRITES
-        or connection.queries_logged
-    ):
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg
-
-    connection.ensure_connection()
-    raw = connection.connection
-    usual = raw.cursor_factory
-    raw.cursor_factory = ServerBindingCursor
-    try:
-        cursor = connection.cursor()  # Django's wrapper: query logging and execute wrappers
-    finally:
-        raw.cursor_factory = usual
-    with cursor:
-        yield cursor
+# The write paths' statements run prepared (`PREPARED_WRITES`): imported from here by them.
+from portal.prepared import prepared_cursor
 
 
 def insert_once(obj: models.Model) -> bool:
