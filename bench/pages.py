@@ -300,8 +300,12 @@ def measure_page(
             return execute(sql, params, many, context)
         finally:
             took = (time.perf_counter() - started) * 1000
-            # The SQL with its parameters in, as Django's query log shows it.
-            shown = context["connection"].ops.last_executed_query(context["cursor"], sql, params)
+            # The SQL with its parameters in, as Django's query log shows it (a prepared
+            # statement's is not kept by psycopg: composed here as Django would).
+            ops = context["connection"].ops
+            shown = ops.last_executed_query(context["cursor"], sql, params)
+            if shown is None:
+                shown = ops.compose_sql(sql, params) if hasattr(ops, "compose_sql") else sql
             timed.append((took, shown))
 
     # Timed here rather than from Django's query log, which rounds to whole milliseconds.

@@ -122,7 +122,7 @@ class _Statement:
         """Each row the SQL reads, with these `params` or the composed ones."""
         if self.sql is None:
             return
-        with _reading(db) as execute:
+        with prepared_read(db) as execute:
             rows = execute(self.sql, self.params if params is None else params).fetchall()
         if self.converters:
             rows = _converted(rows, self.converters, connections[db])
@@ -142,10 +142,10 @@ def prepared_cursor(db: str = DEFAULT_DB_ALIAS, *, reads: bool = False) -> Itera
     statements (the profile lock, the ledger's statement, the inserts that return their id),
     with `PREPARED_WRITES`, which run with the same text on every award, redemption and
     check-in (about 0.6 ms of the database's 1.5 ms of CPU an award); with `reads`, for the
-    reads composed here, with `PREPARED_READS` (see `_reading`). Elsewhere, and with the setting
-    off (behind a pooler in transaction mode, which cannot keep prepared statements between
-    transactions), Django's cursor. The ORM's other queries are not prepared: a plan made once
-    for any parameters could suit a page's filters badly (issue 17)."""
+    reads written once per process, with `PREPARED_READS` (see `prepared_read`). Elsewhere,
+    and with the setting off (behind a pooler in transaction mode, which cannot keep prepared
+    statements between transactions), Django's cursor. The ORM's other queries are not
+    prepared: a plan made once for any parameters could suit a page's filters badly."""
     connection = connections[db]
     if not _prepares(db, reads=reads):
         with connection.cursor() as cursor:
@@ -175,8 +175,9 @@ def _prepares(db: str, *, reads: bool) -> bool:
 
 
 @contextmanager
-def _reading(db: str) -> Iterator[Callable[[str, Sequence[Any]], Any]]:
-    """`execute(sql, params)` for a composed read, returning the cursor. Prepared
+def prepared_read(db: str = DEFAULT_DB_ALIAS) -> Iterator[Callable[[str, Sequence[Any]], Any]]:
+    """`execute(sql, params)` for a read written once per process (the composed reads here, a
+    selector's own statement), returning the cursor. Prepared
     (`prepared_cursor`), a statement is planned once for all its parameters' values, so its
     string parameters are written into the SQL first (`_strings_written_in`): the plan then
     knows which status or role it looks for, as Django's own client-side binding lets it. Ids
@@ -433,7 +434,7 @@ class ComposedOnce(models.QuerySet):
                 _remember(key, ran[0])
             return number
         sql, params = statement
-        with _reading(self.db) as execute:
+        with prepared_read(self.db) as execute:
             return execute(sql, params).fetchone()[0]
 
     def _fetch_all(self) -> None:

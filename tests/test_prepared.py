@@ -309,3 +309,11 @@ def test_with_prepared_reads_off_nothing_is_prepared(on_postgresql, faculty, cat
     read = Prepared(lambda pk: Event.objects.filter(pk=pk, status=Event.Status.PUBLISHED))
     assert read.first(event.pk).pk == event.pk
     assert not [s for s in prepared_statements() if '"portal_event"' in s]
+
+
+def test_the_students_standing_is_prepared(on_postgresql, student):
+    """`get_standing`'s statement, the same for every student but for its numbers."""
+    from portal.selectors.ledger import get_standing
+
+    assert get_standing(student).rank == 1
+    assert any("lifetime_points > $1" in s for s in prepared_statements())

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from portal.models import Department, PeriodPoints, Role, StudentProfile, Transaction, User
 from portal.models.ledger import TransactionQuerySet
 from portal.permissions import is_student, sees_everyones_history
-from portal.prepared import ComposedOnce, Prepared
+from portal.prepared import ComposedOnce, Prepared, prepared_read
 
 from .accounts import own_profile_with_department
 from .periods import Period, period_start
@@ -86,9 +86,10 @@ def get_standing(profile: StudentProfile) -> Standing:
     has_dept = profile.department_id is not None
     points, dept = profile.lifetime_points, profile.department_id
     params = [points, points] + ([points, dept, points, dept, dept, dept] if has_dept else [])
-    with connection.cursor() as cursor:
-        cursor.execute(_standing_sql(connection.vendor, has_dept), params)
-        higher, total, *in_dept = cursor.fetchone()
+    with prepared_read() as execute:  # planned once per connection on PostgreSQL
+        higher, total, *in_dept = execute(
+            _standing_sql(connection.vendor, has_dept), params
+        ).fetchone()
     return Standing(
         balance=profile.balance,
         lifetime_points=profile.lifetime_points,
