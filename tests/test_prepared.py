@@ -317,3 +317,8 @@ def test_the_students_standing_is_prepared(on_postgresql, student):
 
     assert get_standing(student).rank == 1
     assert any("lifetime_points > $1" in s for s in prepared_statements())
+
+
+def test_a_prepared_read_refuses_named_parameters(on_postgresql):
+    with prepared.prepared_read() as execute, pytest.raises(TypeError):
+        execute("SELECT %(a)s::int", {"a": 1})
