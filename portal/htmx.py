@@ -25,24 +25,26 @@ def render_page(
     partial: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """Render `template`, or only its named partial for a (non-boosted) htmx request."""
-    # A history restore (Back after htmx pushed a URL, with the cache missed) needs the whole page.
-    if (
-        partial
-        and request.htmx
-        and not request.htmx.boosted
-        and not request.htmx.history_restore_request
-    ):
+    """Render `template`, or only its named partial for an htmx request (`wants_partial`)."""
+    if partial and wants_partial(request):
         template = f"{template}#{partial}"
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])  # the browser cache must not mix the two
     return response
 
 
+def wants_partial(request: HtmxHttpRequest) -> bool:
+    """An htmx request for part of a page: not a boosted link, nor a history restore (Back
+    after htmx pushed a URL, with the cache missed), which need the whole page."""
+    return bool(
+        request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+    )
+
+
 def dashboard_instead(request: HtmxHttpRequest) -> HttpResponse | None:
     """Dashboard partials are for htmx; a plain visit (a bookmark, a reload of a pushed URL)
     gets the whole dashboard, with its query."""
-    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
+    if wants_partial(request):
         return None
     query = request.GET.urlencode()
     return HttpResponseRedirect(reverse("portal:dashboard") + (f"?{query}" if query else ""))

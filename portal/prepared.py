@@ -146,23 +146,25 @@ def prepared_cursor(db: str = DEFAULT_DB_ALIAS, *, reads: bool = False) -> Itera
     and with the setting off (behind a pooler in transaction mode, which cannot keep prepared
     statements between transactions), Django's cursor. The ORM's other queries are not
     prepared: a plan made once for any parameters could suit a page's filters badly."""
-    connection = connections[db]
-    if not _prepares(db, reads=reads):
-        with connection.cursor() as cursor:
-            yield cursor
-        return
+    prepares = _prepares(db, reads=reads)
+    with _server_binding_cursor(db) if prepares else connections[db].cursor() as cursor:
+        yield cursor
+
+
+def _server_binding_cursor(db: str) -> Any:
+    """Django's cursor wrapper (query logging, execute wrappers) around a psycopg cursor that
+    sends its parameters apart and so prepares (the connection's `prepare_threshold` 0)."""
     from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg
 
+    connection = connections[db]
     connection.ensure_connection()
     raw = connection.connection
     usual = raw.cursor_factory
     raw.cursor_factory = ServerBindingCursor
     try:
-        cursor = connection.cursor()  # Django's wrapper: query logging and execute wrappers
+        return connection.cursor()
     finally:
         raw.cursor_factory = usual
-    with cursor:
-        yield cursor
 
 
 def _prepares(db: str, *, reads: bool) -> bool:
@@ -184,22 +186,18 @@ def prepared_read(db: str = DEFAULT_DB_ALIAS) -> Iterator[Callable[[str, Sequenc
     Django's own client-side binding lets it. Ids and moments stay parameters, so one
     statement serves every student and every request."""
     prepares = _prepares(db, reads=True)
-    with prepared_cursor(db, reads=True) as cursor:
-        if not prepares:
+    with _server_binding_cursor(db) if prepares else connections[db].cursor() as cursor:
 
-            def execute(sql: str, params: Sequence[Any]) -> Any:
-                cursor.execute(sql, params)
-                return cursor
-
-        else:
-
-            def execute(sql: str, params: Sequence[Any]) -> Any:
+        def execute(sql: str, params: Sequence[Any]) -> Any:
+            if prepares:
                 if isinstance(params, dict):  # %(name)s: its keys are not parameters
                     raise TypeError("prepared_read takes parameters for %s placeholders.")
                 strings = tuple((i, p) for i, p in enumerate(params) if isinstance(p, str))
-                written, kept = _strings_written_in(sql, strings)
-                cursor.execute(written, [params[i] for i in kept] if strings else params)
-                return cursor
+                if strings:
+                    sql, kept = _strings_written_in(sql, strings)
+                    params = [params[i] for i in kept]
+            cursor.execute(sql, params)
+            return cursor
 
         yield execute
 

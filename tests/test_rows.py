@@ -8,7 +8,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import Transaction
-from portal.services.rows import insert_once, insert_once_sql, prepared_cursor
+from portal.prepared import prepared_cursor
+from portal.services.rows import insert_once, insert_once_sql
 
 pytestmark = pytest.mark.django_db
 

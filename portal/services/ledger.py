@@ -37,6 +37,7 @@ from portal.models import (
     User,
 )
 from portal.permissions import can_award, is_admin, require, within_reversal_window
+from portal.prepared import prepared_cursor
 
 from . import milestones, notifications, period_points, webhooks
 from .notifications import in_language_of, notification_for, written
@@ -47,7 +48,6 @@ from .rows import (
     insert_once_sql,
     insert_values,
     mark_written,
-    prepared_cursor,
     write_returning,
 )
 

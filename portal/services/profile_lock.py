@@ -19,8 +19,7 @@ from django.db import connection
 from django.db.models import Model
 
 from portal.models import Role, StudentProfile, User
-
-from .rows import prepared_cursor
+from portal.prepared import prepared_cursor
 
 Converter = Callable[[Any, Any, Any], Any]
 

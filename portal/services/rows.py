@@ -8,8 +8,7 @@ from functools import cache
 
 from django.db import connection, models
 
-# The write paths' statements run prepared (`PREPARED_WRITES`): imported from here by them.
-from portal.prepared import prepared_cursor
+from portal.prepared import prepared_cursor  # the write paths' (PREPARED_WRITES)
 
 
 def insert_once(obj: models.Model) -> bool:

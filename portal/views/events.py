@@ -4,6 +4,7 @@ the organiser's attendance tools."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,7 +31,7 @@ from portal.forms.events import (
     EventFilterForm,
     EventForm,
 )
-from portal.htmx import HtmxHttpRequest, answer_in_panel, render_page
+from portal.htmx import HtmxHttpRequest, answer_in_panel, render_page, wants_partial
 from portal.models import Event, Registration, Role
 from portal.permissions import (
     abilities_of,
@@ -94,7 +95,7 @@ def _detail_context(request: HtmxHttpRequest, event: Event, **extra: Any) -> dic
     return {**context, **extra}
 
 
-def _places_context(event: Event, *, can_manage: bool, now: Any) -> dict[str, Any]:
+def _places_context(event: Event, *, can_manage: bool, now: datetime) -> dict[str, Any]:
     """What the "Places" line counts: the registration figures where there are any (or, after
     the event, for its organisers: who came, who did not and who was excused), else the
     standing check-ins."""
@@ -201,7 +202,7 @@ def event_places(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The event's "Places" line alone, which redraws itself after the student checks in
     ("checked-in"), so that the check-in's answer stays small. A plain visit gets the event."""
     event = access_event(request.user, pk)
-    if not request.htmx or request.htmx.boosted or request.htmx.history_restore_request:
+    if not wants_partial(request):
         return redirect("portal:event-detail", pk=event.pk)
     now = timezone.now()
     context = {

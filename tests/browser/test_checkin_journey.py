@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from portal.models import Event, Role
+from portal.services.events import current_code
 from tests.browser.steps import DESKTOP, PASSWORD, PHONE, collect_console_errors, sign_in
 from tests.factories import CategoryFactory, StudentFactory, UserFactory
 
@@ -76,8 +77,6 @@ def test_checking_in_before_the_start_updates_the_page_around_the_panel(
     """Check-in opens half an hour before the start: the page offers a reminder until then.
     Checking in takes the reminder away and counts the student in "Places", without a reload,
     while the focus stays on the success message."""
-    from portal.services.events import current_code
-
     Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() + timedelta(minutes=20))
     base = live_server.url
     page.set_viewport_size(PHONE)
