@@ -5,10 +5,12 @@ how many entries fall in the period, never on how many students or pages there a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Trunc
@@ -23,6 +25,13 @@ from .periods import Period, local_midnight, period_start
 from .reports import ISSUED  # points issued: positive merit entries, not reversals
 
 # --- figures with trends ---------------------------------------------------------------------
+
+# Everyone's figures (the admin dashboard) are shared by every admin for a minute: a week's
+# distinct students are counted over two weeks of merit entries, 10 ms at 50,000 students and
+# more for a term, on every load (issue 17). They are a trend, not a balance: nothing redraws
+# them after an award either. Named after the database, as the categories' copy.
+ALL_TRENDS_KEY = f"trends:all:{settings.DATABASES['default']['NAME']}"
+ALL_TRENDS_SECONDS = 60
 
 
 class TrendPeriod(models.TextChoices):
@@ -81,20 +90,19 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
     previous one. With `organiser` (the faculty dashboard), points and students are the ones
     they awarded (including check-ins they entered by hand) and check-ins the ones at their
     events. Redemptions are the ones students made, whatever became of them. One query, in a
-    statement composed once per process (`_trends_sql`)."""
+    statement composed once per process (`_trends_sql`); everyone's figures for the current
+    moment come from the cache while they are less than a minute old."""
     w = trend_window(period, now)
-    at = connection.ops.adapt_datetimefield_value  # naive UTC text on SQLite
-    params = {
-        "start": at(w.start),
-        "end": at(w.end),
-        "previous_start": at(w.previous_start),
-        "previous_end": at(w.previous_end),
-        "organiser": organiser.pk if organiser is not None else None,
-    }
-    sql, rule_params = _trends_sql(connection.vendor, organiser is not None)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, **rule_params})
-        issued, issued_before, students, students_before, *counts = cursor.fetchone()
+    if organiser is None and now is None:
+        # Everyone's figures at this moment: shared for a minute (`ALL_TRENDS_SECONDS`).
+        key = f"{ALL_TRENDS_KEY}:{period}:{w.start.isoformat()}"
+        counts = cache.get(key)
+        if counts is None:
+            counts = _trend_counts(w, None)
+            cache.set(key, counts, ALL_TRENDS_SECONDS)
+    else:
+        counts = _trend_counts(w, organiser)
+    issued, issued_before, students, students_before, *counts = counts
     redemptions, redemptions_before, checkins, checkins_before = counts
     if organiser is None:
         issued_label, students_label = _("Points issued"), _("Active students")
@@ -111,7 +119,23 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
     ]
 
 
-@cache
+def _trend_counts(w: Window, organiser: User | None) -> list[int]:
+    """The eight figures behind `get_trends`, each window's in turn, in one query."""
+    at = connection.ops.adapt_datetimefield_value  # naive UTC text on SQLite
+    params = {
+        "start": at(w.start),
+        "end": at(w.end),
+        "previous_start": at(w.previous_start),
+        "previous_end": at(w.previous_end),
+        "organiser": organiser.pk if organiser is not None else None,
+    }
+    sql, rule_params = _trends_sql(connection.vendor, organiser is not None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, **rule_params})
+        return list(cursor.fetchone())
+
+
+@functools.cache
 def _trends_sql(vendor: str, for_organiser: bool) -> tuple[str, dict[str, object]]:
     """`get_trends`' statement, written out, with the values of the rules it takes from the
     models: three one-row aggregates side by side, each over both windows (`span`, on the

@@ -10,7 +10,10 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.models import Role
@@ -230,6 +233,26 @@ def test_bad_period_on_the_dashboard_falls_back_to_the_week(client_as, admin):
     assert current_buttons(response.content.decode(), "Period") == ["This week"]
 
 
+def test_everyones_figures_are_shared_for_a_minute(client_as, admin, faculty, student, category):
+    award_at(faculty, student, category, 20, timezone.now() - timedelta(minutes=1))
+    first = trend_cards(client_as(admin).get(FIGURES, {"period": "week"}, **HX).content)
+    assert first["Points issued"].startswith("20 ")
+    award_at(faculty, student, category, 30, timezone.now() - timedelta(seconds=1))
+    # Another admin within the minute: the same figures, without the query.
+    other = client_as(UserFactory(role=Role.ADMIN))
+    assert page_queries(other, f"{FIGURES}?period=week", **HX) == 2  # session, user
+    assert trend_cards(other.get(FIGURES, {"period": "week"}, **HX).content) == first
+    # The faculty member's own figures are never shared: their award shows at once.
+    own = trend_cards(client_as(faculty).get(FIGURES, {"period": "week"}, **HX).content)
+    assert own["Points you awarded"].startswith("50 ")
+    # Each period has its own copy, and the copy goes when it expires.
+    term = trend_cards(other.get(FIGURES, {"period": "term"}, **HX).content)
+    assert term["Points issued"].startswith("50 ")
+    cache.clear()
+    again = trend_cards(other.get(FIGURES, {"period": "week"}, **HX).content)
+    assert again["Points issued"].startswith("50 ")
+
+
 def test_faculty_figures_are_their_own(client_as, faculty, other_faculty, student, category):
     award_at(faculty, student, category, 20, timezone.now() - timedelta(minutes=1))
     award_at(other_faculty, student, category, 30, timezone.now() - timedelta(minutes=1))
@@ -310,7 +333,12 @@ _amounts = itertools.count()
 
 
 def count_queries(client: Client, url: str) -> int:
-    return page_queries(client, url, **HX)
+    """The queries of `url` with nothing in the cache (everyone's trend figures are kept there
+    for a minute), so that the figures are counted."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, **HX).status_code == 200
+    return len(queries)
 
 
 @pytest.fixture
