@@ -8,6 +8,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -79,35 +81,59 @@ class Standing:
     department_of: int | None
 
 
+# How many students are ranked (overall and per department: "of 50,000"), shared for a
+# minute: counting them read every profile's index entry, half the student dashboard's SQL at
+# 50,000 students (issue 17), and they change when students join, leave or graduate. The
+# rank itself, the students above, is counted on every call. Named after the database.
+RANKED_TOTALS_KEY = f"ranked:total:{settings.DATABASES['default']['NAME']}"
+RANKED_TOTALS_SECONDS = 60
+
+
 def get_standing(profile: StudentProfile) -> Standing:
     """Balance, lifetime points and competition rank (ties share a rank) overall and in the
     department, in one query of index range counts: what `ranked_counts` counts for the four
-    conditions, in a statement composed once per process (`_standing_sql`)."""
+    conditions, in a statement composed once per process (`_standing_sql`). The totals come
+    from the cache while they are less than a minute old (`RANKED_TOTALS_SECONDS`), and the
+    statement then counts only the students above."""
     has_dept = profile.department_id is not None
     points, dept = profile.lifetime_points, profile.department_id
-    params = [points, points] + ([points, dept, points, dept, dept, dept] if has_dept else [])
+    keys = [RANKED_TOTALS_KEY] + ([f"{RANKED_TOTALS_KEY}:{dept}"] if has_dept else [])
+    cached = shared_cache.get_many(keys)
+    with_totals = len(cached) < len(keys)
+    # Each count's parameters: those of its subquery, then of its FILTER (`_standing_sql`).
+    params = [points, points]
+    if has_dept:
+        params += [points, dept, points, dept] + ([dept, dept] if with_totals else [])
     with prepared_read() as execute:  # planned once per connection on PostgreSQL
-        higher, total, *in_dept = execute(
-            _standing_sql(connection.vendor, has_dept), params
-        ).fetchone()
+        row = execute(_standing_sql(connection.vendor, has_dept, with_totals), params).fetchone()
+    if with_totals:
+        higher, total, *in_dept = row
+        dept_higher, dept_total = in_dept if has_dept else (None, None)
+        shared_cache.set_many(
+            dict(zip(keys, [total, dept_total][: len(keys)], strict=True)), RANKED_TOTALS_SECONDS
+        )
+    else:
+        higher, dept_higher = row if has_dept else (row[0], None)
+        total, dept_total = cached[keys[0]], cached[keys[1]] if has_dept else None
     return Standing(
         balance=profile.balance,
         lifetime_points=profile.lifetime_points,
         rank=higher + 1,
-        of=total,
-        department_rank=in_dept[0] + 1 if has_dept else None,
-        department_of=in_dept[1] if has_dept else None,
+        of=max(total, higher + 1),  # a total a minute old never reads "number 7 of 6"
+        department_rank=dept_higher + 1 if has_dept else None,
+        department_of=max(dept_total, dept_higher + 1) if has_dept else None,
     )
 
 
 @cache
-def _standing_sql(vendor: str, with_department: bool) -> str:
+def _standing_sql(vendor: str, with_department: bool, with_totals: bool = True) -> str:
     """`get_standing`'s statement, the one `ranked_counts` makes, written out: the student
     dashboard and history asked the ORM to compose its four counts on every load, 2 ms of CPU
     (issue 17). Each count is all profiles matching, on the rank indexes, minus the unranked
     ones matching, over the few rows of portal_user_unranked_idx (migration 0006), whose
-    condition the WHERE repeats so that the index serves it. tests/ledger/test_standing.py
-    checks it against `ranked_counts` for every student of a varied population."""
+    condition the WHERE repeats so that the index serves it. Without `with_totals`, only the
+    counts of the students above. tests/ledger/test_standing.py checks it against
+    `ranked_counts` for every student of a varied population."""
     quote = connection.ops.quote_name
     profiles, users = quote(StudentProfile._meta.db_table), quote(User._meta.db_table)
 
@@ -118,12 +144,12 @@ def _standing_sql(vendor: str, with_department: bool) -> str:
         every = f"(SELECT COUNT(*) FROM {profiles} q WHERE {condition.format(t='q')})"  # noqa: S608
         return f"{every} - COUNT(*) FILTER (WHERE {condition.format(t='p')})"
 
-    counts = [count("{t}.lifetime_points > %s"), count("")]
+    above, in_department = "{t}.lifetime_points > %s", "{t}.department_id = %s"
+    counts = [count(above)] + ([count("")] if with_totals else [])
     if with_department:
-        counts += [
-            count("{t}.lifetime_points > %s AND {t}.department_id = %s"),
-            count("{t}.department_id = %s"),
-        ]
+        counts.append(count(f"{above} AND {in_department}"))
+        if with_totals:
+            counts.append(count(in_department))
     return (
         f"SELECT {', '.join(counts)} FROM {profiles} p "  # noqa: S608 (names from the models)
         f"INNER JOIN {users} u ON u.id = p.user_id "
@@ -263,8 +289,9 @@ def _period_standing(
     more, in one query of index range counts, as `ranked_counts` does for lifetime points:
     the rows above the viewer's points on period_points_rank_idx, minus those of the few
     unranked students. Reading every row of the period to test each against the unranked
-    list and the viewer's points took 30-35 ms for a term at 50,000 students; this takes
-    7 (11 in a department, whose students are matched by a hash of the department's ids)."""
+    list and the viewer's points took 30-35 ms for a term at 50,000 students; this takes 7.
+    In a department, the rows above are counted on period_points_dept_rank_idx: matched to
+    a hash of the department's students instead, they took 10 ms (issue 17)."""
     own = PeriodPoints.objects.filter(student=profile, period=period, starts_at=start)
     mine = Coalesce(Subquery(own.values("points")), 0)
     above = _period_rows(period, start, department, ranked_only=False).filter(points__gt=mine)
@@ -289,10 +316,8 @@ def _period_rows(
     period_points_rank_idx. Unranked students (few) are excluded after the fact rather than by
     joining every row's student to its user."""
     totals = PeriodPoints.objects.filter(period=period, starts_at=start).order_by()
-    if department is not None:
-        totals = totals.filter(
-            student__in=StudentProfile.objects.filter(department=department).values("pk")
-        )
+    if department is not None:  # the rows' own copy: period_points_dept_rank_idx
+        totals = totals.filter(department=department)
     if not ranked_only:
         return totals
     return totals.exclude(student__in=unranked_students().values("pk"))
@@ -471,3 +496,25 @@ def find_period_points_mismatches(now: datetime | None = None) -> list[PeriodPoi
                     )
                 )
     return mismatches
+
+
+def find_period_department_mismatches(
+    now: datetime | None = None,
+) -> list[tuple[int, int | None, int | None]]:
+    """(student id, the department on their rows, their department) for every student whose
+    rows for the current week, month or term carry another department than their own (what a
+    department's board counts). One query over those rows joined to their students."""
+    current = Q()
+    for period in PeriodPoints.PERIODS:
+        current |= Q(period=period, starts_at=period_start(period, now))
+    rows = (
+        PeriodPoints.objects.filter(current)
+        .values_list("student", "department", "student__department")
+        .distinct()
+        .order_by("student")
+    )
+    return [
+        (student, stored, department)
+        for student, stored, department in rows
+        if stored != department
+    ]

@@ -321,7 +321,7 @@ def _write_entry_and_totals(
         if not insert_once(entry):
             return False
         if entry.counts_for_lifetime:
-            period_points.add(profile.pk, entry.created_at, entry.amount)
+            period_points.add(profile, entry.created_at, entry.amount)
         with connection.cursor() as cursor:
             cursor.execute(update_sql, update_params)
         if notice is not None:
@@ -339,7 +339,7 @@ def _write_entry_and_totals(
     params += insert_params
     if entry.counts_for_lifetime:
         upsert_sql, upsert_params = period_points.upsert_sql(
-            profile.pk, entry.created_at, entry.amount, after="entry"
+            profile, entry.created_at, entry.amount, after="entry"
         )
         ctes.append(f"added AS ({upsert_sql})")
         params += upsert_params

@@ -11,43 +11,48 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 
-from portal.models import PeriodPoints
+from portal.models import PeriodPoints, StudentProfile
 from portal.selectors.ledger import period_totals_from_ledger
 from portal.selectors.periods import period_start
 
 
 def upsert_sql(
-    student_id: int, at: datetime, amount: int, *, after: str | None = None
+    profile: StudentProfile, at: datetime, amount: int, *, after: str | None = None
 ) -> tuple[str, list[object]]:
-    """The upsert adding `amount` to the student's week, month and term containing `at`, as
-    SQL and parameters: the same statement on PostgreSQL and SQLite (3.24+). `after` names an
-    earlier data-modifying CTE of the same statement (PostgreSQL): the rows are added only if
-    it returned one (the ledger entry was written)."""
+    """The upsert adding `amount` to the student's week, month and term containing `at` (with
+    the department of `profile`, read under its lock), as SQL and parameters: the same
+    statement on PostgreSQL and SQLite (3.24+). `after` names an earlier data-modifying CTE of
+    the same statement (PostgreSQL): the rows are added only if it returned one (the ledger
+    entry was written)."""
     adapt = connection.ops.adapt_datetimefield_value
     params: list[object] = []
     for period in PeriodPoints.PERIODS:
-        params += [student_id, period, adapt(period_start(period, at)), amount]
+        start = adapt(period_start(period, at))
+        params += [profile.pk, period, start, amount, profile.department_id]
     table = connection.ops.quote_name(PeriodPoints._meta.db_table)
-    rows = ", ".join(["(%s, %s, %s, %s)"] * len(PeriodPoints.PERIODS))
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(PeriodPoints.PERIODS))
     source = f"VALUES {rows}"
     if after is not None:
         source = (
-            "SELECT student_id, period, starts_at::timestamptz, points "  # noqa: S608
-            f"FROM ({source}) AS added (student_id, period, starts_at, points) "
+            "SELECT student_id, period, starts_at::timestamptz, points, department_id::bigint "  # noqa: S608
+            f"FROM ({source}) AS added (student_id, period, starts_at, points, department_id) "
             f"WHERE EXISTS (SELECT 1 FROM {after})"
         )
     sql = (
-        f"INSERT INTO {table} (student_id, period, starts_at, points) {source} "
+        f"INSERT INTO {table} (student_id, period, starts_at, points, department_id) {source} "
         "ON CONFLICT (student_id, period, starts_at) "
-        f"DO UPDATE SET points = {table}.points + excluded.points"
+        # The department too: a copy is only ever as old as the student's last entry.
+        f"DO UPDATE SET points = {table}.points + excluded.points, "
+        "department_id = excluded.department_id"
     )
     return sql, params
 
 
-def add(student_id: int, at: datetime, amount: int) -> None:
+def add(profile: StudentProfile, at: datetime, amount: int) -> None:
     """Add `amount` to the student's week, month and term containing `at`: one upsert."""
-    sql, params = upsert_sql(student_id, at, amount)
+    sql, params = upsert_sql(profile, at, amount)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -70,5 +75,11 @@ def rebuild_current(now: datetime | None = None) -> dict[str, int]:
             for student_id, points in period_totals_from_ledger(start).items()
         ]
         PeriodPoints.objects.bulk_create(rows, batch_size=2000)
+        # Each row's department, in one statement rather than a read of every student.
+        PeriodPoints.objects.filter(period=period, starts_at=start).update(
+            department=Subquery(
+                StudentProfile.objects.filter(pk=OuterRef("student")).values("department")[:1]
+            )
+        )
         written[period] = len(rows)
     return written

@@ -12,11 +12,12 @@ from collections.abc import Callable
 import pytest
 
 from portal.models import PeriodPoints, StudentProfile, Transaction
+from portal.selectors.ledger import find_period_department_mismatches
 from portal.selectors.periods import period_start
 from portal.services import ledger, period_points
 from tests.concurrency.threads import run_at_once
 from tests.conftest import key
-from tests.factories import CategoryFactory, StudentFactory
+from tests.factories import CategoryFactory, DepartmentFactory, StudentFactory
 from tests.helpers import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -172,4 +173,39 @@ def test_period_totals_stay_exact_under_awards_to_many_students_and_a_rebuild(fa
     assert outcomes == Counter({"ok": 18})
     week = PeriodPoints.objects.filter(period="week", starts_at=period_start("week"))
     assert sorted(week.values_list("points", flat=True)) == [28, 28, 28, 28]
+    assert_ledger_consistent()
+
+
+def test_awards_racing_changes_of_department_leave_every_row_with_the_last_one(cast, faculty):
+    """An award copies the department it read under the profile lock; a change of department
+    (its trigger) waits for that lock's row or runs first. Either order ends with the rows in
+    the student's department."""
+    student, category = cast
+    departments = [DepartmentFactory() for _ in range(4)]
+
+    def give() -> None:
+        ledger.award_points(
+            actor=faculty,
+            student_id=student.pk,
+            category_id=category.pk,
+            amount=5,
+            reason="Race",
+            idempotency_key=key(),
+        )
+
+    def move(department) -> Callable[[], None]:
+        def run() -> None:
+            profile = StudentProfile.objects.get(pk=student.pk)
+            profile.department = department
+            profile.save(update_fields=["department"])
+
+        return run
+
+    outcomes = run_at_once([give] * 12 + [move(d) for d in departments] * 2)
+    assert set(outcomes) == {"ok"}, outcomes
+    student.refresh_from_db()
+    assert student.department in departments
+    rows = PeriodPoints.objects.filter(student=student)
+    assert set(rows.values_list("department", flat=True)) == {student.department_id}
+    assert find_period_department_mismatches() == []
     assert_ledger_consistent()

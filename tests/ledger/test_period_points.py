@@ -12,7 +12,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from portal.models import PeriodPoints, Transaction
-from portal.selectors.ledger import find_period_points_mismatches, get_leaderboard
+from portal.selectors.ledger import (
+    find_period_department_mismatches,
+    find_period_points_mismatches,
+    get_leaderboard,
+)
 from portal.selectors.periods import Period, period_start
 from portal.services import ledger
 from tests.conftest import key
@@ -149,3 +153,78 @@ def test_new_term_dates_need_a_rebuild_to_show_on_the_term_leaderboard(
     call_command("rebuild_period_points")
     assert [row.points for row in get_leaderboard(viewer=None, period=Period.TERM).rows] == [20]
     assert find_period_points_mismatches() == []
+
+
+# --- the department's copy (period_points_dept_rank_idx) -----------------------------------------
+
+
+def departments_of(profile) -> set:
+    return set(PeriodPoints.objects.filter(student=profile).values_list("department", flat=True))
+
+
+def test_an_award_writes_the_students_department_on_each_period_row(faculty, student, category):
+    award(faculty, student, category, 20)
+    assert student.department_id is not None
+    assert departments_of(student) == {student.department_id}
+    no_department = StudentFactory(department=None)
+    award(faculty, no_department, category, 5)
+    assert departments_of(no_department) == {None}
+    assert find_period_department_mismatches() == []
+
+
+def test_a_change_of_department_carries_the_students_rows_and_the_boards(
+    faculty, student, category
+):
+    old, new = student.department, DepartmentFactory()
+    classmate = StudentFactory(department=old)
+    award(faculty, student, category, 30)
+    award(faculty, classmate, category, 20)
+    # Last week's row too: the copy follows on every row, current or not.
+    PeriodPoints.objects.create(
+        student=student,
+        period="week",
+        starts_at=period_start("week") - timedelta(days=7),
+        points=4,
+        department=old,
+    )
+    student.department = new
+    student.save()  # as the account form and the Django admin save it
+    assert departments_of(student) == {new.pk}
+    board = get_leaderboard(viewer=student.user, period=Period.TERM, department=new)
+    assert [(row.points, row.is_viewer) for row in board.rows] == [(30, True)]
+    board = get_leaderboard(viewer=None, period=Period.TERM, department=old)
+    assert [row.points for row in board.rows] == [20]
+    # An UPDATE that bypasses save() (an import, a bulk change) moves them as well.
+    type(student).objects.filter(pk=student.pk).update(department=old)
+    assert departments_of(student) == {old.pk}
+    # A save that leaves the department as it was writes no period row.
+    PeriodPoints.objects.filter(student=student).update(department=new)
+    student.refresh_from_db()
+    student.year = 3
+    student.save()
+    assert departments_of(student) == {new.pk}
+    assert find_period_department_mismatches() != []
+
+
+def test_check_ledger_names_a_drifted_department_and_rebuild_mends_it(faculty, student, category):
+    award(faculty, student, category, 20)
+    other = DepartmentFactory()
+    PeriodPoints.objects.filter(student=student).update(department=other)
+    assert find_period_department_mismatches() == [(student.pk, other.pk, student.department_id)]
+    with pytest.raises(CommandError, match="another department"):
+        call_command("check_ledger")
+    call_command("rebuild_period_points")
+    assert departments_of(student) == {student.department_id}
+    call_command("check_ledger")
+
+
+def test_the_department_board_reads_its_own_rows(faculty, category):
+    department = DepartmentFactory()
+    ours = [StudentFactory(department=department) for _ in range(3)]
+    theirs = [StudentFactory() for _ in range(3)]
+    for i, profile in enumerate(ours + theirs):
+        award(faculty, profile, category, 10 + i)
+    viewer = ours[0]
+    board = get_leaderboard(viewer=viewer.user, period=Period.WEEK, department=department, top=2)
+    assert [row.points for row in board.rows] == [12, 11]
+    assert (board.viewer_row.rank, board.viewer_row.points) == (3, 10)

@@ -6,6 +6,7 @@ deactivated student, one promoted to faculty and a graduate."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Q
 
 from portal.models import Role, StudentProfile, User
@@ -72,3 +73,33 @@ def test_ties_share_a_rank_and_the_unranked_do_not_count(population):
 def test_it_is_one_query(population, django_assert_num_queries):
     with django_assert_num_queries(1):
         get_standing(population[0])
+    with django_assert_num_queries(1):  # the totals from the cache: the counts above only
+        get_standing(population[0])
+
+
+def test_every_students_standing_with_the_totals_from_the_cache(population):
+    for profile in population:
+        get_standing(profile)  # fills the totals (overall and each department)
+    for profile in population:
+        assert get_standing(profile) == expected_standing(profile), profile.pk
+
+
+def test_the_totals_are_shared_for_a_minute_and_never_below_the_rank(population, department):
+    first = get_standing(population[0])
+    newcomer = StudentFactory(department=population[0].department)
+    StudentProfile.objects.filter(pk=newcomer.pk).update(lifetime_points=1000)
+    population[0].refresh_from_db()
+    again = get_standing(population[0])
+    assert again.rank == first.rank + 1  # the students above: counted on every call
+    assert again.of == max(first.of, again.rank)  # the total: from the cache
+    cache.clear()
+    fresh = get_standing(population[0])
+    assert (fresh.rank, fresh.of) == (again.rank, first.of + 1)
+    assert fresh == expected_standing(population[0])
+    # A total older than a flood of newcomers is read as at least the rank.
+    top = StudentProfile.objects.get(pk=newcomer.pk)
+    for _ in range(3):
+        StudentProfile.objects.filter(pk=StudentFactory().pk).update(lifetime_points=2000)
+    lowest = get_standing(population[0])
+    assert lowest.of >= lowest.rank
+    assert get_standing(top).rank == 4

@@ -4,7 +4,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.selectors.ledger import find_ledger_mismatches, find_period_points_mismatches
+from portal.selectors.ledger import (
+    find_ledger_mismatches,
+    find_period_department_mismatches,
+    find_period_points_mismatches,
+)
 
 
 class Command(BaseCommand):
@@ -27,6 +31,12 @@ class Command(BaseCommand):
                 f"student #{p.student_id}: this {p.period}'s total is {p.stored} "
                 f"but the ledger says {p.ledger}"
             )
+        department_mismatches = find_period_department_mismatches()
+        for student_id, stored, department in department_mismatches:
+            self.stderr.write(
+                f"student #{student_id}: their period totals say department #{stored} "
+                f"but they are in #{department}"
+            )
         if mismatches:
             raise CommandError(
                 f"{len(mismatches)} student(s) do not match the ledger.", returncode=1
@@ -35,6 +45,12 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(period_mismatches)} period total(s) do not match the ledger; "
                 "`manage.py rebuild_period_points` recomputes them.",
+                returncode=1,
+            )
+        if department_mismatches:
+            raise CommandError(
+                f"{len(department_mismatches)} student(s)' period totals name another "
+                "department; `manage.py rebuild_period_points` rewrites them.",
                 returncode=1,
             )
         self.stdout.write(
