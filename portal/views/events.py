@@ -51,6 +51,11 @@ from portal.selectors import events as event_selectors
 from portal.services import events as event_services
 from portal.services import registrations as registration_services
 from portal.services import reminders as reminder_services
+from portal.tables.paging import lazy_page
+
+# Cards a page, two to a row: every event can be reached (the list stopped at 60), and a
+# phone scrolls through fewer at a time. Paged without a COUNT (`lazy_page`).
+EVENT_PAGE_SIZE = 24
 
 
 @login_required
@@ -59,13 +64,16 @@ def event_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = EventFilterForm(request.GET)
     # The cards show the check-in count to organisers only, and no organiser or category.
     counts = abilities_of(request).organise_events
-    events = event_selectors.list_events(
-        request.user, **filters.options(), related=(), with_counts=counts
-    )[:60]
+    options = filters.options()
+    events = event_selectors.list_events(request.user, **options, related=(), with_counts=counts)
     return render_page(
         request,
         "portal/events/list.html",
-        {"filters": filters, "events": events},
+        {
+            "filters": filters,
+            "page": lazy_page(events, EVENT_PAGE_SIZE, request.GET.get("page")),
+            "past": options["when"] == "past",
+        },
         partial="event-list",
     )
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import EmptyPage, Page
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,7 +15,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2.paginators import LazyPaginator
 
 from portal.exceptions import PortalError
 from portal.forms import add_portal_error
@@ -36,6 +34,7 @@ from portal.permissions import (
 )
 from portal.selectors import tasks as task_selectors
 from portal.services import tasks as task_services
+from portal.tables.paging import lazy_page
 from portal.uploads import evidence_response
 
 DETAIL = "portal/tasks/detail.html"
@@ -50,35 +49,26 @@ def task_list(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
     number = request.GET.get("page")
     if not can_claim(user):
-        tasks = LazyPaginator(task_selectors.tasks_posted(user), TASK_PAGE_SIZE)
+        tasks = task_selectors.tasks_posted(user)
         return render_page(
             request,
             "portal/tasks/staff_list.html",
-            {"page": _page_of(tasks, number), "now": timezone.now()},
+            {"page": lazy_page(tasks, TASK_PAGE_SIZE, number), "now": timezone.now()},
             partial="task-list",
         )
     profile = student_profile_of(user)
-    tasks = LazyPaginator(task_selectors.available_tasks(profile), TASK_PAGE_SIZE)
+    tasks = task_selectors.available_tasks(profile)
     return render_page(
         request,
         "portal/tasks/list.html",
         {
             "tab": "tasks",
             "current": task_selectors.current_assignment(profile),
-            "page": _page_of(tasks, number),
+            "page": lazy_page(tasks, TASK_PAGE_SIZE, number),
             "past": task_selectors.past_assignments(profile),
         },
         partial="task-list",
     )
-
-
-def _page_of(paginator: LazyPaginator, number: str | None) -> Page:
-    """The asked page, or the first when the number is not one or lies past the end (a lazy
-    paginator cannot tell the last page without reading it)."""
-    try:
-        return paginator.get_page(number)
-    except EmptyPage:
-        return paginator.page(1)
 
 
 def _refusal(task: Task, current: TaskAssignment | None, mine: TaskAssignment | None) -> str:

@@ -208,6 +208,38 @@ def test_check_in_by_keyboard_on_a_phone(page: Page, live_server, cast, shots):
     page.screenshot(path=shots / "keyboard-checked-in-phone.png", full_page=True)
 
 
+def test_paging_past_events_by_keyboard_on_a_phone(page: Page, live_server, cast, shots):
+    now = timezone.now()
+    for i in range(30):
+        Event.objects.create(
+            title=f"Talk {i}",
+            location="Room 2",
+            starts_at=now - timedelta(days=1 + i),
+            ends_at=now - timedelta(days=1 + i) + timedelta(hours=1),
+            organiser=cast["faculty"],
+            category=cast["category"],
+            attendance_points=5,
+            status=Event.Status.PUBLISHED,
+        )
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    errors = collect_console_errors(page)
+    sign_in(page, base, "aisha@upas.test")
+    page.goto(f"{base}/events/?when=past")
+    cards = page.locator("#event-list h2")
+    expect(cards).to_have_count(24)
+    tab_to(page, "Older →", limit=80)
+    page.keyboard.press("Enter")
+    expect(cards).to_have_count(6)
+    expect(cards.first).to_have_text("Talk 24")
+    expect(page).to_have_url(re.compile(r"when=past.*page=2|page=2.*when=past"))
+    expect_focus(page, page.locator("#event-list"))  # the new page of cards, read from the top
+    page.keyboard.press("Tab")
+    assert focused(page)["name"] == "Talk 24"
+    page.screenshot(path=shots / "keyboard-events-page-2-phone.png", full_page=True)
+    assert errors == []
+
+
 def test_review_decisions_by_keyboard(page: Page, live_server, cast, shots):
     make_claim(cast["student"], cast["category"], 20, description="Ran the open day")
     make_claim(cast["student"], cast["category"], 30, description="Wrote the guide")

@@ -417,6 +417,34 @@ def test_only_those_who_organise_see_the_counts(client_as, faculty, student, off
     assert "Checked in" in shown and "1 checked in" not in shown
 
 
+def test_the_list_pages_through_every_event_keeping_the_filters(client_as, student, faculty):
+    now = timezone.now()
+    for i in range(30):  # past, newest first: "Talk 0" ended an hour ago
+        EventFactory(title=f"Talk {i}", organiser=faculty, starts_at=now - timedelta(hours=2 + i))
+    client = client_as(student)
+    first = client.get(LIST, {"when": "past"})
+    assert titles(first) == [f"Talk {i}" for i in range(24)]
+    pager = find(find(first.content, id="event-list"), "nav", aria_label="Pages")
+    [older] = find_all(pager, "a")
+    assert text(older) == "Older →"
+    link = dict(older.attributes)
+    assert parse_qs(urlsplit(link["href"]).query) == {"when": ["past"], "page": ["2"]}
+    assert (link["hx-get"], link["hx-target"]) == (link["href"], "#event-list")
+    second = client.get(LIST + link["href"], **HX)  # as the link asks: the list alone
+    assert "<html" not in second.content.decode()
+    assert titles(second) == [f"Talk {i}" for i in range(24, 30)]
+    [newer] = find_all(find(second.content, "nav", aria_label="Pages"), "a")
+    assert text(newer) == "← Newer"
+    # A page that is not a number, or past the end, is the first.
+    for page in ("x", "-1", "99", "9" * 30):
+        assert titles(client.get(LIST, {"when": "past", "page": page}))[0] == "Talk 0", page
+
+
+def test_a_list_that_fits_on_one_page_has_no_pager(client_as, student, listing):
+    response = client_as(student).get(LIST)
+    assert find_all(find(response.content, id="event-list"), "nav") == []
+
+
 def test_the_filtered_list_via_htmx_is_only_the_list(client_as, student, listing):
     response = client_as(student).get(LIST + "?q=chess", **HX)
     assert b"<html" not in response.content
