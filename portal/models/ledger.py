@@ -250,7 +250,7 @@ class PeriodPoints(models.Model):
     starts_at = models.DateTimeField(help_text=_("When the period began, in TIME_ZONE."))
     points = models.IntegerField(default=0)
     # The student's department, copied so that a department's board counts its rows on
-    # period_points_department_rank_idx alone (joined to the students, a median student's
+    # period_points_dept_rank_idx alone (joined to the students, a median student's
     # rank in a term read 40,000 rows at 50,000 students: 10 ms, issue 17). Written with the
     # points under the profile lock; a change of department carries it to the student's rows
     # (a trigger, migration 0039); `check_ledger` compares the copies.
