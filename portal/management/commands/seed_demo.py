@@ -178,6 +178,39 @@ EVENTS = [
     ("Open day volunteers briefing", "Student Union", 2, 12, 1, 30, 0),
     ("Research poster evening", "Biosciences Foyer", 6, 17, 3, None, 0),
 ]
+# Before those, half a year of weekly department seminars (a handful come to each), so that
+# the past events run to a second page (the list shows 24 a page).
+SEMINAR_TOPICS = [
+    "Graph neural networks",
+    "Climate data at scale",
+    "Privacy by design",
+    "Robot grasping",
+    "Quantum error correction",
+    "Accessible interfaces",
+    "Compilers for GPUs",
+    "Soil sensors",
+    "Fair ranking",
+    "Protein folding",
+    "Secure boot",
+    "Urban mobility data",
+    "Speech on device",
+    "Formal proofs in practice",
+    "Low-power radios",
+    "Open hardware",
+    "Energy markets",
+    "Medical imaging",
+    "Distributed databases",
+    "Ethics of automation",
+    "Satellite imaging",
+    "Bioinformatics pipelines",
+    "Human-robot trust",
+    "Software supply chains",
+]
+SEMINAR = "Department seminar: "
+SEMINARS = [
+    (f"{SEMINAR}{topic}", "Seminar Room 3", -7 * (5 + i), 16, 1, 40, 2 + i % 4)
+    for i, topic in enumerate(SEMINAR_TOPICS)
+]
 # One attendee in this many is checked in by hand by the organiser (a manual check-in is an
 # entry with the organiser as actor: "points you awarded"); the others type the code.
 MANUAL_CHECKIN_EVERY = 8
@@ -853,7 +886,7 @@ class Command(BaseCommand):
         now = timezone.now()
         today = timezone.localdate()
         events = []
-        for title, location, days, hour, length, capacity, attendees in EVENTS:
+        for title, location, days, hour, length, capacity, attendees in EVENTS + SEMINARS:
             if hour is None:  # the event on now: started on the hour, an hour ago
                 start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
             else:
@@ -878,13 +911,16 @@ class Command(BaseCommand):
             events.append(event)
             if not created or event.opens_at >= now:
                 continue
-            # Arrivals from the opening of check-in to 45 minutes in (up to a minute ago).
+            # Arrivals from the opening of check-in to 45 minutes in (up to a minute ago). The
+            # seminars draw from their own generator: the rest of the demo stays as it was.
             latest = min(event.starts_at + timedelta(minutes=45), now - timedelta(minutes=1))
             span = (latest - event.opens_at).total_seconds()
+            seminar = title.startswith(SEMINAR)
+            draw = random.Random(title) if seminar else rng  # noqa: S311 - demo data
             for n, profile in enumerate(
-                rng.sample(students[1:], min(attendees, len(students) - 1))
+                draw.sample(students[1:], min(attendees, len(students) - 1))
             ):
-                when = event.opens_at + timedelta(seconds=rng.uniform(0, span))
+                when = event.opens_at + timedelta(seconds=draw.uniform(0, span))
                 manual = n % MANUAL_CHECKIN_EVERY == MANUAL_CHECKIN_EVERY - 1
                 plan.append((when, len(plan), _attend(event, profile, manual=manual)))
         return events
