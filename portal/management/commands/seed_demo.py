@@ -887,12 +887,16 @@ class Command(BaseCommand):
         today = timezone.localdate()
         events = []
         for title, location, days, hour, length, capacity, attendees in EVENTS + SEMINARS:
+            seminar = title.startswith(SEMINAR)
             if hour is None:  # the event on now: started on the hour, an hour ago
                 start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
             else:
-                start = timezone.make_aware(
-                    datetime.combine(today + timedelta(days=days), datetime.min.time())
-                ) + timedelta(hours=hour)
+                day = today + timedelta(days=days)
+                if seminar:  # on the Wednesday of that week
+                    day -= timedelta(days=(day.weekday() - 2) % 7)
+                start = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(
+                    hours=hour
+                )
             with _clock(min(start, now) - timedelta(days=14)):  # announced two weeks ahead
                 event, created = Event.objects.get_or_create(
                     title=title,
@@ -915,7 +919,6 @@ class Command(BaseCommand):
             # seminars draw from their own generator: the rest of the demo stays as it was.
             latest = min(event.starts_at + timedelta(minutes=45), now - timedelta(minutes=1))
             span = (latest - event.opens_at).total_seconds()
-            seminar = title.startswith(SEMINAR)
             draw = random.Random(title) if seminar else rng  # noqa: S311 - demo data
             for n, profile in enumerate(
                 draw.sample(students[1:], min(attendees, len(students) - 1))
