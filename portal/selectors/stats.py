@@ -218,6 +218,11 @@ class Chart:
         return f"{self.id}-data"
 
     @property
+    def tall(self) -> bool:
+        """Bars down the side with two-line labels need more room than the usual height."""
+        return self.horizontal and len(self.labels) > 5
+
+    @property
     def is_empty(self) -> bool:
         return not any(any(s.values) for s in self.series)
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from portal.models import Event, Role
@@ -647,3 +648,15 @@ def test_the_actor_index_holds_every_column_a_faculty_members_figures_read():
             included = "amount, kind, student_id, counts_for_lifetime"
             assert definition.endswith(f"(actor_id, created_at DESC) INCLUDE ({included})")
         assert "tx_actor_recent_cover_idx" not in indexes
+
+
+def test_a_chart_of_many_bars_down_the_side_is_drawn_taller():
+    def chart(n: int, *, horizontal: bool) -> Chart:
+        labels = [f"Event {i} (0{i} Dec)" for i in range(n)]
+        return Chart("c", "Check-ins", "bar", labels, [Series("n", [1] * n)], horizontal=horizontal)
+
+    assert chart(10, horizontal=True).tall
+    assert not chart(5, horizontal=True).tall  # two-line labels fit the usual height
+    assert not chart(12, horizontal=False).tall  # labels along the bottom skip as they need
+    html = render_to_string("portal/components/chart.html", {"chart": chart(10, horizontal=True)})
+    assert 'class="relative h-96"' in html
