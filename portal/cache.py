@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache.backends import redis
+
+
+def shared_key(name: str) -> str:
+    """A key in the shared cache, named after the database too: one Redis may serve several
+    (a demo beside the benchmark), whose copies must not mix."""
+    return f"{name}:{settings.DATABASES['default']['NAME']}"
 
 
 class RedisCacheClient(redis.RedisCacheClient):

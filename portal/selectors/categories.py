@@ -4,13 +4,12 @@ time (a tenth of an award's CPU, issue 17)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.cache import cache
 
+from portal.cache import shared_key
 from portal.models import Category
 
-# Named after the database too: one Redis may serve several (a demo beside the benchmark).
-ACTIVE_CATEGORIES_KEY = f"categories:active:1:{settings.DATABASES['default']['NAME']}"
+ACTIVE_CATEGORIES_KEY = shared_key("categories:active:1")
 # A change to a category clears the copy when it commits (portal/receivers.py); the lifetime
 # bounds what a read racing that change (read before, stored after) can leave behind.
 ACTIVE_CATEGORIES_SECONDS = 60

@@ -8,7 +8,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.db import connection
 from django.db.models import (
@@ -25,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
+from portal.cache import shared_key
 from portal.models import Department, PeriodPoints, Role, StudentProfile, Transaction, User
 from portal.models.ledger import TransactionQuerySet
 from portal.permissions import is_student, sees_everyones_history
@@ -84,8 +84,8 @@ class Standing:
 # How many students are ranked (overall and per department: "of 50,000"), shared for a
 # minute: counting them read every profile's index entry, half the student dashboard's SQL at
 # 50,000 students (issue 17), and they change when students join, leave or graduate. The
-# rank itself, the students above, is counted on every call. Named after the database.
-RANKED_TOTALS_KEY = f"ranked:total:{settings.DATABASES['default']['NAME']}"
+# rank itself, the students above, is counted on every call.
+RANKED_TOTALS_KEY = shared_key("ranked:total")
 RANKED_TOTALS_SECONDS = 60
 
 
@@ -97,7 +97,8 @@ def get_standing(profile: StudentProfile) -> Standing:
     statement then counts only the students above."""
     has_dept = profile.department_id is not None
     points, dept = profile.lifetime_points, profile.department_id
-    keys = [RANKED_TOTALS_KEY] + ([f"{RANKED_TOTALS_KEY}:{dept}"] if has_dept else [])
+    dept_key = f"{RANKED_TOTALS_KEY}:{dept}"
+    keys = [RANKED_TOTALS_KEY, dept_key] if has_dept else [RANKED_TOTALS_KEY]
     cached = shared_cache.get_many(keys)
     with_totals = len(cached) < len(keys)
     # Each count's parameters: those of its subquery, then of its FILTER (`_standing_sql`).
@@ -107,14 +108,12 @@ def get_standing(profile: StudentProfile) -> Standing:
     with prepared_read() as execute:  # planned once per connection on PostgreSQL
         row = execute(_standing_sql(connection.vendor, has_dept, with_totals), params).fetchone()
     if with_totals:
-        higher, total, *in_dept = row
-        dept_higher, dept_total = in_dept if has_dept else (None, None)
-        shared_cache.set_many(
-            dict(zip(keys, [total, dept_total][: len(keys)], strict=True)), RANKED_TOTALS_SECONDS
-        )
+        higher, total, dept_higher, dept_total = (*row, None, None)[:4]  # None: no department
+        counted = {RANKED_TOTALS_KEY: total} | ({dept_key: dept_total} if has_dept else {})
+        shared_cache.set_many(counted, RANKED_TOTALS_SECONDS)
     else:
-        higher, dept_higher = row if has_dept else (row[0], None)
-        total, dept_total = cached[keys[0]], cached[keys[1]] if has_dept else None
+        higher, dept_higher = (*row, None)[:2]
+        total, dept_total = cached[RANKED_TOTALS_KEY], cached.get(dept_key)
     return Standing(
         balance=profile.balance,
         lifetime_points=profile.lifetime_points,

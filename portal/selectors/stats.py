@@ -9,7 +9,6 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import Count, QuerySet, Sum
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from portal.cache import shared_key
 from portal.models import CheckIn, Event, Redemption, StudentProfile, Transaction, User
 
 from .events import checkin_count
@@ -29,8 +29,8 @@ from .reports import ISSUED  # points issued: positive merit entries, not revers
 # Everyone's figures (the admin dashboard) are shared by every admin for a minute: a week's
 # distinct students are counted over two weeks of merit entries, 10 ms at 50,000 students and
 # more for a term, on every load (issue 17). They are a trend, not a balance: nothing redraws
-# them after an award either. Named after the database, as the categories' copy.
-ALL_TRENDS_KEY = f"trends:all:{settings.DATABASES['default']['NAME']}"
+# them after an award either.
+ALL_TRENDS_KEY = shared_key("trends:all")
 ALL_TRENDS_SECONDS = 60
 
 
@@ -96,10 +96,7 @@ def get_trends(period: str, *, organiser: User | None = None, now: datetime | No
     if organiser is None and now is None:
         # Everyone's figures at this moment: shared for a minute (`ALL_TRENDS_SECONDS`).
         key = f"{ALL_TRENDS_KEY}:{period}:{w.start.isoformat()}"
-        counts = cache.get(key)
-        if counts is None:
-            counts = _trend_counts(w, None)
-            cache.set(key, counts, ALL_TRENDS_SECONDS)
+        counts = cache.get_or_set(key, lambda: _trend_counts(w, None), ALL_TRENDS_SECONDS)
     else:
         counts = _trend_counts(w, organiser)
     issued, issued_before, students, students_before, *counts = counts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -18,7 +19,7 @@ from portal.services import ledger, period_points
 from tests.concurrency.threads import run_at_once
 from tests.conftest import key
 from tests.factories import CategoryFactory, DepartmentFactory, StudentFactory
-from tests.helpers import assert_ledger_consistent
+from tests.helpers import assert_ledger_consistent, award
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -182,16 +183,7 @@ def test_awards_racing_changes_of_department_leave_every_row_with_the_last_one(c
     the student's department."""
     student, category = cast
     departments = [DepartmentFactory() for _ in range(4)]
-
-    def give() -> None:
-        ledger.award_points(
-            actor=faculty,
-            student_id=student.pk,
-            category_id=category.pk,
-            amount=5,
-            reason="Race",
-            idempotency_key=key(),
-        )
+    give = partial(award, faculty, student, category, 5, reason="Race")  # a fresh key each
 
     def move(department) -> Callable[[], None]:
         def run() -> None:
