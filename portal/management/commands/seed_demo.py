@@ -894,9 +894,8 @@ class Command(BaseCommand):
                 day = today + timedelta(days=days)
                 if seminar:  # on the Wednesday of that week
                     day -= timedelta(days=(day.weekday() - 2) % 7)
-                start = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(
-                    hours=hour
-                )
+                midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+                start = midnight + timedelta(hours=hour)
             with _clock(min(start, now) - timedelta(days=14)):  # announced two weeks ahead
                 event, created = Event.objects.get_or_create(
                     title=title,
