@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, Model, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html, format_html_join
@@ -41,11 +42,14 @@ def matching_student_ids(value: str, *, cap: int | None = None) -> list[int] | N
     cap = STUDENT_MATCH_CAP if cap is None else cap
     by_number = StudentProfile.objects.filter(enrollment_number__in={value, value.upper()})
     by_name = StudentProfile.objects.filter(user__name__icontains=value).filter(~Exists(by_number))
-    ids = list(
-        by_number.order_by()
-        .values_list("pk", flat=True)
-        .union(by_name.order_by().values_list("pk", flat=True), all=True)[: cap + 1]
-    )
+    names = by_name.order_by().values_list("pk", flat=True)
+    if connection.features.supports_slicing_ordering_in_compound:
+        # The cap inside the names' branch too (PostgreSQL; SQLite allows no LIMIT there), so
+        # the plan stops at cap + 1: from the name index through each profile. With the cap
+        # only outside the UNION, PostgreSQL planned every match (a surname matching 2,541
+        # of 50,000 students: 8-13 ms, with or without a parallel worker, against 2.7 ms).
+        names = names[: cap + 1]
+    ids = list(by_number.order_by().values_list("pk", flat=True).union(names, all=True)[: cap + 1])
     return None if len(ids) > cap else ids
 
 

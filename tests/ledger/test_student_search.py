@@ -4,6 +4,8 @@ the matching students are read first, then the rows by student id."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from portal.filters import common
 from portal.filters.common import filter_by_student, matching_student_ids
@@ -38,6 +40,24 @@ def test_nothing_matches_an_unknown_text(student):
 
 def test_more_matches_than_the_cap_give_none(student, other_student):
     assert matching_student_ids("student", cap=1) is None
+
+
+def test_the_cap_counts_every_matching_name(student, other_student):
+    third = StudentFactory(user__name="Carol Student")
+    assert matching_student_ids("student", cap=2) is None
+    assert sorted(matching_student_ids("student", cap=3)) == sorted(
+        [student.pk, other_student.pk, third.pk]
+    )
+
+
+def test_the_names_are_read_only_up_to_the_cap_where_the_database_allows(student):
+    """On PostgreSQL the names' branch of the UNION carries the cap itself, so the plan stops
+    at cap + 1 matches (issue 17); SQLite allows no LIMIT inside a compound statement."""
+    with CaptureQueriesContext(connection) as queries:
+        matching_student_ids("student", cap=7)
+    (sql,) = [query["sql"] for query in queries.captured_queries]
+    limited_branches = 2 if connection.features.supports_slicing_ordering_in_compound else 1
+    assert sql.count("LIMIT 8") == limited_branches
 
 
 def test_the_ledger_narrows_to_the_named_student(ledger):
