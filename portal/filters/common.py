@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
-from django.db.models import Exists, Model, Q, QuerySet
+from django.db.models import Exists, F, Model, Q, QuerySet
+from django.db.models.lookups import In
 from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -53,6 +54,23 @@ def matching_student_ids(value: str, *, cap: int | None = None) -> list[int] | N
     return None if len(ids) > cap else ids
 
 
+class InOneArray(In):
+    """Django's `In`, but PostgreSQL gets the list as one array parameter, `= ANY(%s::bigint[])`,
+    instead of a placeholder per value: Django prepares and psycopg quotes each value of an
+    `IN` list, about 5 µs apiece (the history of a search matching 500 students: 10.4 -> 7.0 ms
+    in one process, 1,000 students: 11.8 -> 7.1; issue 17). The cast matters: psycopg sends
+    small integers as `int4[]`, and PostgreSQL hashes no `= ANY` across two types, so it would
+    test every element on every row. Other databases get Django's `IN`."""
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        values = [value for value in self.rhs if value is not None]
+        if not values:
+            raise EmptyResultSet  # as `In`: NULL equals nothing, and no list matches nothing
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        array_type = self.lhs.output_field.db_type(connection)
+        return f"{lhs} = ANY(%s::{array_type}[])", (*lhs_params, values)
+
+
 def filter_shape(cleaned_data: dict[str, Any]) -> tuple:
     """A filter form's validated values as part of a `ComposedOnce` shape: a row by its model
     and id, a date range (`slice`) as its ends."""
@@ -77,7 +95,7 @@ def filter_by_student(queryset: QuerySet[M], value: str) -> QuerySet[M]:
         return queryset
     ids = matching_student_ids(value)
     if ids is not None:
-        return queryset.filter(student_id__in=ids)
+        return queryset.filter(InOneArray(F("student_id"), ids))
     return queryset.filter(
         Q(student__enrollment_number__iexact=value) | Q(student__user__name__icontains=value)
     )
