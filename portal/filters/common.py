@@ -63,6 +63,8 @@ class InOneArray(In):
     test every element on every row. Other databases get Django's `IN`."""
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        if not self.rhs_is_direct_value():  # a subquery: Django's `IN (SELECT ...)`
+            return self.as_sql(compiler, connection)
         values = [value for value in self.rhs if value is not None]
         if not values:
             raise EmptyResultSet  # as `In`: NULL equals nothing, and no list matches nothing

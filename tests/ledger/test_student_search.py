@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.filters import common
 from portal.filters.common import InOneArray, filter_by_student, matching_student_ids
-from portal.models import Transaction
+from portal.models import StudentProfile, Transaction
 from tests.factories import StudentFactory
 from tests.helpers import award
 
@@ -99,6 +99,13 @@ def test_the_ids_go_as_one_bigint_array_on_postgresql(ledger, student):
         assert [student.pk] in params  # the list whole, NULL left out as `IN` does
     else:
         assert '"student_id" IN (%s)' in sql
+    assert reasons(queryset) == {"Alice essay"}
+
+
+def test_a_subquery_stays_an_in_subquery(ledger, student):
+    students = StudentProfile.objects.filter(pk=student.pk).values("pk")
+    queryset = Transaction.objects.filter(InOneArray(F("student_id"), students))
+    assert "ANY(" not in str(queryset.query)
     assert reasons(queryset) == {"Alice essay"}
 
 
