@@ -27,6 +27,7 @@ STATUS_OF_CODE = {
     "already_reversed": status.HTTP_409_CONFLICT,
     "already_checked_in": status.HTTP_409_CONFLICT,
     "out_of_stock": status.HTTP_409_CONFLICT,
+    "prize": status.HTTP_409_CONFLICT,  # a prize won cannot be cancelled
     "limit_reached": status.HTTP_409_CONFLICT,
     "insufficient_balance": status.HTTP_409_CONFLICT,
     "cap_reached": status.HTTP_409_CONFLICT,

@@ -42,6 +42,7 @@ urlpatterns = [
     path("rewards/", views.reward_list, name="rewards"),
     path("rewards/<int:pk>/redeem/", views.redeem, name="redeem"),
     path("redemptions/", views.redemption_list, name="redemptions"),
+    path("redemptions/<int:pk>/cancel/", views.cancel, name="redemption-cancel"),
     path("redemptions/<int:pk>/decide/", views.decide, name="decide"),
     path("events/", views.event_list, name="events"),
     path("events/<int:pk>/check-ins/", views.check_in, name="check-in"),

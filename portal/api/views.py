@@ -510,6 +510,31 @@ def redeem(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
+    request=None,
+    responses={200: s.RedemptionSerializer, **ERRORS},
+    parameters=[IDEMPOTENCY_HEADER],
+    tags=["rewards"],
+)
+@api_view(["POST"])
+@permission_classes(scoped(ApiScope.REDEEM))
+def cancel(request: Request, pk: int) -> Response:
+    """Withdraw one's own pending redemption (a student): the points and the stock come back,
+    as the Cancel button on My redemptions does. 404 for anyone else's; 409 once decided."""
+    _door(can_redeem(request.user))
+    redemption = api_redemptions(request.user, _token(request)).filter(pk=pk).first()
+    if redemption is None:
+        return Response(error_body("not_found", _("Not found.")), status=404)
+
+    def write(token: ApiToken, key: str) -> tuple[Model, dict[str, Any]]:
+        cancelled = reward_services.cancel_redemption(
+            actor=request.user, redemption_id=redemption.pk
+        )
+        return cancelled, dict(s.RedemptionSerializer(cancelled).data)
+
+    return _write(request, "cancel_redemption", write, status_code=status.HTTP_200_OK)
+
+
+@extend_schema(
     request=s.DecideInput,
     responses={200: s.RedemptionSerializer, **ERRORS},
     parameters=[IDEMPOTENCY_HEADER],

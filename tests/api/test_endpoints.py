@@ -334,6 +334,71 @@ def test_redeem_and_decide(api_as, student, admin, give, category):
     assert AuditLog.objects.filter(action="api.decide").count() == 1
 
 
+def test_a_student_cancels_a_pending_redemption(api_as, student, admin, give, category):
+    give(student, 50, actor=admin, category=category)
+    reward = RewardFactory(cost=30, stock=4)
+    api = api_as(student)
+    redemption_id = api.post(reverse("api:redeem", args=[reward.pk])).json()["id"]
+    url = reverse("api:redemption-cancel", args=[redemption_id])
+    response = api.post(url, key="cancel-1")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    reward.refresh_from_db()
+    assert (balance(student), reward.stock) == (50, 4)
+    # The same key again answers as the first time and refunds nothing more.
+    replay = api.post(url, key="cancel-1")
+    assert replay.status_code == 200
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == response.json()
+    assert balance(student) == 50
+    # A new key finds it cancelled already.
+    again = api.post(url)
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_decided"
+    assert AuditLog.objects.filter(action="api.cancel_redemption").count() == 1
+
+
+def test_a_decided_redemption_cannot_be_cancelled(api_as, student, admin, give, category):
+    give(student, 50, actor=admin, category=category)
+    redemption = redeem(student, RewardFactory(cost=10))
+    api_as(admin).post(reverse("api:decide", args=[redemption.pk]), {"decision": "approve"})
+    response = api_as(student).post(reverse("api:redemption-cancel", args=[redemption.pk]))
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_decided"
+    redemption.refresh_from_db()
+    assert redemption.status == Redemption.Status.APPROVED
+    assert balance(student) == 40
+
+
+def test_cancelling_someone_elses_redemption_is_not_found(
+    api_as, student, other_student, admin, give, category
+):
+    give(student, 50, actor=admin, category=category)
+    redemption = redeem(student, RewardFactory(cost=10))
+    for url in (
+        reverse("api:redemption-cancel", args=[redemption.pk]),
+        reverse("api:redemption-cancel", args=[redemption.pk + 1000]),
+    ):
+        response = api_as(other_student).post(url)
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+    redemption.refresh_from_db()
+    assert redemption.status == Redemption.Status.PENDING
+    assert balance(student) == 40
+
+
+def test_cancelling_needs_an_idempotency_key(api_as, student, admin, give, category):
+    give(student, 50, actor=admin, category=category)
+    redemption = redeem(student, RewardFactory(cost=10))
+    response = api_as(student).post(
+        reverse("api:redemption-cancel", args=[redemption.pk]), key=None
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "idempotency_key_required"
+    redemption.refresh_from_db()
+    assert redemption.status == Redemption.Status.PENDING
+
+
 def test_decide_refuses_an_unknown_decision(api_as, student, admin, give, category):
     give(student, 50, actor=admin, category=category)
     redemption = redeem(student, RewardFactory(cost=10))

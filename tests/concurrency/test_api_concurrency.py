@@ -110,3 +110,22 @@ def test_concurrent_decisions_with_one_key_decide_once(admin):
     student.refresh_from_db()
     assert student.balance == 100
     assert_ledger_consistent()
+
+
+def test_concurrent_cancels_of_one_redemption_refund_once(admin):
+    """Eight cancels of one pending redemption, each with its own key: one refund, the rest
+    find it already cancelled (409), and the stock comes back once."""
+    category = CategoryFactory(min_points=1, max_points=1000)
+    reward = Reward.objects.create(name="Mug", cost=30, stock=5)
+    student = StudentFactory()
+    award(admin, student, category, 100, reason="Seed")
+    secret = secret_for(student.user)
+    redeemed = Api(secret).post(reverse("api:redeem", args=[reward.pk]))
+    url = reverse("api:redemption-cancel", args=[redeemed.json()["id"]])
+    statuses = at_once([lambda: Api(secret).post(url, key=uuid.uuid4().hex) for _ in range(8)])
+    assert statuses == Counter({200: 1, 409: 7})
+    student.refresh_from_db()
+    reward.refresh_from_db()
+    assert (student.balance, reward.stock) == (100, 5)
+    assert AuditLog.objects.filter(action="api.cancel_redemption").count() == 1
+    assert_ledger_consistent()
