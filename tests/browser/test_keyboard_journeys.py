@@ -156,6 +156,9 @@ def test_redeem_by_keyboard(page: Page, live_server, cast, shots):
     page.screenshot(path=shots / "keyboard-redeem-confirm-phone.png", full_page=True)
     page.keyboard.press("Enter")
     done = page.get_by_role("status").filter(has_text="Redeemed! Waiting for approval.")
+    # The server's answer, as the other journeys wait for theirs: on a loaded two-core host the
+    # redemption once took longer than the 5 s default (the confirm panel still on screen).
+    expect(done).to_be_visible(timeout=10_000)
     expect_focus(page, done)
     expect(page.locator("#balance-badge")).to_contain_text("50")
 
