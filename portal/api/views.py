@@ -24,6 +24,7 @@ from portal.models import ApiScope, ApiToken, Category, Draw, Transaction
 from portal.permissions import (
     access_event_for_organiser,
     access_performed_draw,
+    access_redemption_for_api,
     access_reward,
     access_student_for_api,
     access_student_for_checkin,
@@ -521,9 +522,7 @@ def cancel(request: Request, pk: int) -> Response:
     """Withdraw one's own pending redemption (a student): the points and the stock come back,
     as the Cancel button on My redemptions does. 404 for anyone else's; 409 once decided."""
     _door(can_redeem(request.user))
-    redemption = api_redemptions(request.user, _token(request)).filter(pk=pk).first()
-    if redemption is None:
-        return Response(error_body("not_found", _("Not found.")), status=404)
+    redemption = access_redemption_for_api(request.user, _token(request), pk)
 
     def write(token: ApiToken, key: str) -> tuple[Model, dict[str, Any]]:
         cancelled = reward_services.cancel_redemption(
@@ -545,9 +544,7 @@ def cancel(request: Request, pk: int) -> Response:
 def decide(request: Request, pk: int) -> Response:
     """Approve, reject (with a note) or fulfil a redemption: admins."""
     _door(can_manage_catalogue(request.user))
-    redemption = api_redemptions(request.user, _token(request)).filter(pk=pk).first()
-    if redemption is None:
-        return Response(error_body("not_found", _("Not found.")), status=404)
+    redemption = access_redemption_for_api(request.user, _token(request), pk)
     data = _valid(s.DecideInput, request.data)
 
     def write(token: ApiToken, key: str) -> tuple[Model, dict[str, Any]]:

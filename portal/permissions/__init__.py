@@ -33,6 +33,7 @@ from .accounts import (
     sign_in_needs_sso,
 )
 from .api import (
+    access_redemption_for_api,
     access_student_for_api,
     access_student_for_checkin,
     api_redemptions,
@@ -184,6 +185,7 @@ __all__ = [
     "access_partner_account",
     "access_performed_draw",
     "access_person",
+    "access_redemption_for_api",
     "access_registration_for_organiser",
     "access_request_file",
     "access_review_item",

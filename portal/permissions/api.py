@@ -88,3 +88,8 @@ def api_redemptions(viewer: User, token: ApiToken) -> QuerySet[Redemption]:
     if token.department_id is not None:
         redemptions = redemptions.filter(student__department_id=token.department_id)
     return redemptions
+
+
+def access_redemption_for_api(viewer: User, token: ApiToken, pk: int) -> Redemption:
+    """A redemption the token sees (`api_redemptions`); 404 for any other."""
+    return get_object_or_404(api_redemptions(viewer, token), pk=pk)
